@@ -1,0 +1,39 @@
+"""python -m workers.scoring <audio> --text "..." [--item-type read_aloud] [--accept "..."]
+
+Prints the result as JSON on stdout. A ScoringError prints {"error": {...}} and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .engine import ITEM_TYPES, score_spoken_answer
+from .errors import ScoringError
+from .mapping import CURRENT_VERSION
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workers.scoring", description="Score a spoken answer.")
+    parser.add_argument("audio", help="audio file (webm, ogg, mp3, m4a, wav, flac)")
+    parser.add_argument("--text", required=True, help="expected text (short_answer: the reference answer)")
+    parser.add_argument("--item-type", default="read_aloud", choices=ITEM_TYPES)
+    parser.add_argument("--accept", action="append", default=[], help="another accepted answer (repeatable)")
+    parser.add_argument("--version", default=CURRENT_VERSION, help="scoring version (versions/<name>.json)")
+    parser.add_argument("--indent", type=int, default=2)
+    args = parser.parse_args(argv)
+    try:
+        result = score_spoken_answer(args.audio, args.text, args.item_type, args.accept, version=args.version)
+    except ScoringError as error:
+        print(json.dumps({"error": error.to_dict()}, indent=args.indent))
+        return 2
+    except ValueError as error:
+        print(json.dumps({"error": {"code": "invalid_argument", "message": str(error), "details": {}}}))
+        return 2
+    print(json.dumps(result, indent=args.indent))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

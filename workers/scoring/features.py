@@ -1,0 +1,164 @@
+"""Features of one spoken answer: content, pronunciation, fluency, recogniser confidence.
+
+Every function here is pure (numbers and words in, numbers and words out) so it
+can be tested and explained without audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jiwer
+
+from .recogniser import Recognition, RecognisedWord
+from .text import content_words, normalise
+from .vad import SpeechActivity
+
+CORRECT, SUBSTITUTED, MISSING = "correct", "substituted", "missing"
+
+
+@dataclass
+class WordResult:
+    """One expected word, as a teacher would read it."""
+
+    expected: str
+    heard: str | None
+    status: str
+    alignment_probability: float | None = None
+    weak: bool = False
+    possibly_filled_in: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return self.status != CORRECT or self.weak or self.possibly_filled_in
+
+
+@dataclass
+class ContentComparison:
+    words: list[WordResult]
+    inserted: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for w in self.words if w.status == status)
+
+    @property
+    def word_accuracy(self) -> float:
+        """1 - WER, floored at 0 (insertions count as errors)."""
+        errors = self.count(SUBSTITUTED) + self.count(MISSING) + len(self.inserted)
+        return max(0.0, 1.0 - errors / max(1, len(self.words)))
+
+    @property
+    def content_word_recall(self) -> float:
+        expected = content_words([w.expected for w in self.words]) or [w.expected for w in self.words]
+        correct = [w.expected for w in self.words if w.status == CORRECT]
+        remaining = list(correct)
+        hits = 0
+        for word in expected:
+            if word in remaining:
+                remaining.remove(word)
+                hits += 1
+        return hits / max(1, len(expected))
+
+
+def compare_words(expected: list[str], heard: list[str]) -> ContentComparison:
+    """Word-level alignment (jiwer) of what was heard against what was expected."""
+    if not expected:
+        return ContentComparison(words=[], inserted=list(heard))
+    if not heard:
+        return ContentComparison(words=[WordResult(w, None, MISSING) for w in expected])
+    output = jiwer.process_words(" ".join(expected), " ".join(heard))
+    words: list[WordResult] = []
+    inserted: list[str] = []
+    for chunk in output.alignments[0]:
+        ref = expected[chunk.ref_start_idx : chunk.ref_end_idx]
+        hyp = heard[chunk.hyp_start_idx : chunk.hyp_end_idx]
+        if chunk.type == "equal":
+            words += [WordResult(r, h, CORRECT) for r, h in zip(ref, hyp)]
+        elif chunk.type == "substitute":
+            words += [WordResult(r, h, SUBSTITUTED) for r, h in zip(ref, hyp)]
+        elif chunk.type == "delete":
+            words += [WordResult(r, None, MISSING) for r in ref]
+        else:
+            inserted += hyp
+    return ContentComparison(words=words, inserted=inserted)
+
+
+def best_accepted_answer(accepted: list[str], heard: list[str]) -> tuple[str, ContentComparison]:
+    """For short answers: the accepted answer the response matches best (ties: first listed)."""
+    scored = [(answer, compare_words(normalise(answer).split(), heard)) for answer in accepted]
+    return max(scored, key=lambda pair: (pair[1].word_accuracy, pair[1].content_word_recall))
+
+
+def spread_alignment(aligned: list[RecognisedWord], expected_words: list[str]) -> list[float] | None:
+    """Per normalised expected word, the probability of the written word it came from.
+
+    "It's 25." aligns as two written words but normalises to four ("it is twenty
+    five"); each normalised word takes its written word's probability. None if the
+    two do not line up (then the caller aligns the normalised text instead).
+    """
+    probabilities: list[float] = []
+    for item in aligned:
+        probabilities += [item.probability] * len(normalise(item.word).split())
+    return probabilities if len(probabilities) == len(expected_words) else None
+
+
+def attach_pronunciation(comparison: ContentComparison, probabilities: list[float], config: dict) -> dict:
+    weak_below = config["pronunciation"]["weak_word_probability"]
+    filled_in_below = config["confidence"]["filled_in_probability"]
+    for word, probability in zip(comparison.words, probabilities):
+        word.alignment_probability = round(probability, 3)
+        if word.status == CORRECT:
+            word.weak = probability < weak_below
+            word.possibly_filled_in = probability < filled_in_below
+    spoken = [w.alignment_probability for w in comparison.words if w.status == CORRECT]
+    return {
+        "mean_probability_spoken_words": round(sum(spoken) / len(spoken), 3) if spoken else 0.0,
+        "mean_probability_all_words": round(sum(probabilities) / max(1, len(probabilities)), 3),
+        "weak_words": [w.expected for w in comparison.words if w.weak],
+        "method": "forced alignment of the expected text",
+    }
+
+
+def fluency_features(activity: SpeechActivity, spoken_word_count: int, config: dict) -> dict:
+    settings = config["fluency"]
+    span = activity.span
+    span_s = (span[1] - span[0]) if span else 0.0
+    pauses = activity.pauses()
+    return {
+        "speech_span_seconds": round(span_s, 2),
+        "speech_seconds": round(activity.speech_seconds, 2),
+        "words_spoken": spoken_word_count,
+        "words_per_minute": round(60.0 * spoken_word_count / span_s, 1) if span_s > 0 else 0.0,
+        "pauses_over_0_4s": sum(1 for p in pauses if p >= settings["short_pause_seconds"]),
+        "pauses_over_1_5s": sum(1 for p in pauses if p >= settings["long_pause_seconds"]),
+        "longest_pause_seconds": round(max(pauses), 2) if pauses else 0.0,
+        "response_latency_seconds": round(activity.first_onset_s or 0.0, 2),
+    }
+
+
+def confidence_check(recognition: Recognition, comparison: ContentComparison, config: dict) -> dict:
+    """Reasons to have a person listen: the recogniser was unsure or may have filled words in."""
+    settings = config["confidence"]
+    heard = [w.probability for w in recognition.words]
+    mean_probability = sum(heard) / len(heard) if heard else 0.0
+    correct = [w for w in comparison.words if w.status == CORRECT]
+    filled_in = [w.expected for w in correct if w.possibly_filled_in]
+    filled_fraction = len(filled_in) / len(correct) if correct else 0.0
+    reasons = []
+    if heard and mean_probability < settings["min_mean_word_probability"]:
+        reasons.append("low_recognition_confidence")
+    if filled_fraction > settings["max_filled_in_fraction"]:
+        reasons.append("words_possibly_filled_in")
+    if recognition.compression_ratio > settings["max_compression_ratio"] or recognition.hit_token_cap:
+        reasons.append("repetitive_transcript")
+    if recognition.no_speech_prob > settings["max_no_speech_probability"]:
+        reasons.append("recogniser_hears_no_speech")
+    return {
+        "mean_word_probability": round(mean_probability, 3),
+        "possibly_filled_in_words": filled_in,
+        "compression_ratio": round(recognition.compression_ratio, 3),
+        "no_speech_probability": round(recognition.no_speech_prob, 3),
+        "avg_logprob": round(recognition.avg_logprob, 3),
+        "needs_review": bool(reasons),
+        "review_reasons": reasons,
+    }

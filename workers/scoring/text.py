@@ -1,0 +1,106 @@
+"""Text normalisation shared by expected texts and transcripts.
+
+"It's 25 past 3." and "it is twenty five past three" must compare equal:
+lower case, contractions expanded, numbers spelled out, punctuation dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORDINAL_ENDINGS = {
+    "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
+    "nine": "ninth", "twelve": "twelfth",
+}
+
+# Whole-word contractions first, then the regular endings.
+_CONTRACTIONS = {
+    "won't": "will not", "can't": "can not", "cannot": "can not", "shan't": "shall not",
+    "ain't": "is not", "let's": "let us", "y'all": "you all", "o'clock": "oclock",
+}
+_S_IS_WORDS = {"it", "he", "she", "that", "what", "there", "here", "who", "where", "how", "when", "why"}
+_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ll", " will"), ("'ve", " have"), ("'d", " would"))
+_SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "@": " at "}
+
+
+def number_to_words(number: int) -> str:
+    """Spell out 0 <= number < 10**9 the way people say it ("one hundred twenty three")."""
+    if number < 20:
+        return _ONES[number]
+    if number < 100:
+        tens, rest = divmod(number, 10)
+        return _TENS[tens] + ("" if rest == 0 else " " + _ONES[rest])
+    for size, name in ((10**6, "million"), (1000, "thousand"), (100, "hundred")):
+        if number >= size:
+            head, rest = divmod(number, size)
+            words = number_to_words(head) + " " + name
+            return words if rest == 0 else words + " " + number_to_words(rest)
+    raise ValueError(number)
+
+
+def _ordinal(words: str) -> str:
+    *head, last = words.split()
+    if last in _ORDINAL_ENDINGS:
+        last = _ORDINAL_ENDINGS[last]
+    elif last.endswith("y"):
+        last = last[:-1] + "ieth"
+    else:
+        last += "th"
+    return " ".join(head + [last])
+
+
+def _spell_number(match: re.Match) -> str:
+    digits, fraction, suffix = match.group(1).replace(",", ""), match.group(2), match.group(3)
+    if len(digits) > 9:
+        return " ".join(_ONES[int(d)] for d in digits)
+    words = number_to_words(int(digits))
+    if fraction:
+        words += " point " + " ".join(_ONES[int(d)] for d in fraction)
+    if suffix:
+        words = _ordinal(words)
+    return f" {words} "
+
+
+def _expand_contraction(word: str) -> str:
+    if word in _CONTRACTIONS:
+        return _CONTRACTIONS[word]
+    if word.endswith("'s") and word[:-2] in _S_IS_WORDS:
+        return word[:-2] + " is"
+    for ending, replacement in _SUFFIXES:
+        if word.endswith(ending) and len(word) > len(ending):
+            return word[: -len(ending)] + replacement
+    return word
+
+
+def normalise(text: str) -> str:
+    """Lower-case words separated by single spaces; see the module docstring."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    for symbol, word in _SYMBOLS.items():
+        text = text.replace(symbol, word)
+    text = re.sub(r"(\d[\d,]*)(?:\.(\d+))?(st|nd|rd|th)?\b", _spell_number, text)
+    text = re.sub(r"[-\u2013\u2014/]", " ", text)
+    words = [_expand_contraction(w.strip("'")) for w in re.sub(r"[^a-z' ]+", " ", text).split()]
+    # A possessive or plural apostrophe ("john's", "students'") is dropped, not expanded.
+    return " ".join(w.replace("'", "") for w in " ".join(words).split() if w.strip("'"))
+
+
+def words_of(text: str) -> list[str]:
+    return normalise(text).split()
+
+
+# Function words: not counted for Vocabulary (which looks at content words).
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is am are was were be been being
+    do does did have has had i you he she it we they me him her us them my your his its our their
+    this that these those there here not no so than then too very can could will would shall should
+    may might must just up down out over into about""".split()
+)
+
+
+def content_words(words: list[str]) -> list[str]:
+    return [w for w in words if w not in STOPWORDS]
