@@ -1,0 +1,77 @@
+"""The Flask app factory: config, extensions, blueprints, errors, request ids."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from flask import Flask, g, request
+
+from api.errors import register_error_handlers
+from api.extensions import jwt, limiter, rest_api
+from config import Settings, get_settings
+from observability.logs import request_id_var, setup_logging
+
+log = logging.getLogger("api.access")
+# Multipart framing around an upload; the file itself is checked against UPLOAD_MAX_BYTES.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or get_settings()
+    setup_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + MULTIPART_OVERHEAD,
+        JSON_SORT_KEYS=False,
+        JWT_SECRET_KEY=settings.secret_key,
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=settings.jwt_access_seconds),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=settings.jwt_refresh_seconds),
+        JWT_TOKEN_LOCATION=["headers"],
+        RATELIMIT_STORAGE_URI=settings.redis_url,
+        RATELIMIT_ENABLED=settings.rate_limits_enabled,
+        RATELIMIT_HEADERS_ENABLED=True,
+        API_TITLE="AI-VERSANT API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={"components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}]},
+    )
+    jwt.init_app(app)
+    limiter.init_app(app)
+    rest_api.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints()
+    _request_ids(app)
+    return app
+
+
+def _register_blueprints() -> None:
+    import api.tokens  # noqa: F401 - registers the JWT callbacks
+    import tasks.uploads  # noqa: F401 - registers the job kinds the API submits
+    from api import auth, health, jobs, uploads
+    for module in (health, auth, jobs, uploads):
+        rest_api.register_blueprint(module.blp)
+
+
+def _request_ids(app: Flask) -> None:
+    @app.before_request
+    def start():
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else uuid.uuid4().hex
+        g.started = time.monotonic()
+        request_id_var.set(g.request_id)
+
+    @app.after_request
+    def finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        log.info("request method=%s path=%s status=%s ms=%d", request.method, request.path,
+                 response.status_code, (time.monotonic() - g.get("started", time.monotonic())) * 1000)
+        return response

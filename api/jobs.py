@@ -1,0 +1,84 @@
+"""The jobs resource: poll, list, cancel. Every asynchronous operation is a job."""
+from __future__ import annotations
+
+from bson import ObjectId
+from flask import jsonify, request
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from api.access import can_see_owner_scope, login_required, user_id
+from api.errors import ApiError
+from schemas.common import ErrorSchema
+from schemas.jobs import JobListArgsSchema, JobListSchema, JobSchema
+from store import files, jobs
+from store.mongo import get_db
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Asynchronous work and its progress")
+POLL_SECONDS = "2"
+
+
+def job_body(job: dict) -> dict:
+    """The job as clients see it; a result that names an S3 key gets a fresh presigned URL."""
+    body = JobSchema().dump(job)
+    result = body.get("result")
+    if isinstance(result, dict) and result.get("key"):
+        result["download_url"] = files.presigned_get(result["key"])
+    return body
+
+
+def job_response(job: dict, status: int = 200):
+    headers = {"ETag": f'"{job["_id"]}-{job["rev"]}"'}
+    if job["state"] in ("queued", "running"):
+        headers["Retry-After"] = POLL_SECONDS
+    if status == 202:
+        headers["Location"] = f"/api/v1/jobs/{job['_id']}"
+    response = jsonify(job_body(job))
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def visible_job(job_id: str) -> dict:
+    job = jobs.get(get_db(), job_id)
+    if job is None or not can_see_owner_scope(current_user, job["owner_id"], job.get("scope") or {}):
+        raise ApiError(404, "not_found", "No such job.")
+    return job
+
+
+@blp.route("/<job_id>", methods=["GET"])
+@login_required()
+@blp.response(200, JobSchema)
+@blp.alt_response(304, description="Not modified since the ETag given in If-None-Match")
+@blp.alt_response(404, schema=ErrorSchema)
+def get_job(job_id: str):
+    job = visible_job(job_id)
+    etag = f'"{job["_id"]}-{job["rev"]}"'
+    if etag in request.if_none_match:
+        return "", 304, {"ETag": etag}
+    return job_response(job)
+
+
+@blp.route("", methods=["GET"])
+@login_required()
+@blp.arguments(JobListArgsSchema, location="query")
+@blp.response(200, JobListSchema)
+def list_jobs(args: dict):
+    query: dict = {"owner_id": user_id()}
+    for field in ("state", "kind"):
+        if args.get(field):
+            query[field] = args[field]
+    items, total = jobs.list_for(get_db(), query, args["page"], args["per_page"])
+    return jsonify({"items": [job_body(j) for j in items], "total": total,
+                    "page": args["page"], "per_page": args["per_page"]})
+
+
+@blp.route("/<job_id>/cancel", methods=["POST"])
+@login_required()
+@blp.response(200, JobSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+def cancel_job(job_id: str):
+    job = visible_job(job_id)
+    if job["state"] in jobs.TERMINAL:
+        raise ApiError(409, "job_finished", f"The job has already {job['state']}.")
+    return job_response(jobs.request_cancel(get_db(), ObjectId(job["_id"])))

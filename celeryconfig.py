@@ -1,0 +1,50 @@
+"""Celery settings. Job state lives in MongoDB (store/jobs.py), so there is no result backend.
+
+Delivery guarantees: acks_late + reject_on_worker_lost put a task back when its worker
+dies; the jobs collection caps how often that may happen (JOB_MAX_DELIVERIES) so a task
+that kills its process ends `failed` instead of looping. A short visibility timeout brings
+a killed worker's unacked tasks back in seconds; the job lease (JOB_LEASE_SECONDS) makes
+the duplicate delivery of a task that is still running a no-op.
+"""
+from kombu import Exchange, Queue
+
+from config import get_settings
+
+_settings = get_settings()
+
+QUEUES = ("default", "imports", "scoring", "notifications")
+
+broker_url = _settings.redis_url
+broker_connection_retry_on_startup = True
+broker_transport_options = {
+    "visibility_timeout": _settings.broker_visibility_timeout,
+    # kombu re-checks unacked messages every interval x throttle seconds (default 10 x 10).
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
+result_backend = None
+task_ignore_result = True
+
+task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
+task_default_queue = "default"
+task_routes = {
+    "tasks.imports.*": {"queue": "imports"},
+    "tasks.scoring.*": {"queue": "scoring"},
+    "tasks.notifications.*": {"queue": "notifications"},
+}
+
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1  # the default queue's worker raises it on the command line
+task_soft_time_limit = 300
+task_time_limit = 330
+worker_max_tasks_per_child = 500
+
+worker_send_task_events = True
+task_send_sent_event = True
+worker_hijack_root_logger = False
+
+beat_schedule = {
+    "sweep-jobs": {"task": "tasks.jobs.sweep", "schedule": float(_settings.job_sweep_interval_seconds)},
+}
+timezone = "UTC"

@@ -1,0 +1,152 @@
+"""Settings from the environment, parsed and validated once at start-up.
+
+Every variable is declared once here (name, type, default, whether required); a
+missing or malformed one stops start-up with a message naming it. `.env.example`
+documents the same variables for people.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+_REQUIRED = object()
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment does not describe a runnable app."""
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true/false")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value
+    return parse
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", value):
+            raise ValueError(f"expected a {' or '.join(schemes)} URL")
+        return value
+    return parse
+
+
+def _optional_url(*schemes: str) -> Callable[[str], str]:
+    parse_url = _url(*schemes)
+    return lambda value: parse_url(value) if value else ""
+
+
+def _secret(value: str) -> str:
+    if len(value) < 32:
+        raise ValueError("must be at least 32 characters")
+    return value
+
+
+def _basic_auth(value: str) -> str:
+    if value and not re.match(r"^[^:\s]+:\S+$", value):
+        raise ValueError("expected user:password")
+    return value
+
+
+def _str(value: str) -> str:
+    return value
+
+
+def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:
+    from dataclasses import field
+    return field(default=None, metadata={"parse": parse, "default": default})
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = _env(_choice("development", "test", "production"), "production")
+    secret_key: str = _env(_secret)
+    log_level: str = _env(_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+
+    mongo_uri: str = _env(_url("mongodb", "mongodb+srv"))
+    mongo_db: str = _env(_str, "aiversant")
+    redis_url: str = _env(_url("redis", "rediss"))
+
+    s3_endpoint_url: str = _env(_optional_url("http", "https"), "")
+    s3_bucket: str = _env(_str)
+    s3_region: str = _env(_str, "us-east-1")
+    aws_access_key_id: str = _env(_str, "")
+    aws_secret_access_key: str = _env(_str, "")
+    s3_presign_seconds: int = _env(_int, 900)
+
+    upload_max_bytes: int = _env(_int, 20 * 1024 * 1024)
+    upload_allowed_types: str = _env(
+        _str,
+        "text/csv,text/plain,application/pdf,image/png,image/jpeg,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+        "audio/webm,audio/ogg,audio/mpeg,audio/mp4,audio/wav,video/webm",
+    )
+
+    job_lease_seconds: int = _env(_int, 20)
+    job_queued_republish_seconds: int = _env(_int, 120)
+    job_max_deliveries: int = _env(_int, 3)
+    job_sweep_interval_seconds: int = _env(_int, 15)
+    broker_visibility_timeout: int = _env(_int, 30)
+
+    jwt_access_seconds: int = _env(_int, 900)
+    jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
+    rate_limits_enabled: bool = _env(_bool, True)
+
+    flower_basic_auth: str = _env(_basic_auth, "")
+    dev_admin_email: str = _env(_str, "")
+    dev_admin_password: str = _env(_str, "")
+
+    @property
+    def allowed_upload_types(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.upload_allowed_types.split(",") if t.strip())
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse every declared variable; collect all problems before failing."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for spec in fields(Settings):
+        name = spec.name.upper()
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            default = spec.metadata["default"]
+            if default is _REQUIRED:
+                problems.append(f"{name} is required but not set")
+                continue
+            values[spec.name] = default
+            continue
+        try:
+            values[spec.name] = spec.metadata["parse"](raw)
+        except ValueError as exc:
+            problems.append(f"{name} is malformed: {exc}")
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use (app factory / worker start)."""
+    return load_settings()

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime
+
+
+class LoginSchema(StrictSchema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
+                          metadata={"description": "Email address or roll number"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class UserSchema(Schema):
+    id = ObjectIdStr(attribute="_id")
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    roll_number = fields.String(allow_none=True)
+    role = fields.String()
+    campus_id = ObjectIdStr(allow_none=True)
+    course_ids = fields.List(ObjectIdStr())
+    active = fields.Boolean()
+    created_at = UtcDateTime()
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(UserSchema)

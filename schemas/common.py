@@ -1,0 +1,64 @@
+"""Shapes shared by every endpoint: errors, pagination, timestamps, ids."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a `Z`, millisecond precision."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class ObjectIdStr(fields.String):
+    """A MongoDB ObjectId going out as a string."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+
+class StrictSchema(Schema):
+    """Input schemas reject unknown fields (marshmallow's default RAISE), stated for readers."""
+
+    class Meta:
+        ordered = True
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"example": "validation_error"})
+    message = fields.String(required=True)
+    details = fields.Dict(load_default=dict)
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class PageArgsSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def list_envelope(item_schema: type[Schema], name: str) -> type[Schema]:
+    """The list shape: {"items": [...], "total": N, "page": P, "per_page": K}."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+    }, name=name)
+
+
+def parse_iso(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError("Not a valid ISO 8601 datetime.") from exc

@@ -1,0 +1,119 @@
+"""S3 access: one boto3 client per process, the bucket, keys and presigned URLs.
+
+Key layout (documented in the README):
+  staging/<job_id>                          bytes the API received, until a worker takes them
+  uploads/<owner_id>/<yyyy>/<mm>/<job_id>/<filename>   validated uploads
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import IO, Iterator
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from config import get_settings
+
+_lock = threading.Lock()
+_clients: dict[int, BaseClient] = {}
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def client() -> BaseClient:
+    pid = os.getpid()
+    with _lock:
+        if pid not in _clients:
+            s = get_settings()
+            _clients[pid] = boto3.client(
+                "s3",
+                endpoint_url=s.s3_endpoint_url or None,
+                region_name=s.s3_region,
+                aws_access_key_id=s.aws_access_key_id or None,
+                aws_secret_access_key=s.aws_secret_access_key or None,
+                config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
+                              s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=30),
+            )
+        return _clients[pid]
+
+
+def bucket() -> str:
+    return get_settings().s3_bucket
+
+
+def ensure_bucket() -> None:
+    s3 = client()
+    try:
+        s3.head_bucket(Bucket=bucket())
+    except ClientError:
+        s3.create_bucket(Bucket=bucket())
+
+
+def safe_filename(name: str | None) -> str:
+    base = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = _SAFE_NAME.sub("_", base).strip("._") or "file"
+    return cleaned[:120]
+
+
+def staging_key(job_id: str) -> str:
+    return f"staging/{job_id}"
+
+
+def put_stream(key: str, stream: IO[bytes], content_type: str = "application/octet-stream") -> None:
+    client().upload_fileobj(stream, bucket(), key, ExtraArgs={"ContentType": content_type})
+
+
+def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    client().put_object(Bucket=bucket(), Key=key, Body=data, ContentType=content_type)
+
+
+def head(key: str) -> dict | None:
+    try:
+        return client().head_object(Bucket=bucket(), Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def read_range(key: str, start: int, length: int) -> bytes:
+    obj = client().get_object(Bucket=bucket(), Key=key, Range=f"bytes={start}-{start + length - 1}")
+    return obj["Body"].read()
+
+
+def read_all(key: str) -> bytes:
+    return client().get_object(Bucket=bucket(), Key=key)["Body"].read()
+
+
+def iter_chunks(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    body = client().get_object(Bucket=bucket(), Key=key)["Body"]
+    yield from body.iter_chunks(chunk_size)
+
+
+def copy(src_key: str, dst_key: str, content_type: str) -> None:
+    client().copy_object(Bucket=bucket(), Key=dst_key, CopySource={"Bucket": bucket(), "Key": src_key},
+                         ContentType=content_type, MetadataDirective="REPLACE")
+
+
+def delete(key: str) -> None:
+    client().delete_object(Bucket=bucket(), Key=key)
+
+
+def list_keys(prefix: str) -> list[str]:
+    pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix)
+    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+
+def presigned_get(key: str, filename: str | None = None) -> str:
+    params = {"Bucket": bucket(), "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{safe_filename(filename)}"'
+    return client().generate_presigned_url("get_object", Params=params,
+                                           ExpiresIn=get_settings().s3_presign_seconds)
+
+
+def ping() -> None:
+    client().head_bucket(Bucket=bucket())

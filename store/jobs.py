@@ -1,0 +1,200 @@
+"""The `jobs` collection: the single source of truth for every asynchronous operation.
+
+A job moves queued -> running -> succeeded | failed | cancelled. Every change bumps
+`rev` (the ETag) and `updated_at`. A running job holds a lease (`lease_until`) that its
+worker renews; a delivery that finds a live lease held by someone else is a duplicate
+and is dropped, and the sweeper re-publishes jobs whose lease ran out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.database import Database
+
+COLLECTION = "jobs"
+STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def utcnow() -> datetime:
+    # Mongo keeps milliseconds; truncating here keeps in-memory and stored values equal.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def ensure_indexes(db: Database) -> None:
+    jobs = db[COLLECTION]
+    jobs.create_index([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner_recent")
+    jobs.create_index([("state", ASCENDING), ("published_at", ASCENDING)], name="state_published")
+    jobs.create_index([("state", ASCENDING), ("lease_until", ASCENDING)], name="state_lease")
+    jobs.create_index([("dedup_key", ASCENDING)], name="dedup_key", unique=True,
+                      partialFilterExpression={"dedup_key": {"$type": "string"}})
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: str
+    owner_id: str
+    params: dict[str, Any]
+    queue: str = "default"
+    scope: dict[str, Any] | None = None  # e.g. {"campus_id": ...} so admins above the owner can see it
+    total: int = 0
+    dedup_key: str | None = None
+    job_id: ObjectId | None = None
+
+
+def create(db: Database, new: NewJob) -> dict:
+    """Insert a queued job. With a dedup_key, an unfinished job with the same key is returned instead."""
+    now = utcnow()
+    doc = {
+        "_id": new.job_id or ObjectId(),
+        "kind": new.kind,
+        "owner_id": new.owner_id,
+        "scope": new.scope or {},
+        "queue": new.queue,
+        "params": new.params,
+        "state": "queued",
+        "progress": {"done": 0, "total": new.total},
+        "result": None,
+        "error": None,
+        "deliveries": 0,
+        "publishes": 0,
+        "cancel_requested": False,
+        "rev": 1,
+        "created_at": now,
+        "updated_at": now,
+        "published_at": None,
+        "started_at": None,
+        "finished_at": None,
+        "lease_until": None,
+        "holder": None,
+    }
+    if new.dedup_key:
+        doc["dedup_key"] = new.dedup_key
+        existing = db[COLLECTION].find_one({"dedup_key": new.dedup_key})
+        if existing is not None:
+            return existing
+    db[COLLECTION].insert_one(doc)
+    return doc
+
+
+def get(db: Database, job_id: str | ObjectId) -> dict | None:
+    oid = _oid(job_id)
+    return None if oid is None else db[COLLECTION].find_one({"_id": oid})
+
+
+def list_for(db: Database, query: dict, page: int, per_page: int) -> tuple[list[dict], int]:
+    cursor = (db[COLLECTION].find(query, {"params": 0})
+              .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+              .skip((page - 1) * per_page).limit(per_page))
+    return list(cursor), db[COLLECTION].count_documents(query)
+
+
+def mark_published(db: Database, job_id: ObjectId) -> None:
+    db[COLLECTION].update_one({"_id": job_id},
+                              {"$set": {"published_at": utcnow()}, "$inc": {"publishes": 1}})
+
+
+def claim(db: Database, job_id: ObjectId, holder: str, lease_seconds: int,
+          holder_is_dead: bool = False) -> dict | None:
+    """Start a delivery: queued, or running with an expired (or dead) holder -> running.
+
+    Returns the claimed job, or None when this delivery must do nothing (finished,
+    cancelled, or another live worker holds it)."""
+    now = utcnow()
+    takeover = [{"state": "queued"},
+                {"state": "running", "lease_until": {"$lt": now}}]
+    if holder_is_dead:
+        takeover.append({"state": "running"})
+    return db[COLLECTION].find_one_and_update(
+        {"_id": job_id, "$or": takeover},
+        {"$set": {"state": "running", "holder": holder, "started_at": now, "updated_at": now,
+                  "lease_until": now + timedelta(seconds=lease_seconds)},
+         "$inc": {"deliveries": 1, "rev": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def renew_lease(db: Database, job_id: ObjectId, holder: str, lease_seconds: int) -> bool:
+    until = utcnow() + timedelta(seconds=lease_seconds)
+    res = db[COLLECTION].update_one({"_id": job_id, "state": "running", "holder": holder},
+                                    {"$set": {"lease_until": until}})
+    return res.matched_count == 1
+
+
+def report_progress(db: Database, job_id: ObjectId, holder: str, done: int,
+                    total: int | None = None) -> dict | None:
+    """Record progress; returns the job (so the caller sees cancel_requested) or None if lost."""
+    fields: dict[str, Any] = {"progress.done": done, "updated_at": utcnow()}
+    if total is not None:
+        fields["progress.total"] = total
+    return db[COLLECTION].find_one_and_update(
+        {"_id": job_id, "state": "running", "holder": holder},
+        {"$set": fields, "$inc": {"rev": 1}},
+        projection={"cancel_requested": 1, "progress": 1},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def finish(db: Database, job_id: ObjectId, state: str, *, holder: str | None = None,
+           result: Any = None, error: dict | None = None) -> bool:
+    """Move a job to a terminal state once. With holder, only that delivery may finish it."""
+    if state not in TERMINAL:
+        raise ValueError(f"not a terminal state: {state}")
+    query: dict[str, Any] = {"_id": job_id, "state": {"$nin": list(TERMINAL)}}
+    if holder is not None:
+        query["holder"] = holder
+    now = utcnow()
+    update: dict[str, Any] = {"state": state, "finished_at": now, "updated_at": now,
+                              "result": result, "error": error, "lease_until": None}
+    res = db[COLLECTION].update_one(query, {"$set": update, "$inc": {"rev": 1}})
+    return res.modified_count == 1
+
+
+def request_cancel(db: Database, job_id: ObjectId) -> dict | None:
+    """Queued jobs are cancelled at once; running ones are flagged and stop at their next step."""
+    now = utcnow()
+    cancelled = db[COLLECTION].find_one_and_update(
+        {"_id": job_id, "state": "queued"},
+        {"$set": {"state": "cancelled", "finished_at": now, "updated_at": now,
+                  "error": {"code": "cancelled", "message": "Cancelled before it started."}},
+         "$inc": {"rev": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if cancelled is not None:
+        return cancelled
+    return db[COLLECTION].find_one_and_update(
+        {"_id": job_id, "state": "running", "cancel_requested": False},
+        {"$set": {"cancel_requested": True, "updated_at": now}, "$inc": {"rev": 1}},
+        return_document=ReturnDocument.AFTER,
+    ) or get(db, job_id)
+
+
+def requeue(db: Database, job_id: ObjectId, expected_rev: int) -> bool:
+    """Put a running job whose worker vanished back to queued (the sweeper then publishes it)."""
+    res = db[COLLECTION].update_one(
+        {"_id": job_id, "state": "running", "rev": expected_rev},
+        {"$set": {"state": "queued", "holder": None, "lease_until": None, "updated_at": utcnow()},
+         "$inc": {"rev": 1}},
+    )
+    return res.modified_count == 1
+
+
+def stale_queued(db: Database, older_than: datetime, limit: int = 500) -> list[dict]:
+    query = {"state": "queued", "$or": [{"published_at": None}, {"published_at": {"$lt": older_than}}]}
+    return list(db[COLLECTION].find(query, {"params": 0}).limit(limit))
+
+
+def expired_running(db: Database, now: datetime, limit: int = 500) -> list[dict]:
+    return list(db[COLLECTION].find({"state": "running", "lease_until": {"$lt": now}},
+                                    {"params": 0}).limit(limit))
+
+
+def _oid(value: str | ObjectId) -> ObjectId | None:
+    if isinstance(value, ObjectId):
+        return value
+    return ObjectId(value) if ObjectId.is_valid(value) else None

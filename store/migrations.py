@@ -1,0 +1,42 @@
+"""Indexes and versioned data migrations, applied by `python -m store migrate`.
+
+Indexes are declared next to each collection's access functions (`ensure_indexes` in
+each store module) and are (re)applied on every run: creating an existing index is a
+no-op. Data migrations are numbered steps, each recorded once in `migrations`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from pymongo.database import Database
+
+from store import INDEXED_MODULES
+from store.jobs import utcnow
+
+log = logging.getLogger(__name__)
+Migration = Callable[[Database], None]
+
+
+def _initial(db: Database) -> None:
+    """Version 1 is the schema the indexes describe; nothing to transform."""
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "initial schema", _initial),
+]
+
+
+def apply_all(db: Database) -> list[int]:
+    for module in INDEXED_MODULES:
+        module.ensure_indexes(db)
+    applied = {doc["_id"] for doc in db.migrations.find({}, {"_id": 1})}
+    done: list[int] = []
+    for version, description, step in MIGRATIONS:
+        if version in applied:
+            continue
+        step(db)
+        db.migrations.insert_one({"_id": version, "description": description, "applied_at": utcnow()})
+        log.info("migration applied version=%s description=%r", version, description)
+        done.append(version)
+    return done

@@ -1,0 +1,36 @@
+"""The sweeper (Celery beat): no job stays queued or running forever."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from config import get_settings
+from store import jobs
+from store.mongo import get_db
+from tasks.celery_app import celery_app
+from tasks.runtime import publish
+
+log = logging.getLogger("jobs.sweeper")
+
+
+@celery_app.task(name="tasks.jobs.sweep", ignore_result=True)
+def sweep() -> dict:
+    """Publish queued jobs whose message was lost; recover or fail running jobs whose worker is gone."""
+    settings = get_settings()
+    db = get_db()
+    now = jobs.utcnow()
+    republished = failed = 0
+    for job in jobs.stale_queued(db, now - timedelta(seconds=settings.job_queued_republish_seconds)):
+        if job["published_at"] is None and job["created_at"] > now - timedelta(seconds=2):
+            continue  # its first publish may still be in flight
+        republished += publish(db, job)
+    for job in jobs.expired_running(db, now):
+        if job["deliveries"] >= settings.job_max_deliveries:
+            failed += jobs.finish(db, job["_id"], "failed", error={
+                "code": "worker_lost",
+                "message": f"The worker running this job stopped answering {job['deliveries']} times."})
+        elif jobs.requeue(db, job["_id"], expected_rev=job["rev"]):
+            republished += publish(db, {**job, "state": "queued"})
+    if republished or failed:
+        log.info("sweep republished=%s failed=%s", republished, failed)
+    return {"republished": republished, "failed": failed}

@@ -1,0 +1,227 @@
+"""The one job mechanism: submit (API side) and run (worker side) a job recorded in MongoDB.
+
+Submit: write the job document, then publish a message carrying only its id. If the
+broker is down the job stays queued with `published_at` unset and the sweeper publishes
+it later, so a 202 never promises work that is lost.
+
+Run: every job task is declared with `@job_task(kind)`; the wrapper claims the job (one
+live delivery at a time), keeps its lease alive from a heartbeat thread, hands the body
+a JobContext (params, progress, cancellation) and records the outcome. Engines raise
+`workers.errors.WorkError` for bad input: the job fails with its code and message and the
+worker carries on.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from bson import ObjectId
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from pymongo.database import Database
+from pymongo.errors import AutoReconnect, ConnectionFailure
+
+from config import get_settings
+from observability.logs import job_id_var
+from store import jobs
+from store.mongo import get_db
+from tasks.celery_app import celery_app
+from workers.errors import WorkError
+
+log = logging.getLogger("jobs")
+HOSTNAME = socket.gethostname()
+
+
+@dataclass(frozen=True)
+class JobKind:
+    task_name: str
+    queue: str
+
+
+KINDS: dict[str, JobKind] = {}
+TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ConnectionError, TimeoutError)
+
+
+class JobCancelled(Exception):
+    """Raised inside a job body when a cancel was requested; the job ends `cancelled`."""
+
+
+class LeaseLost(Exception):
+    """This delivery no longer holds the job (the sweeper or another worker took it)."""
+
+
+# --- API side -----------------------------------------------------------------------------
+
+def submit(db: Database, new: jobs.NewJob) -> dict:
+    """Record the job, then publish it. Returns the job document as stored."""
+    job = jobs.create(db, new)
+    if job["state"] == "queued" and job["published_at"] is None:
+        publish(db, job)
+    return job
+
+
+def publish(db: Database, job: dict) -> bool:
+    kind = KINDS[job["kind"]]
+    try:
+        celery_app.send_task(kind.task_name, args=[str(job["_id"])], queue=kind.queue,
+                             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1,
+                                                       "interval_step": 0.2, "interval_max": 0.5})
+    except Exception:  # broker unreachable: the sweeper publishes it once the broker is back
+        log.warning("job publish failed job_id=%s kind=%s", job["_id"], job["kind"], exc_info=True)
+        return False
+    jobs.mark_published(db, job["_id"])
+    log.info("job published job_id=%s kind=%s queue=%s", job["_id"], job["kind"], kind.queue)
+    return True
+
+
+def register_kind(kind: str, task_name: str, queue: str) -> None:
+    KINDS[kind] = JobKind(task_name, queue)
+
+
+# --- worker side --------------------------------------------------------------------------
+
+class JobContext:
+    def __init__(self, db: Database, job: dict, holder: str):
+        self.db = db
+        self.job = job
+        self.holder = holder
+        self.id: ObjectId = job["_id"]
+        self.params: dict[str, Any] = job.get("params") or {}
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Record progress; raise JobCancelled if a cancel was requested meanwhile."""
+        state = jobs.report_progress(self.db, self.id, self.holder, done, total)
+        if state is None:
+            raise LeaseLost(str(self.id))
+        if state.get("cancel_requested"):
+            raise JobCancelled(str(self.id))
+
+    def check_cancelled(self) -> None:
+        job = jobs.get(self.db, self.id)
+        if job is None or job.get("holder") != self.holder or job["state"] != "running":
+            raise LeaseLost(str(self.id))
+        if job.get("cancel_requested"):
+            raise JobCancelled(str(self.id))
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, db: Database, job_id: ObjectId, holder: str, lease_seconds: int):
+        super().__init__(daemon=True, name=f"lease-{job_id}")
+        self._db, self._job_id, self._holder, self._lease = db, job_id, holder, lease_seconds
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(max(self._lease / 4, 0.5)):
+            try:
+                if not jobs.renew_lease(self._db, self._job_id, self._holder, self._lease):
+                    return
+            except Exception:  # a missed beat is retried on the next tick
+                log.warning("lease renewal failed job_id=%s", self._job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+def holder_is_dead(holder: str | None) -> bool:
+    """True when the holder was a process on this host that no longer exists."""
+    if not holder:
+        return False
+    host, _, rest = holder.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != HOSTNAME or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _claim(db: Database, job_id: ObjectId, holder: str, lease: int) -> dict | None:
+    job = jobs.get(db, job_id)
+    if job is None or job["state"] in jobs.TERMINAL:
+        return None
+    return jobs.claim(db, job_id, holder, lease, holder_is_dead=holder_is_dead(job.get("holder")))
+
+
+def job_task(kind: str, queue: str = "default", **task_options: Any) -> Callable:
+    """Declare the Celery task that runs jobs of `kind`: `body(ctx) -> result dict`."""
+    def decorate(body: Callable[[JobContext], Any]) -> Task:
+        name = f"{body.__module__}.{body.__name__}"
+        register_kind(kind, name, queue)
+
+        @celery_app.task(name=name, bind=True, queue=queue, **task_options)
+        def run(self: Task, job_id: str) -> None:
+            _run_job(self, kind, body, ObjectId(job_id))
+        return run
+    return decorate
+
+
+def _run_job(task: Task, kind: str, body: Callable[[JobContext], Any], job_id: ObjectId) -> None:
+    settings = get_settings()
+    db = get_db()
+    holder = f"{HOSTNAME}:{os.getpid()}:{task.request.id}"
+    token = job_id_var.set(str(job_id))
+    try:
+        job = _claim(db, job_id, holder, settings.job_lease_seconds)
+        if job is None:
+            log.info("job delivery skipped job_id=%s kind=%s reason=not_claimable", job_id, kind)
+            return
+        if job["deliveries"] > settings.job_max_deliveries:
+            _fail(db, job_id, holder, "worker_lost",
+                  f"The job stopped its worker {job['deliveries'] - 1} times and was not retried again.")
+            return
+        log.info("job running job_id=%s kind=%s delivery=%s", job_id, kind, job["deliveries"])
+        heartbeat = _Heartbeat(db, job_id, holder, settings.job_lease_seconds)
+        heartbeat.start()
+        try:
+            _execute(task, db, job, holder, body, settings.job_max_deliveries)
+        finally:
+            heartbeat.stop()
+    finally:
+        job_id_var.reset(token)
+
+
+def _execute(task: Task, db: Database, job: dict, holder: str, body: Callable[[JobContext], Any],
+             max_deliveries: int) -> None:
+    job_id = job["_id"]
+    try:
+        result = body(JobContext(db, job, holder))
+    except JobCancelled:
+        jobs.finish(db, job_id, "cancelled", holder=holder,
+                    error={"code": "cancelled", "message": "Cancelled while running."})
+        log.info("job cancelled job_id=%s", job_id)
+    except LeaseLost:
+        log.warning("job lease lost job_id=%s", job_id)
+    except WorkError as exc:
+        _fail(db, job_id, holder, exc.code, exc.message, exc.details)
+    except SoftTimeLimitExceeded:
+        _fail(db, job_id, holder, "time_limit", "The job took longer than its time limit.")
+    except TRANSIENT_ERRORS as exc:
+        if job["deliveries"] >= max_deliveries:
+            _fail(db, job_id, holder, "unavailable", "A service the job needs stayed unavailable.")
+            return
+        jobs.requeue(db, job_id, expected_rev=jobs.get(db, job_id)["rev"])
+        log.warning("job retry job_id=%s reason=%s", job_id, type(exc).__name__)
+        raise task.retry(exc=exc, countdown=2 ** job["deliveries"], max_retries=None)
+    except Exception:
+        log.exception("job crashed job_id=%s", job_id)
+        _fail(db, job_id, holder, "internal_error", "The job failed unexpectedly; it has been logged.")
+    else:
+        if jobs.finish(db, job_id, "succeeded", holder=holder, result=result):
+            log.info("job succeeded job_id=%s", job_id)
+
+
+def _fail(db: Database, job_id: ObjectId, holder: str, code: str, message: str,
+          details: dict | None = None) -> None:
+    error = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    jobs.finish(db, job_id, "failed", holder=holder, error=error)
+    log.info("job failed job_id=%s code=%s", job_id, code)

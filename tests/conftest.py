@@ -1,0 +1,222 @@
+"""Real servers for the whole suite: a MongoDB wire-protocol server, Redis and an S3 server.
+
+They are started in pytest_configure (before test modules import the settings), on free
+ports with throw-away data, and stopped at the end. TEST_MONGO_ENGINE picks the MongoDB
+stand-in (nx, the default, or secantus) so the data-layer tests run against both.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from devstack import servers
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_STACK: dict = {}
+
+TEST_PASSWORD = "Correct-Horse-Battery-9"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _STACK:
+        return
+    base = Path(tempfile.mkdtemp(prefix="aiversant-tests-"))
+    engine = os.environ.get("TEST_MONGO_ENGINE", "nx")
+    mongo = servers.start_mongo(base / "mongo", servers.free_port(), engine)
+    redis = servers.start_redis(base / "redis", servers.free_port(), persistent=False)
+    s3 = servers.start_s3(base / "s3", servers.free_port(), persistent=False)
+    _STACK.update(base=base, mongo=mongo, redis=redis, s3=s3)
+    os.environ.update({
+        "APP_ENV": "test",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "LOG_LEVEL": "WARNING",
+        "MONGO_URI": mongo.url,
+        "MONGO_DB": f"aiversant_test_{uuid.uuid4().hex[:8]}",
+        "REDIS_URL": redis.url,
+        "S3_ENDPOINT_URL": s3.url,
+        "S3_BUCKET": "aiversant-test",
+        "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
+        "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
+        "UPLOAD_MAX_BYTES": str(1024 * 1024),
+        # Short timings so recovery paths finish within a test.
+        "JOB_LEASE_SECONDS": "4",
+        "JOB_QUEUED_REPUBLISH_SECONDS": "3",
+        "JOB_SWEEP_INTERVAL_SECONDS": "1",
+        "BROKER_VISIBILITY_TIMEOUT": "6",
+        "JOB_MAX_DELIVERIES": "3",
+        "RATE_LIMITS_ENABLED": "true",
+    })
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name in ("s3", "redis", "mongo"):
+        if name in _STACK:
+            _STACK[name].stop()
+    if "base" in _STACK:
+        shutil.rmtree(_STACK["base"], ignore_errors=True)
+    _STACK.clear()
+
+
+@pytest.fixture(scope="session")
+def stack() -> dict:
+    return _STACK
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from config import get_settings
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def db(settings):
+    from store import files, migrations
+    from store.mongo import get_db
+    database = get_db()
+    migrations.apply_all(database)
+    files.ensure_bucket()
+    return database
+
+
+@pytest.fixture()
+def mongo_db(stack):
+    """A fresh, empty database on the real server for data-layer tests; dropped afterwards."""
+    from pymongo import MongoClient
+    client = MongoClient(stack["mongo"].url, tz_aware=True)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield client[name]
+    client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def app(db):
+    from api.app import create_app
+    flask_app = create_app()
+    flask_app.testing = True
+    return flask_app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit counters live in Redis; each test starts with none."""
+    if "stack" not in request.fixturenames and "app" not in request.fixturenames and \
+            "client" not in request.fixturenames:
+        yield
+        return
+    import redis as redis_lib
+    r = redis_lib.Redis.from_url(_STACK["redis"].url)
+    for key in r.scan_iter("LIMITS*"):
+        r.delete(key)
+    yield
+
+
+@pytest.fixture()
+def make_user(db):
+    from security.passwords import hash_password
+    from store import users
+
+    def create(role: str = "superadmin", **fields) -> dict:
+        suffix = uuid.uuid4().hex[:8]
+        doc = {"name": f"{role} {suffix}", "email": f"{role}.{suffix}@example.edu", "role": role,
+               "password_hash": hash_password(TEST_PASSWORD), **fields}
+        return users.create(db, doc)
+    return create
+
+
+@pytest.fixture()
+def auth_header(client):
+    def login(user: dict) -> dict:
+        resp = client.post("/api/v1/auth/login", json={"login": user["email"] or user["roll_number"],
+                                                         "password": TEST_PASSWORD})
+        assert resp.status_code == 200, resp.get_json()
+        return {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
+    return login
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess (prefork, one child) consuming every queue."""
+
+    def __init__(self, log_dir: Path, extra_args: list[str] | None = None):
+        self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
+        self.extra_args = extra_args or []
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        cmd = [sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
+               "-Q", "default,imports,scoring,notifications", "--pool", "prefork", "-c", "1",
+               "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h",
+               "-I", "tests.support.job_tasks", "--loglevel", "INFO", *self.extra_args]
+        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(self.log_path, "ab"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
+            if b"ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"worker not ready:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children, as a crashed host would."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture()
+def start_worker(db, tmp_path):
+    started: list[WorkerProcess] = []
+
+    def start(extra_args: list[str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(tmp_path, extra_args).start()
+        started.append(worker)
+        return worker
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture()
+def wait_for_job(db):
+    from store import jobs
+
+    def wait(job_id, states=("succeeded", "failed", "cancelled"), timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        job = None
+        while time.monotonic() < deadline:
+            job = jobs.get(db, job_id)
+            if job and job["state"] in states:
+                return job
+            time.sleep(0.1)
+        raise AssertionError(f"job {job_id} not in {states} after {timeout}s: {job}")
+    return wait
