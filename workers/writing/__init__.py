@@ -1,0 +1,15 @@
+"""Written-answer scoring for AI-VERSANT: pure Python, offline, deterministic, explained.
+
+    from workers.writing import score_written_answer, aggregate_written_results
+    result = score_written_answer("dictation", "the meeting is on monday", {"text": "The meeting is on Monday."})
+
+No Flask or Celery here: a task or a script calls these functions. See README.md in this folder.
+"""
+
+from .aggregate import TRAIT_NAMES, aggregate_written_results
+from .config import CURRENT_VERSION, available_versions, load_config
+from .errors import WritingScoringError
+from .scoring import ITEM_TYPES, score_written_answer
+
+__all__ = ["CURRENT_VERSION", "ITEM_TYPES", "TRAIT_NAMES", "WritingScoringError", "aggregate_written_results",
+           "available_versions", "load_config", "score_written_answer"]

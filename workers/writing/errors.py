@@ -1,0 +1,30 @@
+"""The one exception type the writing scorer raises, with a stable snake_case code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WritingScoringError(Exception):
+    """A request the scorer cannot fulfil; `code` is stable and meant for API error bodies."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of the API's error body: {"code", "message", "details"}."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+UNKNOWN_ITEM_TYPE = "unknown_item_type"
+INVALID_ITEM = "invalid_item"
+INVALID_ANSWER = "invalid_answer"
+INVALID_CONTEXT = "invalid_context"
+UNKNOWN_SCORING_VERSION = "unknown_scoring_version"
+INVALID_SCORING_CONFIG = "invalid_scoring_config"
+INVALID_ITEM_RESULT = "invalid_item_result"
+NO_ITEM_RESULTS = "no_item_results"
+SCORING_VERSION_MISMATCH = "scoring_version_mismatch"

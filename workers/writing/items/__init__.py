@@ -1,0 +1,1 @@
+"""One module per item type; each exposes score(answer, item, context, config) -> ItemScore."""

@@ -1,0 +1,71 @@
+"""Measures of free writing shared by passage reconstruction and email writing."""
+
+from __future__ import annotations
+
+from . import lexicon
+from .grammar import check_grammar, check_spelling
+from .items.common import clamp, rounded
+from .text import content_words, normalized_words, words
+
+
+def language_accuracy(text: str, allowed_words: frozenset[str], config) -> dict:
+    """Grammar-rule hits and misspellings, each turned into a 0-1 score by errors per 100 words."""
+    params = config.section("grammar")
+    word_count = len(words(text))
+    issues = check_grammar(text, params["enabled_rules"], params["max_sentence_words"])
+    misspellings = check_spelling(text, allowed_words)
+    per_100 = 100.0 / max(word_count, 1)
+    grammar_score = clamp(1 - len(issues) * per_100 / params["errors_per_100_words_for_zero"])
+    spelling_score = clamp(1 - len(misspellings) * per_100 / params["spelling_errors_per_100_words_for_zero"])
+    return {
+        "grammar_errors": len(issues),
+        "spelling_errors": len(misspellings),
+        "grammar_score": rounded(grammar_score),
+        "spelling_score": rounded(spelling_score),
+        "issues": [issue.to_dict() for issue in issues],
+        "misspellings": [misspelling.to_dict() for misspelling in misspellings],
+    }
+
+
+def moving_average_type_token_ratio(tokens: list[str], window: int) -> float:
+    """MATTR: type/token ratio averaged over sliding windows, so long texts are not penalised."""
+    if not tokens:
+        return 0.0
+    if len(tokens) <= window:
+        return len(set(tokens)) / len(tokens)
+    ratios = [len(set(tokens[start: start + window])) / window for start in range(len(tokens) - window + 1)]
+    return sum(ratios) / len(ratios)
+
+
+def vocabulary_range(text: str, config) -> dict:
+    """Diversity (MATTR) and sophistication (share of less common, correctly spelt content words)."""
+    params = config.section("vocabulary")
+    tokens = normalized_words(text)
+    mattr = moving_average_type_token_ratio(tokens, params["mattr_window"])
+    known_content = [word for word in content_words(tokens) if lexicon.is_known_word(word) and word.isalpha()]
+    advanced = {word for word in known_content
+                if lexicon.word_count_in_corpus(word) <= params["advanced_word_max_corpus_count"]}
+    advanced_share = sum(1 for word in known_content if word in advanced) / max(len(known_content), 1)
+    diversity = clamp((mattr - params["mattr_floor"]) / (params["mattr_ceiling"] - params["mattr_floor"]))
+    sophistication = clamp(advanced_share / params["advanced_share_ceiling"])
+    score = params["diversity_weight"] * diversity + params["sophistication_weight"] * sophistication
+    return {
+        "mattr": rounded(mattr),
+        "advanced_word_share": rounded(advanced_share),
+        "advanced_words": sorted(advanced)[:30],
+        "vocabulary_score": rounded(score if tokens else 0.0),
+    }
+
+
+def known_word_share(text: str, allowed_words: frozenset[str]) -> float:
+    """Share of words that are English words (or allowed names); low for keyboard mashing."""
+    tokens = [token.lower() for token in words(text)]
+    if not tokens:
+        return 0.0
+    known = sum(1 for token in tokens if token in allowed_words or lexicon.is_known_word(token))
+    return known / len(tokens)
+
+
+def allowed_words_from(*texts: str) -> frozenset[str]:
+    """Words of the item's own texts (names, places), accepted as correctly spelt."""
+    return frozenset(token.lower() for text in texts for token in words(text))

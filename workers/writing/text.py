@@ -1,0 +1,170 @@
+"""Text cleaning and normalisation shared by every item type.
+
+Answers arrive from a browser: they may hold HTML from a rich-text box, curly quotes,
+zero-width characters, non-breaking spaces and arbitrary length. Everything is reduced
+to plain NFKC text first, so the scorers only see words.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import snowballstemmer
+
+_LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+                         "tr", "table", "blockquote", "pre", "section", "article"})
+_HIDDEN_TAGS = frozenset({"script", "style", "head", "title", "template"})
+_CHARACTER_MAP = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can cannot could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself just
+let me more most my myself no nor not now of off on once only or other our ours ourselves out over
+own same shall she should so some such than that the their theirs them themselves then there these
+they this those through to too under until up very was we were what when where which while who whom
+why will with would you your yours yourself yourselves will shall may might must us s t d ll m re ve
+""".split())
+
+_CONTRACTIONS = {
+    "won't": "will not", "can't": "can not", "cannot": "can not", "shan't": "shall not",
+    "ain't": "is not", "let's": "let us", "it's": "it is", "that's": "that is", "what's": "what is",
+    "there's": "there is", "here's": "here is", "he's": "he is", "she's": "she is", "who's": "who is",
+    "where's": "where is", "how's": "how is",
+}
+_CONTRACTION_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"),
+                         ("'m", " am"), ("'d", " would"))
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+          "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+@dataclass(frozen=True)
+class CleanText:
+    text: str
+    truncated: bool
+    had_html: bool
+
+
+def clean_answer(raw: str, max_chars: int) -> CleanText:
+    """Plain, NFKC-normalised text with HTML removed, capped at `max_chars` characters."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    had_html = bool(_LOOKS_LIKE_HTML.search(text))
+    if had_html:
+        text = strip_html(text)
+    text = normalize_unicode(text)
+    truncated = len(text) > max_chars
+    return CleanText(text=text[:max_chars], truncated=truncated, had_html=had_html)
+
+
+def normalize_unicode(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_CHARACTER_MAP)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\n\t" or category not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            kept.append(char)
+    text = "".join(kept).replace("\t", " ")
+    text = re.sub(r"[ \u00a0]+", " ", text)
+    return re.sub(r" *\n *", "\n", text).strip()
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n" if tag == "p" else "\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n" if tag == "p" else "\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden_depth:
+            self.parts.append(data)
+
+
+def strip_html(text: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(text)
+    extractor.close()
+    plain = html.unescape("".join(extractor.parts))
+    return re.sub(r"\n{3,}", "\n\n", plain)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens as written (case kept), apostrophes inside words kept."""
+    return _WORD.findall(text)
+
+
+def number_to_words(number: int) -> str:
+    if number < 20:
+        return _UNITS[number]
+    if number < 100:
+        tens, unit = divmod(number, 10)
+        return _TENS[tens] + ("" if unit == 0 else " " + _UNITS[unit])
+    return str(number)
+
+
+def expand_token(token: str) -> list[str]:
+    """Lower-case a token and expand contractions and small numbers, so 'don't' == 'do not'."""
+    lower = token.lower()
+    if lower.isdigit():
+        return number_to_words(int(lower)).split()
+    if lower in _CONTRACTIONS:
+        return _CONTRACTIONS[lower].split()
+    for suffix, replacement in _CONTRACTION_SUFFIXES:
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return (lower[: -len(suffix)] + replacement).split()
+    return [lower]
+
+
+def normalized_words(text: str) -> list[str]:
+    """Comparison form: lower case, no punctuation, hyphens split, contractions and numbers expanded."""
+    result: list[str] = []
+    for token in words(text.replace("-", " ")):
+        result.extend(expand_token(token))
+    return result
+
+
+def normalized_phrase(text: str) -> str:
+    return " ".join(normalized_words(text))
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word.lower())
+
+
+def is_content_word(word: str) -> bool:
+    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+
+
+def content_words(normalized: list[str]) -> list[str]:
+    return [word for word in normalized if is_content_word(word)]
