@@ -41,6 +41,9 @@ ALLOWED_FORMATS = frozenset(
     {"matroska", "webm", "ogg", "mp3", "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "wav", "flac", "aac"}
 )
 
+# Demuxers ffprobe/ffmpeg may even try (they match against demuxer names such as "mov,mp4,m4a,...").
+_FORMAT_WHITELIST = ",".join(sorted(ALLOWED_FORMATS))
+
 
 @dataclass(frozen=True)
 class AudioLimits:
@@ -123,11 +126,13 @@ def _too_long(duration: float, limits: AudioLimits, at_least: bool = False) -> A
 def probe_audio(path: Path, limits: AudioLimits) -> dict:
     """Container format, audio codec and (when the header states it) duration."""
     command = [
-        "ffprobe", "-v", "error", "-protocol_whitelist", "file",
+        "ffprobe", "-v", "error", "-protocol_whitelist", "file", "-format_whitelist", _FORMAT_WHITELIST,
         "-show_entries", "format=format_name,duration:stream=codec_type,codec_name,duration",
         "-of", "json", str(path),
     ]
     completed = _run_limited(command, limits.probe_timeout_s, limits)
+    if b"not on whitelist" in completed.stderr:
+        raise _unsupported_format()
     if completed.returncode != 0:
         raise AudioError("The file is not audio that can be read.", errors.AUDIO_UNDECODABLE)
     try:
@@ -136,11 +141,7 @@ def probe_audio(path: Path, limits: AudioLimits) -> dict:
         raise AudioError("The file is not audio that can be read.", errors.AUDIO_UNDECODABLE) from exc
     format_names = set((info.get("format", {}).get("format_name") or "").split(","))
     if not format_names & ALLOWED_FORMATS:
-        raise AudioError(
-            "The file's format is not accepted; use webm, ogg, mp3, m4a or wav.",
-            errors.AUDIO_UNSUPPORTED_FORMAT,
-            {"format": ",".join(sorted(format_names - {""}))},
-        )
+        raise _unsupported_format()
     audio_streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
     if not audio_streams:
         raise AudioError("The file holds no audio stream.", errors.AUDIO_UNDECODABLE)
@@ -149,6 +150,12 @@ def probe_audio(path: Path, limits: AudioLimits) -> dict:
         "codec": audio_streams[0].get("codec_name"),
         "duration_s": _stated_duration(info, audio_streams),
     }
+
+
+def _unsupported_format() -> AudioError:
+    return AudioError(
+        "The file's format is not accepted; use webm, ogg, mp3, m4a or wav.", errors.AUDIO_UNSUPPORTED_FORMAT
+    )
 
 
 def _stated_duration(info: dict, audio_streams: list[dict]) -> float | None:
@@ -167,7 +174,7 @@ def _run_ffmpeg_decode(path: Path, limits: AudioLimits) -> bytes:
     cap_s = limits.max_duration_s + 0.5
     command = [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
-        "-protocol_whitelist", "file", "-i", str(path), "-t", f"{cap_s:.3f}",
+        "-protocol_whitelist", "file", "-format_whitelist", _FORMAT_WHITELIST, "-i", str(path), "-t", f"{cap_s:.3f}",
         "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
         "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
     ]

@@ -49,7 +49,7 @@ def score_spoken_answer(
 
     recogniser = recogniser or get_recogniser()
     clip, offset_s, truncated = _scored_window(samples, activity, config)
-    prompt = targets[0] if config["prompt_with_expected_text"][item_type] else None
+    prompt = _decoding_prompt(targets, item_type, config)
     settings = DecodingSettings.from_config(config["decoding"])
     recognition = recogniser.recognise(clip, prompt, settings)
     heard = normalise(recognition.text).split()
@@ -106,6 +106,15 @@ def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str]
     if not targets:
         raise ItemError("The item has no expected text to compare with.", errors.ITEM_TEXT_MISSING)
     return targets
+
+
+def _decoding_prompt(targets: list[str], item_type: str, config: dict) -> str | None:
+    """The expected text (all accepted answers for short_answer) as Whisper's previous-text
+    prompt: it cuts recognition errors sharply, but can fill in words the audio does not
+    hold, which the alignment-based confidence check catches."""
+    if not config["prompt_with_expected_text"][item_type]:
+        return None
+    return " ".join(t if t.rstrip()[-1:] in ".?!" else t + "." for t in targets)
 
 
 def _scored_window(samples: np.ndarray, activity: SpeechActivity, config: dict) -> tuple[np.ndarray, float, bool]:
