@@ -59,7 +59,8 @@ def _from_http_exception(exc: HTTPException):
 def _flatten_locations(messages: dict) -> dict:
     # {"json": {"field": [...]}} -> {"field": [...]}; several locations stay keyed by location.
     if len(messages) == 1:
-        return next(iter(messages.values()))
+        (location, fields), = messages.items()
+        return fields if isinstance(fields, dict) else {location: fields}
     return messages
 
 

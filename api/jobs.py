@@ -26,8 +26,12 @@ def job_body(job: dict) -> dict:
     return body
 
 
+def etag_of(job: dict) -> str:
+    return f"{job['_id']}-{job['rev']}"
+
+
 def job_response(job: dict, status: int = 200):
-    headers = {"ETag": f'"{job["_id"]}-{job["rev"]}"'}
+    headers = {"ETag": f'"{etag_of(job)}"'}
     if job["state"] in ("queued", "running"):
         headers["Retry-After"] = POLL_SECONDS
     if status == 202:
@@ -52,9 +56,8 @@ def visible_job(job_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 def get_job(job_id: str):
     job = visible_job(job_id)
-    etag = f'"{job["_id"]}-{job["rev"]}"'
-    if etag in request.if_none_match:
-        return "", 304, {"ETag": etag}
+    if request.if_none_match.contains(etag_of(job)):
+        return "", 304, {"ETag": f'"{etag_of(job)}"'}
     return job_response(job)
 
 

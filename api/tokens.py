@@ -1,7 +1,19 @@
-"""Flask-JWT-Extended wiring: how a token becomes a user, and which tokens no longer count."""
+"""Flask-JWT-Extended wiring: how a token becomes a user, and which tokens no longer count.
+
+Token families: a login (or invitation accept) starts a family; both tokens carry its id
+(`fam`). Redis keeps `token_family:<fam>` = the jti of the one refresh token that may still be used,
+expiring with the refresh lifetime. Refreshing swaps that jti atomically for the new one. A
+refresh token that is not the current one has been used already (stolen or replayed), so the
+whole family is revoked: `token_family_revoked:<fam>` makes every access and refresh token of the
+family fail. Logout revokes the family the same way. Independently, a user's `token_version`
+(the `tv` claim) invalidates all their tokens at once on deactivation, password or role change.
+"""
 from __future__ import annotations
 
-from flask_jwt_extended import create_access_token, create_refresh_token
+import time
+import uuid
+
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 
 from api.errors import error_response
 from api.extensions import jwt
@@ -9,21 +21,83 @@ from store import users
 from store.mongo import get_db
 from store.redis import get_redis
 
+# Compare-and-swap of the family's current refresh jti: 1 if swapped, 0 if the jti was not current.
+_ROTATE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+def _refresh_seconds() -> int:
+    from config import get_settings
+    return get_settings().jwt_refresh_seconds
+
 
 def issue_tokens(user: dict) -> dict:
+    """A new access + refresh pair starting a new family (sign-in)."""
+    family = uuid.uuid4().hex
+    pair, refresh_jti = _new_pair(user, family)
+    get_redis().set(_family_key(family), refresh_jti, ex=_refresh_seconds())
+    return pair
+
+
+def rotate_refresh(user: dict, claims: dict) -> dict | None:
+    """Exchange the refresh token described by `claims` for a new pair in the same family.
+
+    None when that refresh token is not the family's current one (already used): the family
+    is then revoked, so whoever holds the newer tokens must sign in again."""
+    family = claims.get("fam")
+    if not family:
+        return None
+    pair, refresh_jti = _new_pair(user, family)
+    swapped = get_redis().register_script(_ROTATE)(
+        keys=[_family_key(family)], args=[claims["jti"], refresh_jti, _refresh_seconds()])
+    if not swapped:
+        revoke_family(family)
+        return None
+    return pair
+
+
+def _new_pair(user: dict, family: str) -> tuple[dict, str]:
     from config import get_settings
-    claims = {"role": user["role"], "tv": user.get("token_version", 1)}
+    claims = {"role": user["role"], "tv": user.get("token_version", 1), "fam": family}
     identity = str(user["_id"])
-    return {
+    refresh_token = create_refresh_token(identity=identity, additional_claims=claims)
+    pair = {
         "access_token": create_access_token(identity=identity, additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=identity, additional_claims=claims),
+        "refresh_token": refresh_token,
         "token_type": "Bearer",
         "expires_in": get_settings().jwt_access_seconds,
     }
+    return pair, decode_token(refresh_token)["jti"]
 
 
 def revoke(jti: str, seconds_left: int) -> None:
     get_redis().set(f"revoked:{jti}", "1", ex=max(seconds_left, 1))
+
+
+def revoke_family(family: str) -> None:
+    redis = get_redis()
+    redis.set(_family_revoked_key(family), "1", ex=_refresh_seconds())
+    redis.delete(_family_key(family))
+
+
+def revoke_session(claims: dict) -> None:
+    """Logout: this token, and through its family every token issued since the sign-in."""
+    revoke(claims["jti"], int(claims["exp"] - time.time()))
+    if claims.get("fam"):
+        revoke_family(claims["fam"])
+
+
+def _family_key(family: str) -> str:
+    return f"token_family:{family}"
+
+
+def _family_revoked_key(family: str) -> str:
+    return f"token_family_revoked:{family}"
 
 
 @jwt.user_lookup_loader
@@ -38,7 +112,10 @@ def _load_user(_header: dict, payload: dict) -> dict | None:
 
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header: dict, payload: dict) -> bool:
-    return get_redis().exists(f"revoked:{payload['jti']}") == 1
+    keys = [f"revoked:{payload['jti']}"]
+    if payload.get("fam"):
+        keys.append(_family_revoked_key(payload["fam"]))
+    return get_redis().exists(*keys) > 0
 
 
 def _unauthorized(message: str):

@@ -108,7 +108,7 @@ def _spawn(cmd: list[str], log_path: Path, env: dict | None = None) -> subproces
     )
 
 
-def start_mongo(data_dir: Path, port: int, engine: str = "nx") -> Server:
+def start_mongo(data_dir: Path, port: int, engine: str = "secantus") -> Server:
     """A MongoDB wire-protocol server. data_dir=None keeps everything in memory."""
     if engine not in MONGO_ENGINES:
         raise ValueError(f"MONGO_ENGINE must be one of {MONGO_ENGINES}, not {engine!r}")

@@ -12,7 +12,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
 job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+)")
-_PHONE = re.compile(r"\+?\d[\d -]{7,}(\d{2})")
+_PHONE = re.compile(r"(?<![\w:.-])\+?\d{8,13}(\d{2})(?![\w:.-])")
 
 
 def mask_personal(text: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
 COLLECTION = "jobs"
@@ -110,13 +110,15 @@ def claim(db: Database, job_id: ObjectId, holder: str, lease_seconds: int,
                 {"state": "running", "lease_until": {"$lt": now}}]
     if holder_is_dead:
         takeover.append({"state": "running"})
-    return db[COLLECTION].find_one_and_update(
+    claimed = db[COLLECTION].update_one(
         {"_id": job_id, "$or": takeover},
         {"$set": {"state": "running", "holder": holder, "started_at": now, "updated_at": now,
                   "lease_until": now + timedelta(seconds=lease_seconds)},
          "$inc": {"deliveries": 1, "rev": 1}},
-        return_document=ReturnDocument.AFTER,
     )
+    # A conditional update_one is atomic; reading back by holder sees only our own claim.
+    # (update_one + find_one rather than find_one_and_update: one dev server is slow at the latter.)
+    return db[COLLECTION].find_one({"_id": job_id, "holder": holder}) if claimed.modified_count else None
 
 
 def renew_lease(db: Database, job_id: ObjectId, holder: str, lease_seconds: int) -> bool:
@@ -132,12 +134,11 @@ def report_progress(db: Database, job_id: ObjectId, holder: str, done: int,
     fields: dict[str, Any] = {"progress.done": done, "updated_at": utcnow()}
     if total is not None:
         fields["progress.total"] = total
-    return db[COLLECTION].find_one_and_update(
-        {"_id": job_id, "state": "running", "holder": holder},
-        {"$set": fields, "$inc": {"rev": 1}},
-        projection={"cancel_requested": 1, "progress": 1},
-        return_document=ReturnDocument.AFTER,
-    )
+    updated = db[COLLECTION].update_one({"_id": job_id, "state": "running", "holder": holder},
+                                        {"$set": fields, "$inc": {"rev": 1}})
+    if not updated.matched_count:
+        return None
+    return db[COLLECTION].find_one({"_id": job_id}, {"cancel_requested": 1, "progress": 1})
 
 
 def finish(db: Database, job_id: ObjectId, state: str, *, holder: str | None = None,
@@ -158,20 +159,15 @@ def finish(db: Database, job_id: ObjectId, state: str, *, holder: str | None = N
 def request_cancel(db: Database, job_id: ObjectId) -> dict | None:
     """Queued jobs are cancelled at once; running ones are flagged and stop at their next step."""
     now = utcnow()
-    cancelled = db[COLLECTION].find_one_and_update(
+    db[COLLECTION].update_one(
         {"_id": job_id, "state": "queued"},
         {"$set": {"state": "cancelled", "finished_at": now, "updated_at": now,
                   "error": {"code": "cancelled", "message": "Cancelled before it started."}},
-         "$inc": {"rev": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if cancelled is not None:
-        return cancelled
-    return db[COLLECTION].find_one_and_update(
+         "$inc": {"rev": 1}})
+    db[COLLECTION].update_one(
         {"_id": job_id, "state": "running", "cancel_requested": False},
-        {"$set": {"cancel_requested": True, "updated_at": now}, "$inc": {"rev": 1}},
-        return_document=ReturnDocument.AFTER,
-    ) or get(db, job_id)
+        {"$set": {"cancel_requested": True, "updated_at": now}, "$inc": {"rev": 1}})
+    return get(db, job_id)
 
 
 def requeue(db: Database, job_id: ObjectId, expected_rev: int) -> bool:

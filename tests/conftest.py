@@ -2,7 +2,7 @@
 
 They are started in pytest_configure (before test modules import the settings), on free
 ports with throw-away data, and stopped at the end. TEST_MONGO_ENGINE picks the MongoDB
-stand-in (nx, the default, or secantus) so the data-layer tests run against both.
+stand-in (secantus, the default, or nx) so the data-layer tests run against both.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if _STACK:
         return
     base = Path(tempfile.mkdtemp(prefix="aiversant-tests-"))
-    engine = os.environ.get("TEST_MONGO_ENGINE", "nx")
+    engine = os.environ.get("TEST_MONGO_ENGINE", "secantus")
     mongo = servers.start_mongo(base / "mongo", servers.free_port(), engine)
     redis = servers.start_redis(base / "redis", servers.free_port(), persistent=False)
     s3 = servers.start_s3(base / "s3", servers.free_port(), persistent=False)
@@ -161,7 +161,8 @@ class WorkerProcess:
                "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h",
                "-I", "tests.support.job_tasks", "--loglevel", "INFO", *self.extra_args]
         self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(self.log_path, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     env={**os.environ, "LOG_LEVEL": "INFO"})
         self._wait_ready()
         return self
 

@@ -1,0 +1,37 @@
+"""The `batches` collection: a batch is in one campus and spans one or more of its courses."""
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from store.campuses import name_key
+from store.jobs import utcnow
+
+COLLECTION = "batches"
+
+
+def ensure_indexes(db: Database) -> None:
+    db[COLLECTION].create_index([("campus_id", ASCENDING), ("name_key", ASCENDING)],
+                                name="batch_name_in_campus_unique", unique=True)
+    db[COLLECTION].create_index([("course_ids", ASCENDING)], name="batch_courses")
+
+
+def create(db: Database, fields: dict) -> dict:
+    now = utcnow()
+    doc = {"active": True, "created_at": now, "updated_at": now, **fields, "name_key": name_key(fields["name"])}
+    db[COLLECTION].insert_one(doc)
+    return doc
+
+
+def dependents(db: Database, batch_id: str) -> dict[str, int]:
+    from store import users
+    return {"students": db[users.COLLECTION].count_documents({"role": "student", "batch_id": batch_id})}
+
+
+def students_in_courses(db: Database, batch_id: str, course_ids: list[str]) -> int:
+    """Students of the batch enrolled in any of course_ids (they block removing those courses)."""
+    from store import users
+    if not course_ids:
+        return 0
+    return db[users.COLLECTION].count_documents(
+        {"role": "student", "batch_id": batch_id, "course_id": {"$in": course_ids}})
