@@ -41,6 +41,8 @@ def american_variant(word: str) -> str:
     lower = word.lower()
     if _in_dictionary(lower):
         return lower
+    if lower.endswith("'s") and len(lower) > 2:
+        return american_variant(lower[:-2]) + "'s"
     for pattern, replacement in _BRITISH_TO_AMERICAN:
         candidate = pattern.sub(replacement, lower)
         if candidate != lower and _in_dictionary(candidate):

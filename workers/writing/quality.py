@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import lexicon
 from .grammar import check_grammar, check_spelling
 from .items.common import clamp, rounded
-from .text import content_words, normalized_words, words
+from .text import STOPWORDS, content_words, normalized_words, words
 
 
 def language_accuracy(text: str, allowed_words: frozenset[str], config) -> dict:
@@ -37,14 +37,26 @@ def moving_average_type_token_ratio(tokens: list[str], window: int) -> float:
     return sum(ratios) / len(ratios)
 
 
-def vocabulary_range(text: str, config) -> dict:
-    """Diversity (MATTR) and sophistication (share of less common, correctly spelt content words)."""
+_CALENDAR_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march
+april may june july august september october november december""".split())
+
+
+def vocabulary_range(text: str, config, borrowed_words: frozenset[str] = frozenset()) -> dict:
+    """Diversity (MATTR) and sophistication (share of less common, correctly spelt content words).
+
+    Words borrowed from the item's own text, calendar words and words under four letters do not
+    count as sophisticated: copying 'appointment' from the prompt shows no range. Nor do the
+    dictionary's rarest entries, which are mostly names and variant spellings ('mobil').
+    """
     params = config.section("vocabulary")
     tokens = normalized_words(text)
     mattr = moving_average_type_token_ratio(tokens, params["mattr_window"])
-    known_content = [word for word in content_words(tokens) if lexicon.is_known_word(word) and word.isalpha()]
+    known_content = [word for word in content_words(tokens)
+                     if word.isalpha() and len(word) >= 4 and word not in borrowed_words
+                     and word not in _CALENDAR_WORDS and lexicon.is_known_word(word)]
     advanced = {word for word in known_content
-                if lexicon.word_count_in_corpus(word) <= params["advanced_word_max_corpus_count"]}
+                if params["advanced_word_min_corpus_count"] <= lexicon.word_count_in_corpus(word)
+                <= params["advanced_word_max_corpus_count"]}
     advanced_share = sum(1 for word in known_content if word in advanced) / max(len(known_content), 1)
     diversity = clamp((mattr - params["mattr_floor"]) / (params["mattr_ceiling"] - params["mattr_floor"]))
     sophistication = clamp(advanced_share / params["advanced_share_ceiling"])
@@ -69,3 +81,9 @@ def known_word_share(text: str, allowed_words: frozenset[str]) -> float:
 def allowed_words_from(*texts: str) -> frozenset[str]:
     """Words of the item's own texts (names, places), accepted as correctly spelt."""
     return frozenset(token.lower() for text in texts for token in words(text))
+
+
+def function_word_share(text: str) -> float:
+    """Share of function words (the, of, will...); English prose has 30-50%, a keyword dump has none."""
+    tokens = normalized_words(text)
+    return sum(1 for token in tokens if token in STOPWORDS) / len(tokens) if tokens else 0.0

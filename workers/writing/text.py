@@ -37,6 +37,7 @@ let me more most my myself no nor not now of off on once only or other our ours 
 own same shall she should so some such than that the their theirs them themselves then there these
 they this those through to too under until up very was we were what when where which while who whom
 why will with would you your yours yourself yourselves will shall may might must us s t d ll m re ve
+every each many much also yet still even really ever
 """.split())
 
 _CONTRACTIONS = {

@@ -31,7 +31,7 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     length = _length_factors(word_count, min_words, max_words, params)
     nonsense = clamp(known_word_share(answer, allowed) / 0.6)
     language = language_accuracy(answer, allowed, config)
-    vocabulary = vocabulary_range(answer, config)
+    vocabulary = vocabulary_range(answer, config, allowed)
     organization = _organization(answer, params)
     tone = _tone(answer, params)
     substance = length["short_factor"] * length["long_factor"] * nonsense

@@ -3,14 +3,17 @@
 Content is compared on word stems of content words (British = American spelling). Key ideas come
 from the item ('key_ideas', short phrases) or, failing that, from the passage's sentences; an idea
 counts as recalled when at least 'idea_recall_threshold' of its content stems appear in the answer.
-Answers are penalised when they are mostly non-words, mostly unrelated to the source, or much
-longer than the source.
+Answers are penalised when they are mostly non-words, mostly unrelated to the source, a bare list
+of keywords (almost no function words), or much longer than the source.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..lexicon import match_key
-from ..quality import allowed_words_from, known_word_share, language_accuracy, vocabulary_range
+from ..quality import (allowed_words_from, function_word_share, known_word_share, language_accuracy,
+                       vocabulary_range)
 from ..text import content_words, normalized_words, sentences, words
 from .common import ItemScore, clamp, optional_string_list, require_text, rounded
 
@@ -19,32 +22,33 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     params = config.section("passage_reconstruction")
     passage = require_text(item, "passage")
     ideas = optional_string_list(item, "key_ideas") or sentences(passage)
-    source_keys = _content_keys(passage)
-    answer_keys = _content_keys(answer)
-    answer_key_set = set(answer_keys)
-    idea_results = [_idea_result(idea, answer_key_set, params["idea_recall_threshold"]) for idea in ideas]
-    ideas_recalled = sum(1 for result in idea_results if result["recalled"])
-    idea_recall = ideas_recalled / len(ideas)
-    source_key_set = set(source_keys)
+    source_keys, answer_keys = _content_keys(passage), _content_keys(answer)
+    source_key_set, answer_key_set = set(source_keys), set(answer_keys)
+    idea_results = _idea_results(ideas, answer_keys, params)
+    idea_recall = sum(result["credit"] for result in idea_results) / len(ideas)
     content_recall = len(source_key_set & answer_key_set) / max(len(source_key_set), 1)
     on_source_share = sum(1 for key in answer_keys if key in source_key_set) / max(len(answer_keys), 1)
     allowed = allowed_words_from(passage)
     factors = _penalty_factors(answer, passage, on_source_share, allowed, params)
     content_score = params["idea_weight"] * idea_recall + params["content_word_weight"] * content_recall
-    item_score = content_score * factors["nonsense"] * factors["off_topic"] * factors["over_length"]
+    content_score *= factors["nonsense"] * factors["off_topic"] * factors["over_length"] * factors["word_list"]
     language = language_accuracy(answer, allowed, config)
     vocabulary = vocabulary_range(answer, config)
-    order = _order_score(idea_results, answer_keys)
+    order = _order_score(idea_results)
     features = {
         "answer_words": len(words(answer)), "passage_words": len(words(passage)),
-        "ideas_total": len(ideas), "ideas_recalled": ideas_recalled, "idea_recall": rounded(idea_recall),
-        "content_word_recall": rounded(content_recall), "answer_words_from_source": rounded(on_source_share),
-        "ideas_in_source_order": rounded(order),
+        "ideas_total": len(ideas), "ideas_recalled": sum(1 for result in idea_results if result["recalled"]),
+        "idea_recall": rounded(idea_recall), "content_word_recall": rounded(content_recall),
+        "answer_words_from_source": rounded(on_source_share), "ideas_in_source_order": rounded(order),
+        "content_score": rounded(content_score),
         **{f"{name}_factor": rounded(value) for name, value in factors.items()},
         **{key: value for key, value in language.items() if key not in ("issues", "misspellings")},
         **{key: value for key, value in vocabulary.items() if key != "advanced_words"},
     }
-    evidence = _trait_evidence(item_score, factors, language, vocabulary, order, features)
+    evidence = _trait_evidence(content_score, factors, language, vocabulary, order)
+    language_share = params["language_weight_in_item_score"]
+    item_score = ((1 - language_share) * content_score
+                  + language_share * (evidence["grammar"] + evidence["vocabulary"]) / 2)
     return ItemScore(score=rounded(item_score), features=features, trait_evidence=evidence,
                      explanation=_explain(features, idea_results, source_key_set - answer_key_set,
                                           passage, language))
@@ -54,11 +58,26 @@ def _content_keys(text: str) -> list[str]:
     return [match_key(word) for word in content_words(normalized_words(text))]
 
 
-def _idea_result(idea: str, answer_keys: set[str], threshold: float) -> dict:
-    keys = sorted(set(_content_keys(idea))) or sorted({match_key(word) for word in normalized_words(idea)})
-    found = [key for key in keys if key in answer_keys]
-    share = len(found) / max(len(keys), 1)
-    return {"idea": idea, "recalled": share >= threshold, "share": rounded(share), "keys": keys}
+def _idea_results(ideas: list[str], answer_keys: list[str], params: dict) -> list[dict]:
+    """Per idea: the weighted share of its stems found; stems shared by several ideas weigh less."""
+    idea_keys = [sorted(set(_content_keys(idea))) or sorted({match_key(w) for w in normalized_words(idea)})
+                 for idea in ideas]
+    ideas_per_key = Counter(key for keys in idea_keys for key in keys)
+    first_position = {}
+    for position, key in enumerate(answer_keys):
+        first_position.setdefault(key, position)
+    threshold, exponent = params["idea_recall_threshold"], params["partial_idea_credit_exponent"]
+    results = []
+    for idea, keys in zip(ideas, idea_keys):
+        weights = {key: 1.0 / ideas_per_key[key] for key in keys}
+        found = [key for key in keys if key in first_position]
+        share = sum(weights[key] for key in found) / max(sum(weights.values()), 1e-9)
+        recalled = share >= threshold
+        positions = sorted(first_position[key] for key in found)
+        results.append({"idea": idea, "recalled": recalled, "share": rounded(share),
+                        "credit": rounded(1.0 if recalled else (share / threshold) ** exponent),
+                        "position": positions[len(positions) // 2] if positions else None})
+    return results
 
 
 def _penalty_factors(answer: str, passage: str, on_source_share: float, allowed, params: dict) -> dict:
@@ -67,38 +86,37 @@ def _penalty_factors(answer: str, passage: str, on_source_share: float, allowed,
     excess = max(0.0, length_ratio - params["max_length_ratio"])
     return {
         "nonsense": clamp(known_share / params["min_known_word_share"]),
+        "word_list": clamp(function_word_share(answer) / params["min_function_word_share"]),
         "off_topic": clamp(on_source_share / params["min_source_word_share"]),
         "over_length": clamp(1 - excess * params["over_length_penalty_per_ratio"]),
         "substance": clamp(length_ratio / 0.5),
     }
 
 
-def _order_score(idea_results: list[dict], answer_keys: list[str]) -> float:
-    """Share of consecutive recalled ideas that appear in the source's order."""
-    positions = []
-    for result in idea_results:
-        if result["recalled"]:
-            hits = [answer_keys.index(key) for key in result["keys"] if key in answer_keys]
-            positions.append(min(hits))
+def _order_score(idea_results: list[dict]) -> float:
+    """Share of consecutive recalled ideas that appear in the source's order (by median stem position)."""
+    positions = [result["position"] for result in idea_results if result["recalled"]]
     if len(positions) < 2:
         return 1.0 if positions else 0.0
     in_order = sum(1 for first, second in zip(positions, positions[1:]) if first <= second)
     return in_order / (len(positions) - 1)
 
 
-def _trait_evidence(item_score, factors, language, vocabulary, order, features) -> dict:
-    substance = factors["nonsense"] * factors["off_topic"] * factors["substance"] * factors["over_length"]
+def _trait_evidence(content_score, factors, language, vocabulary, order) -> dict:
+    substance = (factors["nonsense"] * factors["off_topic"] * factors["substance"] * factors["over_length"]
+                 * factors["word_list"])
     grammar = 0.6 * language["grammar_score"] + 0.4 * language["spelling_score"]
     return {
-        "reading_comprehension": rounded(item_score),
+        "reading_comprehension": rounded(content_score),
         "grammar": rounded(grammar * substance),
         "vocabulary": rounded((0.5 * vocabulary["vocabulary_score"] + 0.5 * language["spelling_score"]) * substance),
-        "organization": rounded(item_score * (0.7 + 0.3 * order)),
+        "organization": rounded(content_score * (0.7 + 0.3 * order)),
     }
 
 
 def _explain(features, idea_results, missing_keys, passage, language) -> dict:
     missed = [result["idea"] for result in idea_results if not result["recalled"]]
+    partly = [result["idea"] for result in idea_results if not result["recalled"] and result["share"] > 0]
     missing_words = sorted({word for word in content_words(normalized_words(passage)) if match_key(word) in missing_keys})
     summary = (f"Recalled {features['ideas_recalled']} of {features['ideas_total']} key ideas and "
                f"{features['content_word_recall']:.0%} of the passage's content words.")
@@ -107,9 +125,11 @@ def _explain(features, idea_results, missing_keys, passage, language) -> dict:
         notes.append("Many words are not English words.")
     if features["off_topic_factor"] < 1:
         notes.append("Most of the answer is unrelated to the passage.")
+    if features["word_list_factor"] < 1 and features["answer_words"]:
+        notes.append("The answer is a list of words rather than sentences.")
     if features["over_length_factor"] < 1:
         notes.append("The answer is much longer than the passage.")
     if features["answer_words"] == 0:
         notes.append("No answer was given.")
-    return {"summary": " ".join([summary, *notes]), "missed_ideas": missed, "missing_content_words": missing_words,
+    return {"summary": " ".join([summary, *notes]), "missed_ideas": missed, "partly_recalled_ideas": partly, "missing_content_words": missing_words,
             "grammar_issues": language["issues"], "misspellings": language["misspellings"]}

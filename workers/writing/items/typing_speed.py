@@ -4,6 +4,7 @@ A 'word' is five characters, spaces included (the usual typing-test convention),
 not depend on how long the passage's words are. Accuracy is character-level and strict about
 case and punctuation: 1 - edit distance / length, against the part of the passage the candidate
 reached (the passage prefix that matches the typed text best), since few finish in time.
+The item score (not used by any subscore) is min(1, wpm / target_wpm) x accuracy.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
         "implausibly_fast": wpm > _IMPLAUSIBLE_WPM,
     }
     return ItemScore(
-        score=rounded(clamp(features["correct_wpm"] / params["target_wpm"])),
+        score=rounded(clamp(wpm / params["target_wpm"]) * accuracy),
         features=features,
         trait_evidence={},
         explanation=_explain(typed, reference, features, reasons, params),
