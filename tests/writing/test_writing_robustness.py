@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.writing.samples import DICTATION_ITEM, EMAIL_ITEM, GOOD_EMAIL, PASSAGE_ITEM, SENTENCE_ITEM, STRONG_ATTEMPT
-from workers.writing import ITEM_TYPES, WritingScoringError, aggregate_written_results, score_written_answer
+from workers.writing import (ITEM_TYPES, WritingScoringError, aggregate_written_results, available_versions,
+                             score_written_answer)
+from workers.writing.config import VERSIONS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,3 +138,17 @@ def test_command_line_prints_json(tmp_path):
                           str(item_file), "--answer", "x", "--version", "writing-v0"],
                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and json.loads(bad.stderr)["error"]["code"] == "unknown_scoring_version"
+
+
+def test_the_recorded_hash_is_the_hash_of_the_shipped_config():
+    result = dictation("Please send it.")
+    expected = hashlib.sha256((VERSIONS_DIR / "writing-v1.json").read_bytes()).hexdigest()
+    assert result["scoring_config_sha256"] == expected
+    assert "writing-v1" in available_versions()
+
+
+def test_abbreviations_do_not_start_new_sentences():
+    text = ("Dear Ms Rao,\n\nPlease bring your documents, e.g. your passport. Mr. Sharma will check them "
+            "because the office needs copies. I am sorry I cannot come on Friday; could we meet next "
+            "Tuesday instead?\n\nKind regards,\nArjun")
+    assert score_written_answer("email_writing", text, EMAIL_ITEM)["explanation"]["grammar_issues"] == []

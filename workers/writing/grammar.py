@@ -172,15 +172,19 @@ class Misspelling:
         return {"word": self.word, "suggestion": self.suggestion}
 
 
-def check_spelling(text: str, allowed_words: frozenset[str]) -> list[Misspelling]:
-    """Unknown lower-case words. Capitalised words are taken as names and not judged."""
+def check_spelling(text: str, allowed_words: frozenset[str], max_suggestions: int = 50) -> list[Misspelling]:
+    """Unknown lower-case words. Capitalised words are taken as names and not judged.
+
+    Only the first `max_suggestions` get a suggestion: finding one costs about a millisecond,
+    and keyboard mashing can hold thousands of unknown words.
+    """
     text = _EMAIL_OR_URL.sub(" ", text)
     found: list[Misspelling] = []
     for token in words(text):
-        if not _should_check(token, allowed_words):
+        if not _should_check(token, allowed_words) or lexicon.is_known_word(token):
             continue
-        if not lexicon.is_known_word(token):
-            found.append(Misspelling(token, lexicon.suggestion(token)))
+        hint = lexicon.suggestion(token) if len(found) < max_suggestions else None
+        found.append(Misspelling(token, hint))
     return found
 
 

@@ -13,7 +13,8 @@ def language_accuracy(text: str, allowed_words: frozenset[str], config) -> dict:
     params = config.section("grammar")
     word_count = len(words(text))
     issues = check_grammar(text, params["enabled_rules"], params["max_sentence_words"])
-    misspellings = check_spelling(text, allowed_words)
+    listed = params["max_listed_problems"]
+    misspellings = check_spelling(text, allowed_words, listed)
     per_100 = 100.0 / max(word_count, 1)
     grammar_score = clamp(1 - len(issues) * per_100 / params["errors_per_100_words_for_zero"])
     spelling_score = clamp(1 - len(misspellings) * per_100 / params["spelling_errors_per_100_words_for_zero"])
@@ -22,9 +23,15 @@ def language_accuracy(text: str, allowed_words: frozenset[str], config) -> dict:
         "spelling_errors": len(misspellings),
         "grammar_score": rounded(grammar_score),
         "spelling_score": rounded(spelling_score),
-        "issues": [issue.to_dict() for issue in issues],
-        "misspellings": [misspelling.to_dict() for misspelling in misspellings],
+        "issues": [issue.to_dict() for issue in issues[:listed]],
+        "misspellings": [misspelling.to_dict() for misspelling in misspellings[:listed]],
     }
+
+
+def grammar_trait(language: dict, config) -> float:
+    """Grammar-trait evidence: grammar-rule score blended with spelling score."""
+    spelling_weight = config.section("grammar")["spelling_weight_in_grammar_trait"]
+    return (1 - spelling_weight) * language["grammar_score"] + spelling_weight * language["spelling_score"]
 
 
 def moving_average_type_token_ratio(tokens: list[str], window: int) -> float:

@@ -155,8 +155,21 @@ def normalized_phrase(text: str) -> str:
     return " ".join(normalized_words(text))
 
 
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "mr.", "mrs.", "ms.", "dr.", "vs.", "prof.", "no.", "approx.")
+
+
 def sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+    """Sentences split at . ! ? and line breaks, not after abbreviations such as 'e.g.' or 'Mr.'."""
+    merged: list[str] = []
+    for part in _SENTENCE_END.split(text):
+        part = part.strip() if part else ""
+        if not part:
+            continue
+        if merged and merged[-1].lower().endswith(_ABBREVIATIONS):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
 
 
 def stem(word: str) -> str:

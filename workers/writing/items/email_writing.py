@@ -11,7 +11,7 @@ import re
 
 from ..errors import INVALID_ITEM, WritingScoringError
 from ..lexicon import match_key
-from ..quality import allowed_words_from, known_word_share, language_accuracy, vocabulary_range
+from ..quality import allowed_words_from, grammar_trait, known_word_share, language_accuracy, vocabulary_range
 from ..text import normalized_words, words
 from .common import ItemScore, clamp, optional_positive_number, require_text, rounded
 
@@ -29,13 +29,14 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     task_completion = sum(1 for result in point_results if result["covered"]) / len(points)
     word_count = len(words(answer))
     length = _length_factors(word_count, min_words, max_words, params)
-    nonsense = clamp(known_word_share(answer, allowed) / 0.6)
+    nonsense = clamp(known_word_share(answer, allowed) / params["min_known_word_share"])
     language = language_accuracy(answer, allowed, config)
     vocabulary = vocabulary_range(answer, config, allowed)
     organization = _organization(answer, params)
     tone = _tone(answer, params)
     substance = length["short_factor"] * length["long_factor"] * nonsense
-    evidence = _trait_evidence(task_completion, nonsense, substance, language, vocabulary, organization, tone)
+    evidence = _trait_evidence(task_completion, nonsense, substance, grammar_trait(language, config),
+                               vocabulary, organization, tone)
     quality = sum(evidence[trait] for trait in ("grammar", "vocabulary", "organization", "voice_tone")) / 4
     task_weight = params["task_completion_weight_in_overall_item_score"]
     item_score = task_weight * evidence["reading_comprehension"] + (1 - task_weight) * quality
@@ -153,8 +154,7 @@ def _tone(text: str, params: dict) -> dict:
             "tone_score": rounded(clamp(score))}
 
 
-def _trait_evidence(task_completion, nonsense, substance, language, vocabulary, organization, tone) -> dict:
-    grammar = 0.6 * language["grammar_score"] + 0.4 * language["spelling_score"]
+def _trait_evidence(task_completion, nonsense, substance, grammar, vocabulary, organization, tone) -> dict:
     return {
         "reading_comprehension": rounded(task_completion * nonsense),
         "grammar": rounded(grammar * substance),

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ..lexicon import match_key
-from ..quality import (allowed_words_from, function_word_share, known_word_share, language_accuracy,
-                       vocabulary_range)
+from ..quality import (allowed_words_from, function_word_share, grammar_trait, known_word_share,
+                       language_accuracy, vocabulary_range)
 from ..text import content_words, normalized_words, sentences, words
 from .common import ItemScore, clamp, optional_string_list, require_text, rounded
 
@@ -45,7 +45,8 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
         **{key: value for key, value in language.items() if key not in ("issues", "misspellings")},
         **{key: value for key, value in vocabulary.items() if key != "advanced_words"},
     }
-    evidence = _trait_evidence(content_score, factors, language, vocabulary, order)
+    evidence = _trait_evidence(content_score, factors, grammar_trait(language, config), language, vocabulary,
+                               order, params)
     language_share = params["language_weight_in_item_score"]
     item_score = ((1 - language_share) * content_score
                   + language_share * (evidence["grammar"] + evidence["vocabulary"]) / 2)
@@ -89,7 +90,7 @@ def _penalty_factors(answer: str, passage: str, on_source_share: float, allowed,
         "word_list": clamp(function_word_share(answer) / params["min_function_word_share"]),
         "off_topic": clamp(on_source_share / params["min_source_word_share"]),
         "over_length": clamp(1 - excess * params["over_length_penalty_per_ratio"]),
-        "substance": clamp(length_ratio / 0.5),
+        "substance": clamp(length_ratio / params["length_ratio_for_full_language_evidence"]),
     }
 
 
@@ -102,15 +103,17 @@ def _order_score(idea_results: list[dict]) -> float:
     return in_order / (len(positions) - 1)
 
 
-def _trait_evidence(content_score, factors, language, vocabulary, order) -> dict:
+def _trait_evidence(content_score, factors, grammar, language, vocabulary, order, params) -> dict:
     substance = (factors["nonsense"] * factors["off_topic"] * factors["substance"] * factors["over_length"]
                  * factors["word_list"])
-    grammar = 0.6 * language["grammar_score"] + 0.4 * language["spelling_score"]
+    spelling_weight, order_weight = params["spelling_weight_in_vocabulary"], params["order_weight_in_organization"]
+    vocabulary_evidence = ((1 - spelling_weight) * vocabulary["vocabulary_score"]
+                           + spelling_weight * language["spelling_score"])
     return {
         "reading_comprehension": rounded(content_score),
         "grammar": rounded(grammar * substance),
-        "vocabulary": rounded((0.5 * vocabulary["vocabulary_score"] + 0.5 * language["spelling_score"]) * substance),
-        "organization": rounded(content_score * (0.7 + 0.3 * order)),
+        "vocabulary": rounded(vocabulary_evidence * substance),
+        "organization": rounded(content_score * (1 - order_weight + order_weight * order)),
     }
 
 

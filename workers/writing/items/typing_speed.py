@@ -17,9 +17,6 @@ from ..errors import INVALID_CONTEXT, WritingScoringError
 from ..text import normalize_unicode
 from .common import ItemScore, clamp, optional_positive_number, require_text, rounded
 
-_IMPLAUSIBLE_WPM = 150
-
-
 def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     params = config.section("typing")
     passage = _collapse_spaces(normalize_unicode(require_text(item, "passage")))
@@ -39,7 +36,7 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
         "correct_wpm": rounded(wpm * accuracy, 1),
         "accuracy": rounded(accuracy),
         "completed_passage": len(reference) == len(passage) and bool(typed),
-        "implausibly_fast": wpm > _IMPLAUSIBLE_WPM,
+        "implausibly_fast": wpm > params["implausible_wpm"],
     }
     return ItemScore(
         score=rounded(clamp(wpm / params["target_wpm"]) * accuracy),
