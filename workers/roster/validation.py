@@ -99,11 +99,13 @@ class _RowChecker:
             return row.number, {}, False
         values, unusable = self._values(row)
         try:
-            return row.number, self.schema.load(values), not unusable
+            loaded = self.schema.load(values)
         except ValidationError as error:
             for name, messages in error.messages.items():
-                self.add_error(row.number, self._label(name), values.get(name, ""), " ".join(messages))
+                if name not in unusable:  # already reported with the cell's own problem
+                    self.add_error(row.number, self._label(name), values.get(name, ""), " ".join(messages))
             return row.number, error.valid_data or {}, False
+        return row.number, loaded, not unusable
 
     def _is_ragged(self, row: SourceRow) -> bool:
         cells = row.cells
@@ -115,14 +117,15 @@ class _RowChecker:
             )
         return too_few or too_many
 
-    def _values(self, row: SourceRow) -> tuple[dict[str, str], bool]:
+    def _values(self, row: SourceRow) -> tuple[dict[str, str], set[str]]:
+        """The row's non-empty text values by canonical name, and the names whose cells were unusable."""
         values: dict[str, str] = {}
-        unusable = False
+        unusable: set[str] = set()
         for name, index in self.present:
             cell = row.cells[index] if index < len(row.cells) else ""
             if isinstance(cell, UnusableCell):
                 self.add_error(row.number, self.parsed.label(name), cell.shown, cell.problem)
-                unusable = True
+                unusable.add(name)
             elif cell:
                 values[name] = cell
         return values, unusable

@@ -97,12 +97,21 @@ def _guard_parse_errors(action):
         return action()
     except RosterFileError:
         raise
-    except DefusedXmlException:
-        raise RosterFileError("unsafe_workbook", "The workbook contains unsafe XML (entity declarations).") from None
     except Exception as error:  # openpyxl surfaces damaged parts as many unrelated exception types
+        if _caused_by_unsafe_xml(error):
+            raise RosterFileError("unsafe_workbook", "The workbook contains unsafe XML (entity declarations).") from None
         raise RosterFileError(
             "corrupt_workbook", "The workbook is damaged and cannot be read.", {"reason": type(error).__name__}
         ) from None
+
+
+def _caused_by_unsafe_xml(error: BaseException | None) -> bool:
+    """openpyxl wraps parser errors in ValueError; defusedxml's refusal sits in the chain."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _read_workbook(workbook, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits, sheet: str | None):
