@@ -44,9 +44,9 @@ def _region_mobiles(region: str) -> _RegionMobiles | None:
 
 def normalise_mobile(raw: str, default_region: str) -> str:
     """E.164 form of `raw`; raises InvalidMobile with a message fit for the person who wrote the file."""
-    compact = _SEPARATORS.sub("", raw)
-    if _SCIENTIFIC.match(compact):
+    if _SCIENTIFIC.match(raw.strip()):
         raise InvalidMobile("The number was saved in scientific notation (e.g. 9.87E+09); format the column as text.")
+    compact = _SEPARATORS.sub("", raw)
     return _fast_e164(compact, default_region) or _slow_e164(raw, default_region)
 
 
