@@ -56,8 +56,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints() -> None:
     import api.tokens  # noqa: F401 - registers the JWT callbacks
     import tasks.uploads  # noqa: F401 - registers the job kinds the API submits
-    from api import auth, health, jobs, uploads
-    for module in (health, auth, jobs, uploads):
+    from api import admins, audit, auth, batches, campuses, courses, health, jobs, students, uploads
+    for module in (health, auth, jobs, uploads, campuses, courses, batches, students, admins, audit):
         rest_api.register_blueprint(module.blp)
 
 

@@ -1,27 +1,72 @@
-"""Sign in and out, and who am I."""
+"""Sign in and out, token refresh, invitations, password reset and change, and who am I."""
 from __future__ import annotations
 
-import time
+import hashlib
+from datetime import timedelta
 
-from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
+from flask import request
+from flask_jwt_extended import current_user, decode_token, get_jwt, verify_jwt_in_request
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
-from api.access import login_required
 from api.errors import ApiError
 from api.extensions import limiter
-from api.tokens import issue_tokens, revoke
+from api.policy import authenticated, public
+from api.tokens import issue_tokens, revoke_session, rotate_refresh
 from schemas.auth import LoginSchema, TokenPairSchema, UserSchema
-from security.passwords import verify_password
-from store import users
+from schemas.common import ErrorSchema
+from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordResetRequestSchema, TokenPasswordSchema
+from security import password_policy
+from security.passwords import hash_password, verify_password
+from security.tokens import new_single_use_token, token_digest
+from store import notification_requests, users
+from store.jobs import utcnow
 from store.mongo import get_db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in, tokens, current user")
 
+INVITATION_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
+# Per IP limits are looser than per account ones: a campus lab shares one address.
+LOGIN_PER_IP, LOGIN_PER_ACCOUNT = "30 per minute", "5 per minute;30 per hour"
+REFRESH_PER_IP, REFRESH_PER_ACCOUNT = "60 per minute", "20 per minute"
+TOKEN_PER_IP, TOKEN_PER_TOKEN = "10 per minute", "5 per minute"
+RESET_PER_IP, RESET_PER_ACCOUNT = "10 per minute", "3 per hour"
+
+
+def _hashed(value: str) -> str:
+    # Rate-limit keys live in Redis; hash them so no login name is stored there.
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True)
+    login = body.get("login") if isinstance(body, dict) else None
+    return "login:" + _hashed(users.normalise_login(login)) if isinstance(login, str) else get_remote_address()
+
+
+def _token_key() -> str:
+    body = request.get_json(silent=True)
+    token = body.get("token") if isinstance(body, dict) else None
+    return "token:" + _hashed(token) if isinstance(token, str) else get_remote_address()
+
+
+def _refresh_account_key() -> str:
+    raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    try:
+        return "account:" + decode_token(raw, allow_expired=True)["sub"]
+    except Exception:  # any undecodable token is keyed by address; the view answers 401
+        return get_remote_address()
+
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit("10 per minute")
+@public
+@limiter.limit(LOGIN_PER_IP)
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=_login_key)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenPairSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 def login(body: dict):
     user = users.find_by_login(get_db(), body["login"])
     # verify_password checks a dummy hash for unknown users, so both failures cost the same.
@@ -31,16 +76,124 @@ def login(body: dict):
     return {**issue_tokens(user), "user": user}
 
 
+@blp.route("/auth/refresh", methods=["POST"])
+@public
+@limiter.limit(REFRESH_PER_IP)
+@limiter.limit(REFRESH_PER_ACCOUNT, key_func=_refresh_account_key)
+@blp.response(200, TokenPairSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
+def refresh():
+    """Send the refresh token as Bearer; get a new pair. The old refresh token stops working, and
+    using it again revokes every token of that sign-in."""
+    verify_jwt_in_request(refresh=True)
+    pair = rotate_refresh(current_user, get_jwt())
+    if pair is None:
+        raise ApiError(401, "token_reused", "This refresh token was already used; sign in again.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return {**pair, "user": current_user}
+
+
 @blp.route("/auth/logout", methods=["POST"])
+@authenticated
 @blp.response(204)
 def logout():
-    verify_jwt_in_request()
-    claims = get_jwt()
-    revoke(claims["jti"], int(claims["exp"] - time.time()))
+    """Revokes this token and every token of the same sign-in (the refresh token too)."""
+    revoke_session(get_jwt())
+
+
+@blp.route("/auth/invitations/accept", methods=["POST"])
+@public
+@limiter.limit(TOKEN_PER_IP)
+@limiter.limit(TOKEN_PER_TOKEN, key_func=_token_key)
+@blp.arguments(TokenPasswordSchema)
+@blp.response(200, TokenPairSchema)
+@blp.alt_response(400, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
+def accept_invitation(body: dict):
+    user = _set_password_with_token("invitation", body["token"], body["password"])
+    return {**issue_tokens(user), "user": user}
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@public
+@limiter.limit(RESET_PER_IP)
+@limiter.limit(RESET_PER_ACCOUNT, key_func=_login_key)
+@blp.arguments(PasswordResetRequestSchema)
+@blp.response(202, AcceptedSchema)
+@blp.alt_response(429, schema=ErrorSchema)
+def request_password_reset(body: dict):
+    """Always 202: the answer does not say whether the account exists."""
+    db = get_db()
+    user = users.find_by_login(db, body["login"])
+    if user is not None and user.get("active", True):
+        send_single_use_token(user, "password_reset")
+    return {"status": "accepted"}
+
+
+@blp.route("/auth/password-reset/confirm", methods=["POST"])
+@public
+@limiter.limit(TOKEN_PER_IP)
+@limiter.limit(TOKEN_PER_TOKEN, key_func=_token_key)
+@blp.arguments(TokenPasswordSchema)
+@blp.response(204)
+@blp.alt_response(400, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
+def confirm_password_reset(body: dict):
+    """Sets the new password; every token issued before stops working."""
+    _set_password_with_token("password_reset", body["token"], body["password"])
 
 
 @blp.route("/me", methods=["GET"])
-@login_required()
+@authenticated
 @blp.response(200, UserSchema)
 def me():
     return current_user
+
+
+@blp.route("/me/password", methods=["POST"])
+@authenticated
+@blp.arguments(PasswordChangeSchema)
+@blp.response(200, TokenPairSchema, description="A new pair: every earlier token stops working")
+@blp.alt_response(422, schema=ErrorSchema)
+def change_password(body: dict):
+    user = current_user
+    if not verify_password(user.get("password_hash"), body["current_password"]):
+        raise ApiError(422, "validation_error", "The request is not valid; see details.",
+                       {"current_password": ["This is not your current password."]})
+    _check_policy(body["new_password"], user, field="new_password")
+    updated = users.update(get_db(), user["_id"], {"password_hash": hash_password(body["new_password"])},
+                           revoke_tokens=True)
+    return {**issue_tokens(updated), "user": updated}
+
+
+def send_single_use_token(user: dict, purpose: str) -> None:
+    """Issue an invitation or reset token and ask for it to be delivered. The raw token goes only
+    into the notification request; the account keeps its hash."""
+    lifetime = INVITATION_LIFETIME if purpose == "invitation" else RESET_LIFETIME
+    raw, digest = new_single_use_token()
+    expires_at = utcnow() + lifetime
+    db = get_db()
+    users.set_single_use_token(db, user["_id"], purpose, digest, expires_at)
+    notification_requests.request(db, purpose, user, {
+        "token": raw, "name": user.get("name"), "expires_at": expires_at.isoformat()}, str(user["_id"]))
+
+
+def _set_password_with_token(purpose: str, raw_token: str, password: str) -> dict:
+    db = get_db()
+    digest = token_digest(raw_token)
+    user = users.find_by_single_use_token(db, purpose, digest, utcnow())
+    if user is None:
+        raise ApiError(400, "invalid_token", "This link is not valid: it was used already or has expired.")
+    _check_policy(password, user, field="password")
+    updated = users.consume_single_use_token(db, purpose, digest, utcnow(), hash_password(password))
+    if updated is None:  # used by a concurrent request in between
+        raise ApiError(400, "invalid_token", "This link is not valid: it was used already or has expired.")
+    return updated
+
+
+def _check_policy(password: str, user: dict, field: str) -> None:
+    found = password_policy.problems(password, user)
+    if found:
+        raise ApiError(422, "validation_error", "The password does not meet the policy; see details.",
+                       {field: found})

@@ -3,6 +3,7 @@
 Every endpoint declares its rule with a decorator placed right under `@blp.route`:
 - `@rule(module, "read" | "write")`: a signed-in user whose role grants that level on the module;
   the view then narrows every lookup with `scope_query(user, kind)`.
+- `@only(*roles)`: a signed-in user with one of these roles (e.g. the audit trail, superadmins).
 - `@authenticated`: any signed-in user, acting only on themselves (me, logout, password change).
 - `@public`: no token (login, refresh with its own token check, health, invitation accept).
 Endpoints of other modules that use `api.access.login_required` count as declared too; the
@@ -72,9 +73,10 @@ _MATCH_NOTHING: dict[str, Any] = {"_id": {"$in": []}}
 
 @dataclass(frozen=True)
 class AccessRule:
-    kind: str  # "module", "authenticated" or "public"
+    kind: str  # "module", "roles", "authenticated" or "public"
     module: str | None = None
     action: str | None = None
+    roles: tuple[str, ...] = ()
 
 
 def permissions_of(user: dict) -> dict[str, str]:
@@ -105,6 +107,20 @@ def rule(module: str, action: str) -> Callable:
             require(current_user, module, action)
             return view(*args, **kwargs)
         wrapper._access_rule = AccessRule("module", module, action)
+        return wrapper
+    return decorate
+
+
+def only(*roles: str) -> Callable:
+    """Declare and enforce: a signed-in user whose role is one of `roles` (e.g. the audit trail)."""
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request()
+            if current_user["role"] not in roles:
+                raise ApiError(403, "forbidden", "Your role may not do this.")
+            return view(*args, **kwargs)
+        wrapper._access_rule = AccessRule("roles", roles=roles)
         return wrapper
     return decorate
 

@@ -16,9 +16,13 @@ class UserSchema(Schema):
     name = fields.String()
     email = fields.String(allow_none=True)
     roll_number = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
     role = fields.String()
     campus_id = ObjectIdStr(allow_none=True)
     course_ids = fields.List(ObjectIdStr())
+    batch_id = fields.String(allow_none=True)
+    course_id = fields.String(allow_none=True)
+    permissions = fields.Dict(allow_none=True, metadata={"description": "sub_superadmin: module -> none/read/write"})
     active = fields.Boolean()
     created_at = UtcDateTime()
 

@@ -1,8 +1,10 @@
 """The `audit` collection: who changed what, when, and from which request."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
@@ -25,8 +27,21 @@ def changes(before: dict | None, after: dict | None) -> tuple[dict, dict]:
     before, after = before or {}, after or {}
     keys = (set(before) | set(after)) - SECRET_FIELDS - {"_id", "created_at", "updated_at"}
     changed = sorted(k for k in keys if before.get(k) != after.get(k))
-    return ({k: before.get(k) for k in changed if k in before},
-            {k: after.get(k) for k in changed if k in after})
+    return ({k: _plain(before[k]) for k in changed if k in before},
+            {k: _plain(after[k]) for k in changed if k in after})
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: ids as strings, times as ISO 8601."""
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def record(db: Database, *, actor: dict, action: str, target_type: str, target_id: str,
@@ -45,3 +60,9 @@ def record(db: Database, *, actor: dict, action: str, target_type: str, target_i
     }
     db[COLLECTION].insert_one(doc)
     return doc
+
+
+def find_page(db: Database, query: dict, page: int, per_page: int) -> tuple[list[dict], int]:
+    cursor = (db[COLLECTION].find(query).sort([("at", DESCENDING), ("_id", DESCENDING)])
+              .skip((page - 1) * per_page).limit(per_page))
+    return list(cursor), db[COLLECTION].count_documents(query)

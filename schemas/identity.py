@@ -1,0 +1,53 @@
+"""Bodies of the account endpoints: invitations, password reset and change, and the audit trail."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import PageArgsSchema, StrictSchema, UtcDateTime, list_envelope
+
+TOKEN = validate.Length(min=20, max=200)
+PASSWORD = validate.Length(min=1, max=256)
+
+
+class TokenPasswordSchema(StrictSchema):
+    token = fields.String(required=True, validate=TOKEN)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class PasswordResetRequestSchema(StrictSchema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
+                          metadata={"description": "Email address or roll number"})
+
+
+class PasswordChangeSchema(StrictSchema):
+    current_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class AcceptedSchema(Schema):
+    status = fields.String(metadata={"example": "accepted"})
+
+
+class AuditEntrySchema(Schema):
+    id = fields.String(attribute="_id")
+    at = UtcDateTime()
+    actor_id = fields.String()
+    actor_role = fields.String()
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.String()
+    before = fields.Dict()
+    after = fields.Dict()
+    request_id = fields.String(allow_none=True)
+
+
+class AuditListArgsSchema(PageArgsSchema):
+    actor_id = fields.String(validate=validate.Length(max=64))
+    action = fields.String(validate=validate.Length(max=64))
+    target_type = fields.String(validate=validate.Length(max=64))
+    target_id = fields.String(validate=validate.Length(max=64))
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime()
+
+
+AuditListSchema = list_envelope(AuditEntrySchema, "AuditList")
