@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import ScoringConfig, load_config
+from .config import load_config
 from .errors import INVALID_ITEM_RESULT, NO_ITEM_RESULTS, SCORING_VERSION_MISMATCH, WritingScoringError
 from .scale import round_half_up, to_reporting_scale
 from .scoring import ITEM_TYPES

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import json
@@ -39,7 +38,7 @@ def available_versions() -> list[str]:
 
 
 def load_config(version: str | None = None) -> ScoringConfig:
-    """The config of `version` (default: CURRENT_VERSION); a fresh copy the caller may not mutate."""
+    """The config of `version` (default: CURRENT_VERSION); cached and shared, so never mutate it."""
     chosen = version or CURRENT_VERSION
     if not isinstance(chosen, str) or not _VERSION_NAME.match(chosen):
         raise WritingScoringError(UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {chosen!r}.",
@@ -64,8 +63,3 @@ def _validate(version: str, params: dict[str, Any]) -> None:
     if params.get("version") != version or missing:
         raise WritingScoringError(INVALID_SCORING_CONFIG, f"Scoring config {version} is incomplete.",
                                   {"missing_sections": missing, "declared_version": params.get("version")})
-
-
-def config_copy(config: ScoringConfig) -> dict[str, Any]:
-    """A deep copy of the parameters, for embedding in reports."""
-    return copy.deepcopy(config.params)

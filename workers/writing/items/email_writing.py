@@ -27,31 +27,33 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     answer_keys = [match_key(word) for word in normalized_words(answer)]
     point_results = [_point_result(point, answer_keys) for point in points]
     task_completion = sum(1 for result in point_results if result["covered"]) / len(points)
-    word_count = len(words(answer))
-    length = _length_factors(word_count, min_words, max_words, params)
+    length = _length_factors(len(words(answer)), min_words, max_words, params)
     nonsense = clamp(known_word_share(answer, allowed) / params["min_known_word_share"])
-    language = language_accuracy(answer, allowed, config)
-    vocabulary = vocabulary_range(answer, config, allowed)
-    organization = _organization(answer, params)
-    tone = _tone(answer, params)
+    measures = {"language": language_accuracy(answer, allowed, config),
+                "vocabulary": vocabulary_range(answer, config, allowed),
+                "organization": _organization(answer, params), "tone": _tone(answer, params)}
     substance = length["short_factor"] * length["long_factor"] * nonsense
-    evidence = _trait_evidence(task_completion, nonsense, substance, grammar_trait(language, config),
-                               vocabulary, organization, tone)
+    evidence = _trait_evidence(task_completion, nonsense, substance, grammar_trait(measures["language"], config),
+                               measures)
     quality = sum(evidence[trait] for trait in ("grammar", "vocabulary", "organization", "voice_tone")) / 4
     task_weight = params["task_completion_weight_in_overall_item_score"]
     item_score = task_weight * evidence["reading_comprehension"] + (1 - task_weight) * quality
     features = {
-        "word_count": word_count, "min_words": min_words, "max_words": max_words,
-        "points_total": len(points), "points_covered": sum(1 for r in point_results if r["covered"]),
+        "word_count": len(words(answer)), "min_words": min_words, "max_words": max_words,
+        "points_total": len(points), "points_covered": sum(1 for result in point_results if result["covered"]),
         "task_completion": rounded(task_completion), "nonsense_factor": rounded(nonsense),
         **{key: rounded(value) for key, value in length.items()},
-        **{key: value for key, value in language.items() if key not in ("issues", "misspellings")},
-        **{key: value for key, value in vocabulary.items() if key != "advanced_words"},
-        **{key: value for key, value in organization.items()},
-        **{key: value for key, value in tone.items()},
+        **_flat_measures(measures),
     }
     return ItemScore(score=rounded(item_score), features=features, trait_evidence=evidence,
-                     explanation=_explain(features, point_results, language, vocabulary))
+                     explanation=_explain(features, point_results, measures["language"], measures["vocabulary"]))
+
+
+def _flat_measures(measures: dict) -> dict:
+    """Every measure as a feature, except the lists that belong in the explanation."""
+    listed_in_explanation = ("issues", "misspellings", "advanced_words")
+    return {key: value for group in measures.values() for key, value in group.items()
+            if key not in listed_in_explanation}
 
 
 def _points(item: dict) -> list[dict]:
@@ -154,13 +156,13 @@ def _tone(text: str, params: dict) -> dict:
             "tone_score": rounded(clamp(score))}
 
 
-def _trait_evidence(task_completion, nonsense, substance, grammar, vocabulary, organization, tone) -> dict:
+def _trait_evidence(task_completion, nonsense, substance, grammar, measures) -> dict:
     return {
         "reading_comprehension": rounded(task_completion * nonsense),
         "grammar": rounded(grammar * substance),
-        "vocabulary": rounded(vocabulary["vocabulary_score"] * substance),
-        "organization": rounded(organization["organization_score"] * substance),
-        "voice_tone": rounded(tone["tone_score"] * substance),
+        "vocabulary": rounded(measures["vocabulary"]["vocabulary_score"] * substance),
+        "organization": rounded(measures["organization"]["organization_score"] * substance),
+        "voice_tone": rounded(measures["tone"]["tone_score"] * substance),
     }
 
 

@@ -22,37 +22,48 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     params = config.section("passage_reconstruction")
     passage = require_text(item, "passage")
     ideas = optional_string_list(item, "key_ideas") or sentences(passage)
-    source_keys, answer_keys = _content_keys(passage), _content_keys(answer)
-    source_key_set, answer_key_set = set(source_keys), set(answer_keys)
-    idea_results = _idea_results(ideas, answer_keys, params)
-    idea_recall = sum(result["credit"] for result in idea_results) / len(ideas)
-    content_recall = len(source_key_set & answer_key_set) / max(len(source_key_set), 1)
-    on_source_share = sum(1 for key in answer_keys if key in source_key_set) / max(len(answer_keys), 1)
     allowed = allowed_words_from(passage)
-    factors = _penalty_factors(answer, passage, on_source_share, allowed, params)
-    content_score = params["idea_weight"] * idea_recall + params["content_word_weight"] * content_recall
+    recall = _recall(answer, passage, ideas, params)
+    factors = _penalty_factors(answer, passage, recall["on_source_share"], allowed, params)
+    content_score = params["idea_weight"] * recall["idea_recall"] + params["content_word_weight"] * recall["content_recall"]
     content_score *= factors["nonsense"] * factors["off_topic"] * factors["over_length"] * factors["word_list"]
     language = language_accuracy(answer, allowed, config)
     vocabulary = vocabulary_range(answer, config)
-    order = _order_score(idea_results)
-    features = {
-        "answer_words": len(words(answer)), "passage_words": len(words(passage)),
-        "ideas_total": len(ideas), "ideas_recalled": sum(1 for result in idea_results if result["recalled"]),
-        "idea_recall": rounded(idea_recall), "content_word_recall": rounded(content_recall),
-        "answer_words_from_source": rounded(on_source_share), "ideas_in_source_order": rounded(order),
-        "content_score": rounded(content_score),
-        **{f"{name}_factor": rounded(value) for name, value in factors.items()},
-        **{key: value for key, value in language.items() if key not in ("issues", "misspellings")},
-        **{key: value for key, value in vocabulary.items() if key != "advanced_words"},
-    }
+    order = _order_score(recall["ideas"])
     evidence = _trait_evidence(content_score, factors, grammar_trait(language, config), language, vocabulary,
                                order, params)
     language_share = params["language_weight_in_item_score"]
     item_score = ((1 - language_share) * content_score
                   + language_share * (evidence["grammar"] + evidence["vocabulary"]) / 2)
+    features = _features(answer, passage, recall, factors, content_score, order, language, vocabulary)
     return ItemScore(score=rounded(item_score), features=features, trait_evidence=evidence,
-                     explanation=_explain(features, idea_results, source_key_set - answer_key_set,
-                                          passage, language))
+                     explanation=_explain(features, recall, passage, language))
+
+
+def _recall(answer: str, passage: str, ideas: list[str], params: dict) -> dict:
+    source_keys, answer_keys = set(_content_keys(passage)), _content_keys(answer)
+    idea_results = _idea_results(ideas, answer_keys, params)
+    return {
+        "ideas": idea_results,
+        "idea_recall": sum(result["credit"] for result in idea_results) / len(ideas),
+        "content_recall": len(source_keys & set(answer_keys)) / max(len(source_keys), 1),
+        "on_source_share": sum(1 for key in answer_keys if key in source_keys) / max(len(answer_keys), 1),
+        "missing_keys": source_keys - set(answer_keys),
+    }
+
+
+def _features(answer, passage, recall, factors, content_score, order, language, vocabulary) -> dict:
+    return {
+        "answer_words": len(words(answer)), "passage_words": len(words(passage)),
+        "ideas_total": len(recall["ideas"]),
+        "ideas_recalled": sum(1 for result in recall["ideas"] if result["recalled"]),
+        "idea_recall": rounded(recall["idea_recall"]), "content_word_recall": rounded(recall["content_recall"]),
+        "answer_words_from_source": rounded(recall["on_source_share"]), "ideas_in_source_order": rounded(order),
+        "content_score": rounded(content_score),
+        **{f"{name}_factor": rounded(value) for name, value in factors.items()},
+        **{key: value for key, value in language.items() if key not in ("issues", "misspellings")},
+        **{key: value for key, value in vocabulary.items() if key != "advanced_words"},
+    }
 
 
 def _content_keys(text: str) -> list[str]:
@@ -117,7 +128,8 @@ def _trait_evidence(content_score, factors, grammar, language, vocabulary, order
     }
 
 
-def _explain(features, idea_results, missing_keys, passage, language) -> dict:
+def _explain(features, recall, passage, language) -> dict:
+    idea_results, missing_keys = recall["ideas"], recall["missing_keys"]
     missed = [result["idea"] for result in idea_results if not result["recalled"]]
     partly = [result["idea"] for result in idea_results if not result["recalled"] and result["share"] > 0]
     missing_words = sorted({word for word in content_words(normalized_words(passage)) if match_key(word) in missing_keys})
