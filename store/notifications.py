@@ -109,7 +109,7 @@ def build_document(new: NewNotification, now: datetime | None = None) -> dict:
         "holder": None,
         "claimed_at": None,
         "claim_expires_at": None,
-        "next_attempt_at": None,
+        "next_attempt_at": now,  # always a date while queued: "due" is a plain range query
         "provider": None,
         "provider_message_id": None,
         "last_error": None,
@@ -179,8 +179,7 @@ def list_for(db: Database, query: dict, page: int, per_page: int) -> tuple[list[
 
 def due_ids(db: Database, now: datetime, limit: int = 1000, channel: str | None = None) -> list[ObjectId]:
     """Queued messages whose time has come (for a periodic sweeper)."""
-    query: dict[str, Any] = {"state": "queued",
-                             "$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": now}}]}
+    query: dict[str, Any] = {"state": "queued", "next_attempt_at": {"$lte": now}}
     if channel:
         query["channel"] = channel
     return [doc["_id"] for doc in db[COLLECTION].find(query, {"_id": 1}).limit(limit)]
@@ -195,10 +194,14 @@ def expired_claim_ids(db: Database, now: datetime, limit: int = 1000) -> list[Ob
 
 def claim(db: Database, message_ids: Sequence[ObjectId], claim_id: str, holder: str, now: datetime,
           claim_until: datetime, template_version: dict[ObjectId, str] | None = None) -> list[ObjectId]:
-    """queued (and due) -> sending, attempts + 1, BEFORE the provider call. Returns the ids won."""
-    due = {"$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": now}}]}
+    """queued -> sending, attempts + 1, BEFORE the provider call. Returns the ids won.
+
+    The state condition makes the claim exclusive (two workers never both win). Whether
+    a message is due is the caller's check (the dispatcher reads next_attempt_at first):
+    the worst a race can do there is an early retry, never a second send. (The query
+    also avoids mixing `_id` with a date range, which the nx-27017 stand-in mis-evaluates.)"""
     db[COLLECTION].update_many(
-        {"_id": {"$in": list(message_ids)}, "state": "queued", **due},
+        {"_id": {"$in": list(message_ids)}, "state": "queued"},
         {"$set": {"state": "sending", "claim_id": claim_id, "holder": holder, "claimed_at": now,
                   "claim_expires_at": claim_until, "updated_at": now},
          "$inc": {"attempts": 1}})
@@ -300,7 +303,7 @@ def requeue_failed(db: Database, message_id: str | ObjectId, now: datetime | Non
     now = now or utcnow()
     res = db[COLLECTION].update_one(
         {"_id": oid, "state": "failed"},
-        {"$set": {"state": "queued", "attempts": 0, "next_attempt_at": None, "needs_review": False,
+        {"$set": {"state": "queued", "attempts": 0, "next_attempt_at": now, "needs_review": False,
                   "claim_id": None, "claim_expires_at": None, "updated_at": now}})
     return get(db, oid) if res.modified_count == 1 else None
 
@@ -312,12 +315,14 @@ def to_object_id(value: str | ObjectId) -> ObjectId | None:
 
 
 def _normalise(doc: dict | None) -> dict | None:
-    """Datetimes back as aware UTC (also when a client without tz_aware, or a stand-in
-    server that hands back a `$set` datetime as text, returns them otherwise)."""
+    """Datetimes back as aware UTC and flags as bools, also from a client without
+    tz_aware or a stand-in server that hands `$set` datetimes back as text (nx-27017)."""
     if doc is None:
         return None
     for name in _TIME_FIELDS:
         doc[name] = as_utc(doc.get(name))
+    for name in ("needs_review", "essential"):
+        doc[name] = bool(doc.get(name))
     return doc
 
 

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from store import notifications as outbox
+
+INVITE_PARAMS = {"invite_url": "https://versant.test/invite/abc", "expires_at": "in 7 days"}
+REMINDER_PARAMS = {"test_name": "Unit 3", "window_end": "Friday 18:00", "test_url": "https://versant.test/t/3"}
+
+
+def invitation(i: int, channel: str = "email", **overrides) -> outbox.NewNotification:
+    fields = dict(kind="invitation", channel=channel, subject_entity=f"invite:{i}",
+                  params=dict(INVITE_PARAMS), user_id=f"u{i}", email=f"student{i}@school.test",
+                  mobile=f"+91 98765 {i:05d}", name=f"Student {i}", essential=True)
+    fields.update(overrides)
+    return outbox.NewNotification(**fields)
+
+
+def reminder(i: int, channel: str = "email", **overrides) -> outbox.NewNotification:
+    fields = dict(kind="test_reminder", channel=channel, subject_entity=f"test:t1:2025-01-31",
+                  params=dict(REMINDER_PARAMS), user_id=f"u{i}", email=f"student{i}@school.test",
+                  mobile=f"+91 98765 {i:05d}", name=f"Student {i}")
+    fields.update(overrides)
+    return outbox.NewNotification(**fields)
+
+
+def enqueue_all(db, news) -> list[str]:
+    return [str(outbox.enqueue(db, new)[0]["_id"]) for new in news]
+
+
+def states(db, ids) -> dict[str, str]:
+    return {str(doc["_id"]): doc["state"] for doc in outbox.get_many(db, ids)}
