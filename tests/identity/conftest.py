@@ -75,13 +75,14 @@ def tokens(app, db, org):
 
 
 @pytest.fixture()
-def pair_for(app):
-    """A fresh access + refresh pair (a new token family) for a user document."""
+def pair_for(app, db):
+    """A fresh access + refresh pair (a new token family) for the user as currently stored."""
     from api.tokens import issue_tokens
+    from store import users
 
     def issue(user: dict) -> dict:
         with app.app_context():
-            return issue_tokens(user)
+            return issue_tokens(users.get(db, user["_id"]))
     return issue
 
 
