@@ -107,7 +107,8 @@ def main() -> int:
     env = load_env()
     VAR.mkdir(exist_ok=True)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or a supervisor stopping us
+        signal.signal(signum, lambda *_: stopping.set())
     started = start_servers(env)
     procs: list[tuple[str, subprocess.Popen]] = []
     try:
@@ -120,8 +121,6 @@ def main() -> int:
                 print(f"stopping: {dead[0][0]} exited with code {dead[0][1]}", flush=True)
                 return 1
             stopping.wait(1)
-    except KeyboardInterrupt:
-        pass
     finally:
         print("\nstopping every process...", flush=True)
         stop_processes(procs)

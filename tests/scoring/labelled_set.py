@@ -65,25 +65,26 @@ class SpeechSet:
         if not out.exists():
             raw = self.path(f"raw-{name}")
             _run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text])
-            _run(["sox", str(raw), "-r", "16000", "-c", "1", str(out)])
+            _run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", str(out)])
         return out
 
     def silence(self, name: str, seconds: float) -> Path:
         out = self.path(name)
         if not out.exists():
-            _run(["sox", "-n", "-r", "16000", "-c", "1", str(out), "trim", "0", str(seconds)])
+            _run(["sox", "-R", "-n", "-r", "16000", "-c", "1", str(out), "trim", "0", str(seconds)])
         return out
 
     def synth(self, name: str, seconds: float, *effect: str) -> Path:
         out = self.path(name)
         if not out.exists():
-            _run(["sox", "-n", "-r", "16000", "-c", "1", str(out), "synth", str(seconds), *effect])
+            # -R seeds the noise generator: the same labelled set on every run and machine.
+            _run(["sox", "-R", "-n", "-r", "16000", "-c", "1", str(out), "synth", str(seconds), *effect])
         return out
 
     def join(self, name: str, *parts: Path) -> Path:
         out = self.path(name)
         if not out.exists():
-            _run(["sox", *map(str, parts), str(out)])
+            _run(["sox", "-R", *map(str, parts), str(out)])
         return out
 
     def with_noise(self, name: str, speech: Path, noise_volume: float) -> Path:
@@ -91,7 +92,7 @@ class SpeechSet:
         if not out.exists():
             seconds = subprocess.run(["soxi", "-D", str(speech)], capture_output=True, text=True, check=True).stdout
             noise = self.synth(f"noise-for-{name}", float(seconds), "whitenoise", "vol", str(noise_volume))
-            _run(["sox", "-m", str(speech), str(noise), str(out)])
+            _run(["sox", "-R", "-m", str(speech), str(noise), str(out)])
         return out
 
     def convert(self, name: str, source: Path, *codec: str) -> Path:
