@@ -55,9 +55,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints() -> None:
     import api.tokens  # noqa: F401 - registers the JWT callbacks
-    import tasks.uploads  # noqa: F401 - registers the job kinds the API submits
-    from api import admins, audit, auth, batches, campuses, courses, health, jobs, students, uploads
-    for module in (health, auth, jobs, uploads, campuses, courses, batches, students, admins, audit):
+    import tasks.scoring  # noqa: F401 - registers the job kinds the API submits
+    import tasks.uploads  # noqa: F401
+    from api import admins, audit, auth, batches, campuses, courses, health, jobs, scoring, students, uploads
+    for module in (health, auth, jobs, uploads, scoring, campuses, courses, batches, students, admins, audit):
         rest_api.register_blueprint(module.blp)
 
 

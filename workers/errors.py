@@ -10,3 +10,9 @@ class WorkError(Exception):
         self.code = code
         self.message = message
         self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"

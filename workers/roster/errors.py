@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workers.errors import WorkError
+
 # Every code read_roster / validate_roster can raise, listed once so docs and tests refer to them.
 FILE_ERROR_CODES: dict[str, str] = {
     "file_too_large": "The file is larger than the configured limit.",
@@ -25,14 +27,11 @@ FILE_ERROR_CODES: dict[str, str] = {
 }
 
 
-class RosterFileError(Exception):
+class RosterFileError(WorkError):
     """The whole file is refused; nothing from it may be written."""
 
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.details = details or {}
+        super().__init__(code, message, details)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "details": self.details}

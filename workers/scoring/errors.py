@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from workers.errors import WorkError
 
-class ScoringError(Exception):
+
+class ScoringError(WorkError):
     """Base class: every error the engine raises on purpose has a stable ``code``."""
 
     code = "scoring_error"
 
     def __init__(self, message: str, code: str | None = None, details: dict | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
-        self.message = message
-        self.details = details or {}
+        super().__init__(code or self.code, message, details)
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "details": self.details}
