@@ -39,7 +39,7 @@ run: install .tools/node_modules/.bin/s3rver
 # The whole suite against SecantusDB, then the data-layer tests again against nx-27017.
 test: install
 	$(PY) -m pytest -q -p no:cacheprovider tests
-	TEST_MONGO_ENGINE=nx $(PY) -m pytest -q -p no:cacheprovider tests/store
+	TEST_MONGO_ENGINE=nx $(PY) -m pytest -q -p no:cacheprovider tests/store tests/notifications
 
 bench: install
 	$(PY) bench/bench_jobs.py
