@@ -38,9 +38,10 @@ def can_see_owner_scope(user: dict, owner_id: str, scope: dict) -> bool:
         return True
     if role == "sub_superadmin":
         return True
+    # Ids are compared as strings: accounts store them so, a job's scope may hold either form.
     if role == "campus_admin":
-        return bool(scope.get("campus_id")) and scope.get("campus_id") == user.get("campus_id")
+        return bool(scope.get("campus_id")) and str(scope.get("campus_id")) == str(user.get("campus_id"))
     if role == "course_admin":
-        course_ids = set(user.get("course_ids") or [])
-        return bool(scope.get("course_id")) and scope.get("course_id") in course_ids
+        course_ids = {str(c) for c in user.get("course_ids") or []}
+        return bool(scope.get("course_id")) and str(scope.get("course_id")) in course_ids
     return False

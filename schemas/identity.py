@@ -1,9 +1,11 @@
 """Bodies of the account endpoints: invitations, password reset and change, and the audit trail."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageArgsSchema, StrictSchema, UtcDateTime, list_envelope
+from schemas.common import ObjectIdStr, PageArgsSchema, StrictSchema, UtcDateTime, list_envelope
 
 TOKEN = validate.Length(min=20, max=200)
 PASSWORD = validate.Length(min=1, max=256)
@@ -29,7 +31,7 @@ class AcceptedSchema(Schema):
 
 
 class AuditEntrySchema(Schema):
-    id = fields.String(attribute="_id")
+    id = ObjectIdStr(attribute="_id")
     at = UtcDateTime()
     actor_id = fields.String()
     actor_role = fields.String()
@@ -46,8 +48,8 @@ class AuditListArgsSchema(PageArgsSchema):
     action = fields.String(validate=validate.Length(max=64))
     target_type = fields.String(validate=validate.Length(max=64))
     target_id = fields.String(validate=validate.Length(max=64))
-    since = fields.AwareDateTime(default_timezone=None)
-    until = fields.AwareDateTime()
+    since = fields.AwareDateTime(default_timezone=timezone.utc, metadata={"description": "ISO 8601; UTC if no offset"})
+    until = fields.AwareDateTime(default_timezone=timezone.utc)
 
 
 AuditListSchema = list_envelope(AuditEntrySchema, "AuditList")
