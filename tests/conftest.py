@@ -221,3 +221,18 @@ def wait_for_job(db):
             time.sleep(0.1)
         raise AssertionError(f"job {job_id} not in {states} after {timeout}s: {job}")
     return wait
+
+
+@pytest.fixture()
+def poll_job(client):
+    """Poll a job over HTTP (as a client would) until it leaves queued/running."""
+    def poll(headers: dict, location: str, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        body: dict = {}
+        while time.monotonic() < deadline:
+            body = client.get(location, headers=headers).get_json()
+            if body["state"] not in ("queued", "running"):
+                return body
+            time.sleep(0.2)
+        raise AssertionError(f"job still {body.get('state')} after {timeout}s")
+    return poll

@@ -1,6 +1,5 @@
 """Upload jobs end to end: HTTP -> S3 staging -> job -> real worker over Redis -> S3 -> poll."""
 import io
-import time
 
 import pytest
 import requests
@@ -13,14 +12,6 @@ CSV = b"name,roll_number\nAsha,21A001\nRavi,21A002\n"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-def _poll(client, headers, location, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(location, headers=headers).get_json()
-        if body["state"] not in ("queued", "running"):
-            return body
-        time.sleep(0.2)
-    raise AssertionError(f"job still {body['state']}")
 
 
 def _upload(client, headers, data, name="roster.csv"):
@@ -28,7 +19,8 @@ def _upload(client, headers, data, name="roster.csv"):
                        data={"file": (io.BytesIO(data), name)})
 
 
-def test_upload_runs_through_a_real_worker_and_lands_in_s3(client, make_user, auth_header, start_worker):
+def test_upload_runs_through_a_real_worker_and_lands_in_s3(client, make_user, auth_header, start_worker,
+                                                         poll_job):
     start_worker()
     user = make_user("campus_admin")
     headers = auth_header(user)
@@ -38,7 +30,7 @@ def test_upload_runs_through_a_real_worker_and_lands_in_s3(client, make_user, au
     assert location == f"/api/v1/jobs/{resp.get_json()['id']}"
     assert resp.get_json()["kind"] == "upload"
 
-    job = _poll(client, headers, location)
+    job = poll_job(headers, location)
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert result["size"] == len(CSV) and result["content_type"] == "text/csv"
@@ -49,10 +41,10 @@ def test_upload_runs_through_a_real_worker_and_lands_in_s3(client, make_user, au
     assert downloaded.status_code == 200 and downloaded.content == CSV
 
 
-def test_a_pdf_is_accepted_by_content(client, make_user, auth_header, start_worker):
+def test_a_pdf_is_accepted_by_content(client, make_user, auth_header, start_worker, poll_job):
     start_worker()
     headers = auth_header(make_user("student"))
-    job = _poll(client, headers, _upload(client, headers, PDF, "notes.bin").headers["Location"])
+    job = poll_job(headers, _upload(client, headers, PDF, "notes.bin").headers["Location"])
     assert job["state"] == "succeeded"
     assert job["result"]["content_type"] == "application/pdf"
 

@@ -1,18 +1,9 @@
 """Scoring through the API and a real worker on the scoring queue."""
 import io
-import time
 
 from store import files
 
 
-def _poll(client, headers, location, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(location, headers=headers).get_json()
-        if body["state"] not in ("queued", "running"):
-            return body
-        time.sleep(0.25)
-    raise AssertionError(f"job still {body['state']}")
 
 
 def _post_audio(client, headers, data, text, name="answer.wav", **form):
@@ -21,14 +12,14 @@ def _post_audio(client, headers, data, text, name="answer.wav", **form):
 
 
 def test_a_spoken_answer_is_scored_by_a_worker(client, make_user, auth_header, start_worker,
-                                               read_aloud_clips):
+                                               read_aloud_clips, poll_job):
     from tests.scoring.labelled_set import READ_ITEMS
     start_worker()
     headers = auth_header(make_user("course_admin"))
     item = READ_ITEMS["library"]
     resp = _post_audio(client, headers, read_aloud_clips["library"]["correct"].read_bytes(), item.text)
     assert resp.status_code == 202 and resp.get_json()["kind"] == "spoken_score"
-    job = _poll(client, headers, resp.headers["Location"])
+    job = poll_job(headers, resp.headers["Location"])
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert result["status"] == "scored" and 20 <= result["overall"] <= 80
@@ -37,11 +28,11 @@ def test_a_spoken_answer_is_scored_by_a_worker(client, make_user, auth_header, s
 
 
 def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(client, make_user, auth_header,
-                                                                      start_worker):
+                                                                      start_worker, poll_job):
     worker = start_worker()
     headers = auth_header(make_user("superadmin"))
     resp = _post_audio(client, headers, b"this is not audio at all\n" * 20, "Hello there.")
-    job = _poll(client, headers, resp.headers["Location"])
+    job = poll_job(headers, resp.headers["Location"])
     assert job["state"] == "failed"
     assert job["error"]["code"].startswith("audio_")
     assert worker.proc.poll() is None
@@ -49,12 +40,12 @@ def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(client, m
         "item_type": "sentence_completion", "answer": "postponed",
         "item": {"sentence": "The meeting has been ___ until next Friday.", "acceptable_answers": ["postponed"]}})
     assert written.status_code == 202, written.get_json()
-    done = _poll(client, headers, written.headers["Location"])
+    done = poll_job(headers, written.headers["Location"])
     assert done["state"] == "succeeded", done
     assert done["result"]["score"] == 1.0 and done["result"]["scoring_version"] == "writing-v1"
     malformed = client.post("/api/v1/scoring/written", headers=headers, json={
         "item_type": "sentence_completion", "answer": "postponed", "item": {"sentence": 42}})
-    failed = _poll(client, headers, malformed.headers["Location"])
+    failed = poll_job(headers, malformed.headers["Location"])
     assert failed["state"] == "failed" and failed["error"]["code"] == "invalid_item"
 
 
