@@ -1,26 +1,32 @@
-"""Score one answer as a job: for content managers checking items, and the path answers take."""
+"""Score answers as jobs, and re-score an attempt or a test under the current versions."""
 from __future__ import annotations
 
 from bson import ObjectId
 from flask_smorest import Blueprint
 
-from api.access import ADMIN_ROLES, login_required, user_id
+from api.access import user_id
 from api.errors import ApiError
 from api.jobs import job_response
+from api.policy import rule
 from api.uploads import staged_upload_size
 from config import get_settings
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
-from schemas.scoring import SpokenAudioSchema, SpokenScoreFormSchema, WrittenScoreSchema
+from schemas.scoring import RescoreSchema, SpokenAudioSchema, SpokenScoreFormSchema, WrittenScoreSchema
 from store import files, jobs
 from store.mongo import get_db
 from tasks.runtime import submit
+from workers.answer_scoring import REF_FIELDS
 
 blp = Blueprint("scoring", __name__, url_prefix="/api/v1/scoring", description="Automatic scoring jobs")
 
 
+def _refs(body: dict) -> dict:
+    return {name: body.pop(name) for name in REF_FIELDS if name in body}
+
+
 @blp.route("/spoken", methods=["POST"])
-@login_required(*ADMIN_ROLES)
+@rule("items", "write")
 @blp.arguments(SpokenAudioSchema, location="files")
 @blp.arguments(SpokenScoreFormSchema, location="form")
 @blp.response(202, JobSchema, description="A spoken_score job; its result is the score")
@@ -35,18 +41,29 @@ def score_spoken(upload: dict, form: dict):
     job_id = ObjectId()
     key = f"scoring/{job_id}/answer"
     files.put_stream(key, audio.stream)
-    job = submit(get_db(), jobs.NewJob(
-        kind="spoken_score", owner_id=user_id(), queue="scoring", total=1, job_id=job_id,
-        params={"audio_key": key, "expected_text": form["text"], "item_type": form["item_type"],
-                "accepted_answers": form["accepted_answers"]}))
+    refs = _refs(form)
+    inputs = {"audio_key": key, "expected_text": form["text"], "item_type": form["item_type"],
+              "accepted_answers": form["accepted_answers"]}
+    job = submit(get_db(), jobs.NewJob(kind="spoken_score", owner_id=user_id(), queue="scoring", total=1,
+                                       job_id=job_id, params={"inputs": inputs, "refs": refs}))
     return job_response(job, 202)
 
 
 @blp.route("/written", methods=["POST"])
-@login_required(*ADMIN_ROLES)
+@rule("items", "write")
 @blp.arguments(WrittenScoreSchema)
 @blp.response(202, JobSchema, description="A written_score job; its result is the score")
 def score_written(body: dict):
+    refs = _refs(body)
     job = submit(get_db(), jobs.NewJob(kind="written_score", owner_id=user_id(), queue="scoring",
-                                       total=1, params=body))
+                                       total=1, params={"inputs": body, "refs": refs}))
+    return job_response(job, 202)
+
+
+@blp.route("/rescore", methods=["POST"])
+@rule("results", "write")
+@blp.arguments(RescoreSchema)
+@blp.response(202, JobSchema, description="A rescore job; its result counts what changed")
+def rescore(body: dict):
+    job = submit(get_db(), jobs.NewJob(kind="rescore", owner_id=user_id(), queue="scoring", params=body))
     return job_response(job, 202)

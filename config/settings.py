@@ -69,6 +69,29 @@ def _str(value: str) -> str:
     return value
 
 
+def _positive_float(value: str) -> float:
+    number = float(value.strip())
+    if number <= 0:
+        raise ValueError("must be a positive number")
+    return number
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value.strip())
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return number
+    return parse
+
+
+def _sms_sender(value: str) -> str:
+    # Brevo: up to 11 alphanumeric characters, or up to 15 digits.
+    if not re.fullmatch(r"[A-Za-z0-9 ]{1,11}|\+?[0-9]{1,15}", value):
+        raise ValueError("expected up to 11 letters/digits or up to 15 digits")
+    return value
+
+
 def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:
     from dataclasses import field
     return field(default=None, metadata={"parse": parse, "default": default})
@@ -109,6 +132,30 @@ class Settings:
     jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
     rate_limits_enabled: bool = _env(_bool, True)
 
+    # Speech scoring. Declared here so start-up validates them; workers/scoring reads the same
+    # names itself so that `python -m workers.scoring` also works without the app's settings.
+    scoring_model_dir: str = _env(_str, "")
+    scoring_model_sha256: str = _env(_str, "")
+    scoring_cpu_threads: int = _env(_int, 2)
+    scoring_max_audio_bytes: int = _env(_int, 20 * 1024 * 1024)
+    scoring_max_audio_seconds: int = _env(_int, 120)
+    scoring_decode_timeout: int = _env(_int, 20)
+
+    # Notifications (workers/notifications). auto = brevo when BREVO_API_KEY is set, else outbox.
+    notify_backend: str = _env(_choice("auto", "outbox", "brevo"), "auto")
+    brevo_api_key: str = _env(_str, "")
+    brevo_api_host: str = _env(_url("http", "https"), "https://api.brevo.com/v3")
+    mail_from_email: str = _env(_str, "no-reply@ai-versant.local")
+    mail_from_name: str = _env(_str, "AI-VERSANT")
+    sms_sender: str = _env(_sms_sender, "VERSANT")
+    outbox_dir: str = _env(_str, "./var/outbox")
+    notify_email_batch_size: int = _env(_int_between(1, 1000), 1000)
+    notify_rate_per_second: float = _env(_positive_float, 10.0)
+    notify_claim_seconds: int = _env(_int_between(1, 3600), 60)
+    notify_dispatch_interval_seconds: int = _env(_int_between(1, 3600), 30)
+    notify_reminder_hour_utc: int = _env(_int_between(0, 23), 3)
+    app_base_url: str = _env(_url("http", "https"), "http://127.0.0.1:8000")
+
     flower_basic_auth: str = _env(_basic_auth, "")
     dev_admin_email: str = _env(_str, "")
     dev_admin_password: str = _env(_str, "")
@@ -120,6 +167,20 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def notification_backend(self) -> str:
+        """The sender in use: "brevo" or "outbox" (auto picks brevo when a key is set)."""
+        if self.notify_backend == "auto":
+            return "brevo" if self.brevo_api_key else "outbox"
+        return self.notify_backend
+
+
+def _cross_checks(values: dict[str, Any]) -> list[str]:
+    """Problems that involve more than one variable."""
+    if values.get("notify_backend") == "brevo" and not values.get("brevo_api_key"):
+        return ["NOTIFY_BACKEND=brevo needs BREVO_API_KEY"]
+    return []
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -141,6 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[spec.name] = spec.metadata["parse"](raw)
         except ValueError as exc:
             problems.append(f"{name} is malformed: {exc}")
+    problems += _cross_checks(values)
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
     return Settings(**values)

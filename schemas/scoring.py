@@ -1,18 +1,26 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.common import StrictSchema
 
 SPOKEN_ITEM_TYPES = ("read_aloud", "repeat", "short_answer", "sentence_builds")
 WRITTEN_ITEM_TYPES = ("typing", "sentence_completion", "dictation", "passage_reconstruction", "email_writing")
+_REF = {"validate": validate.Length(min=1, max=64)}
+
+
+class ScoreRefsMixin:
+    """Optional links to the assessment an answer belongs to; re-scoring selects by them."""
+    attempt_id = fields.String(**_REF)
+    test_id = fields.String(**_REF)
+    item_id = fields.String(**_REF)
 
 
 class SpokenAudioSchema(StrictSchema):
     audio = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-class SpokenScoreFormSchema(StrictSchema):
+class SpokenScoreFormSchema(ScoreRefsMixin, StrictSchema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
                          metadata={"description": "The expected text"})
     item_type = fields.String(load_default="read_aloud", validate=validate.OneOf(SPOKEN_ITEM_TYPES))
@@ -20,8 +28,20 @@ class SpokenScoreFormSchema(StrictSchema):
                                    load_default=list, validate=validate.Length(max=20))
 
 
-class WrittenScoreSchema(StrictSchema):
+class WrittenScoreSchema(ScoreRefsMixin, StrictSchema):
     item_type = fields.String(required=True, validate=validate.OneOf(WRITTEN_ITEM_TYPES))
     answer = fields.String(required=True, validate=validate.Length(max=20000))
     item = fields.Dict(required=True, metadata={"description": "The item definition (workers/writing/README.md)"})
     context = fields.Dict(load_default=dict, metadata={"description": "e.g. {\"elapsed_seconds\": 60} for typing"})
+
+
+class RescoreSchema(StrictSchema):
+    attempt_id = fields.String(**_REF)
+    test_id = fields.String(**_REF)
+    force = fields.Boolean(load_default=False,
+                           metadata={"description": "Also re-score answers already at the current version"})
+
+    @validates_schema
+    def _one_target(self, data: dict, **_: object) -> None:
+        if bool(data.get("attempt_id")) == bool(data.get("test_id")):
+            raise ValidationError("Give exactly one of attempt_id or test_id.", "attempt_id")
