@@ -57,8 +57,10 @@ def _register_blueprints() -> None:
     import api.tokens  # noqa: F401 - registers the JWT callbacks
     import tasks.scoring  # noqa: F401 - registers the job kinds the API submits
     import tasks.uploads  # noqa: F401
-    from api import admins, audit, auth, batches, campuses, courses, health, jobs, scoring, students, uploads
-    for module in (health, auth, jobs, uploads, scoring, campuses, courses, batches, students, admins, audit):
+    from api import (admins, audit, auth, batches, campuses, courses, health, jobs, notifications, scoring,
+                     students, uploads)
+    for module in (health, auth, jobs, uploads, scoring, campuses, courses, batches, students, admins, audit,
+                   notifications):
         rest_api.register_blueprint(module.blp)
 
 

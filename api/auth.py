@@ -19,9 +19,10 @@ from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordReset
 from security import password_policy
 from security.passwords import hash_password, verify_password
 from security.tokens import new_single_use_token, token_digest
-from store import notification_requests, users
+from store import users
 from store.jobs import utcnow
 from store.mongo import get_db
+from workers.notifications.requests import notify
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in, tokens, current user")
 
@@ -168,15 +169,15 @@ def change_password(body: dict):
 
 
 def send_single_use_token(user: dict, purpose: str) -> None:
-    """Issue an invitation or reset token and ask for it to be delivered. The raw token goes only
-    into the notification request; the account keeps its hash."""
+    """Issue an invitation or reset token and queue its delivery. The raw token goes only into the
+    outbox message; the account keeps its hash (whose prefix names the message, one per token)."""
     lifetime = INVITATION_LIFETIME if purpose == "invitation" else RESET_LIFETIME
     raw, digest = new_single_use_token()
     expires_at = utcnow() + lifetime
     db = get_db()
     users.set_single_use_token(db, user["_id"], purpose, digest, expires_at)
-    notification_requests.request(db, purpose, user, {
-        "token": raw, "name": user.get("name"), "expires_at": expires_at.isoformat()}, str(user["_id"]))
+    notify(db, purpose, user, {"token": raw, "name": user.get("name"), "expires_at": expires_at},
+           subject_entity=f"{purpose}:{digest[:16]}")
 
 
 def _set_password_with_token(purpose: str, raw_token: str, password: str) -> dict:

@@ -122,6 +122,11 @@ class Settings:
         "audio/webm,audio/ogg,audio/mpeg,audio/mp4,audio/wav,video/webm",
     )
 
+    roster_max_bytes: int = _env(_int, 20 * 1024 * 1024)
+    roster_max_rows: int = _env(_int, 50_000)
+    roster_chunk_rows: int = _env(_int, 500)
+    roster_default_region: str = _env(_str, "IN")
+
     job_lease_seconds: int = _env(_int, 20)
     job_queued_republish_seconds: int = _env(_int, 120)
     job_max_deliveries: int = _env(_int, 3)

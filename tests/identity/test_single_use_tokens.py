@@ -14,7 +14,8 @@ CHOSEN = "Quiet-Harbour-Maple-77"
 
 
 def _latest_request(db, user_id, kind: str) -> dict:
-    return db.notification_requests.find_one({"user_id": str(user_id), "kind": kind}, sort=[("_id", -1)])
+    return db.notifications.find_one({"recipient.user_id": str(user_id), "kind": kind, "channel": "email"},
+                                     sort=[("_id", -1)])
 
 
 @pytest.fixture()
@@ -86,10 +87,10 @@ def test_password_containing_the_roll_number_is_refused(client, invited_student)
 
 
 def test_password_reset_answers_202_whether_or_not_the_account_exists(client, db):
-    before = db.notification_requests.count_documents({})
+    before = db.notifications.count_documents({})
     unknown = client.post("/api/v1/auth/password-reset", json={"login": "nobody-at-all@example.edu"})
     assert unknown.status_code == 202 and unknown.get_json() == {"status": "accepted"}
-    assert db.notification_requests.count_documents({}) == before
+    assert db.notifications.count_documents({}) == before
 
 
 @pytest.fixture()
@@ -117,8 +118,8 @@ def test_only_the_newest_reset_token_works_and_it_expires(client, db, reset_user
     from store.jobs import utcnow
     for _ in range(2):
         client.post("/api/v1/auth/password-reset", json={"login": reset_user["email"]})
-    older, newer = [r["params"]["token"] for r in db.notification_requests.find(
-        {"user_id": str(reset_user["_id"]), "kind": "password_reset"}).sort([("_id", 1)])]
+    older, newer = [r["params"]["token"] for r in db.notifications.find(
+        {"recipient.user_id": str(reset_user["_id"]), "kind": "password_reset"}).sort([("_id", 1)])]
     assert client.post("/api/v1/auth/password-reset/confirm",
                        json={"token": older, "password": CHOSEN}).status_code == 400
     db.users.update_one({"_id": reset_user["_id"]},

@@ -1,0 +1,134 @@
+"""Notification tasks on the `notifications` queue (thin: the engine is workers/notifications).
+
+- `dispatch(ids)`: send these outbox messages (published by the kick after an enqueue,
+  one task per email batch), then re-publish the ones to retry soon.
+- `dispatch_due()` (beat, every NOTIFY_DISPATCH_INTERVAL_SECONDS): send every queued
+  message that is due and every `sending` one whose claim expired, so nothing queued is
+  stranded by a lost Celery message, a broker outage or a worker killed mid-batch.
+- `daily_reminders()` (beat, daily at NOTIFY_REMINDER_HOUR_UTC) and the `test_reminders`
+  job (an admin's "send reminders now" for one test).
+
+The messages live in MongoDB, so a Celery message is only a nudge: losing one delays a
+notification until the next beat run, never loses it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Sequence
+
+from bson import ObjectId
+
+from config import get_settings
+from store import assessment_reads
+from store import notifications as outbox
+from store.mongo import get_db
+from tasks.celery_app import celery_app
+from tasks.runtime import JobContext, job_task
+from workers.errors import WorkError
+from workers.notifications import DispatchOutcome, dispatch_batch
+from workers.notifications import requests as notify_requests
+from workers.notifications.backend import build_rate_limiter, build_sender, dispatch_options
+from workers.notifications.reminders import remind_open_tests, remind_test
+from workers.notifications.senders import Sender
+
+log = logging.getLogger("notifications.tasks")
+DISPATCH_TASK = "tasks.notifications.dispatch"
+QUEUE = "notifications"
+DUE_PAGE = 1000
+DUE_RUN_SECONDS = 240.0  # stay well inside the task's soft time limit (300 s)
+
+_per_process: dict[str, object] = {}
+
+
+def _sender_and_limiter() -> tuple[Sender, object]:
+    """One sender (connection pool) and one rate limiter per worker process."""
+    if _per_process.get("pid") != os.getpid():
+        settings = get_settings()
+        _per_process.update(pid=os.getpid(), sender=build_sender(settings),
+                            limiter=build_rate_limiter(settings))
+    return _per_process["sender"], _per_process["limiter"]  # type: ignore[return-value]
+
+
+def _dispatch(ids: Sequence[str | ObjectId]) -> DispatchOutcome:
+    sender, limiter = _sender_and_limiter()
+    return dispatch_batch(get_db(), ids, sender, options=dispatch_options(get_settings()),
+                          rate_limiter=limiter)  # type: ignore[arg-type]
+
+
+def kick(message_ids: Sequence[ObjectId], countdown: float | None = None) -> int:
+    """Publish dispatch tasks for these messages, one per email batch; returns how many."""
+    size = get_settings().notify_email_batch_size
+    ids = [str(mid) for mid in message_ids]
+    published = 0
+    for start in range(0, len(ids), size):
+        celery_app.send_task(DISPATCH_TASK, args=[ids[start:start + size]], queue=QUEUE, countdown=countdown,
+                             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1,
+                                                       "interval_step": 0.2, "interval_max": 0.5})
+        published += 1
+    return published
+
+
+notify_requests.use_kicker(kick)
+
+
+@celery_app.task(name=DISPATCH_TASK, ignore_result=True)
+def dispatch(message_ids: list[str]) -> dict:
+    outcome = _dispatch(message_ids)
+    _schedule_retry(outcome)
+    return outcome.as_dict()
+
+
+def _schedule_retry(outcome: DispatchOutcome) -> None:
+    """Re-publish soon retries with a countdown; later ones are left to dispatch_due.
+
+    A countdown longer than the broker's visibility timeout would make Redis hand the
+    waiting message out again and again, so long waits live only in next_attempt_at."""
+    delay = outcome.retry_after_seconds
+    if delay is None or delay > get_settings().broker_visibility_timeout / 2:
+        return
+    try:
+        kick([ObjectId(mid) for mid in outcome.retry_ids], countdown=max(delay, 0.0))
+    except Exception:  # dispatch_due retries them when they are due
+        log.warning("could not publish %d notification retries", len(outcome.retry_ids), exc_info=True)
+
+
+@celery_app.task(name="tasks.notifications.dispatch_due", ignore_result=True)
+def dispatch_due() -> dict:
+    """Send what is due or stranded, page by page, until nothing moves or time is up."""
+    db = get_db()
+    deadline = time.monotonic() + DUE_RUN_SECONDS
+    totals: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0, "needs_review": 0, "provider_calls": 0}
+    while time.monotonic() < deadline:
+        now = outbox.utcnow()
+        ids = outbox.expired_claim_ids(db, now, DUE_PAGE) + outbox.due_ids(db, now, DUE_PAGE)
+        if not ids:
+            break
+        outcome = _dispatch(ids)
+        for name in totals:
+            totals[name] += len(getattr(outcome, name)) if name != "provider_calls" else outcome.provider_calls
+        if len(outcome.skipped) == len(ids):
+            break  # all in flight elsewhere: nothing this run can do
+    if any(totals.values()):
+        log.info("dispatch_due %s", totals)
+    return totals
+
+
+@celery_app.task(name="tasks.notifications.daily_reminders", ignore_result=True)
+def daily_reminders() -> dict:
+    summary = remind_open_tests(get_db()).as_dict()
+    log.info("daily test reminders %s", summary)
+    return summary
+
+
+@job_task("test_reminders", queue=QUEUE)
+def send_test_reminders(ctx: JobContext) -> dict:
+    test = assessment_reads.get_test(ctx.db, ctx.params["test_id"])
+    if test is None:
+        raise WorkError("not_found", "The test no longer exists.")
+    ctx.progress(0)
+    summary = remind_test(ctx.db, test, progress=ctx.progress)
+    if summary.tests == 0:
+        raise WorkError("window_closed", "The test's window is not open, so no reminders were sent.")
+    return summary.as_dict()

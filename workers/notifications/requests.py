@@ -1,0 +1,148 @@
+"""The one way to ask for a message: `notify` (one user) and `notify_many` (bulk).
+
+A request names a kind (template), a user document, template params and the subject
+entity (what the message is about). It becomes one outbox message per channel the user
+can be reached on (email and/or SMS), enqueued idempotently: the same kind, user,
+channel and subject entity twice gives the first message back, never a second one.
+
+After enqueueing, the registered kicker (tasks/notifications.py registers one on
+import) publishes dispatch tasks so the messages go out at once. Without a kicker, or
+when the broker is down, nothing is lost: the messages wait in MongoDB and the beat
+dispatcher sends them within NOTIFY_DISPATCH_INTERVAL_SECONDS.
+
+Links: invitations and password resets are given the raw single-use `token`; the link
+(APP_BASE_URL + path + token) and the human-readable expiry are built here.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Mapping, Sequence
+from urllib.parse import quote
+
+from bson import ObjectId
+from pymongo.database import Database
+
+from config import get_settings
+from store import notifications as outbox
+from workers.notifications.rendering import ESSENTIAL_KINDS, KINDS
+
+log = logging.getLogger(__name__)
+
+Kicker = Callable[[Sequence[ObjectId]], None]
+_kicker: Kicker | None = None
+
+# Where the web app takes each single-use token.
+TOKEN_LINK_PATHS = {"invitation": "/invitations/accept", "password_reset": "/password-reset/confirm"}
+# Scope fields copied from the user so scoped admins can list the message.
+SCOPE_FIELDS = ("campus_id", "course_id", "batch_id")
+
+
+@dataclass(frozen=True)
+class NotifyRequest:
+    kind: str
+    user: Mapping[str, Any]
+    params: Mapping[str, Any]
+    subject_entity: str
+    channels: tuple[str, ...] = outbox.CHANNELS  # narrowed to what the user has
+    scope: Mapping[str, Any] | None = None  # defaults to the user's campus/course/batch
+
+
+@dataclass
+class NotifyResult:
+    message_ids: list[ObjectId] = field(default_factory=list)
+    created: int = 0
+    unreachable_user_ids: list[str] = field(default_factory=list)  # no email and no mobile
+
+
+def use_kicker(kicker: Kicker | None) -> None:
+    """Register what publishes dispatch work after an enqueue (tasks/notifications.py)."""
+    global _kicker
+    _kicker = kicker
+
+
+def notify(db: Database, kind: str, user: Mapping[str, Any], params: Mapping[str, Any],
+           subject_entity: str, *, channels: Sequence[str] = outbox.CHANNELS) -> list[ObjectId]:
+    """Queue `kind` for `user` on every channel they have; returns the message ids."""
+    request = NotifyRequest(kind, user, params, subject_entity, tuple(channels))
+    return notify_many(db, [request]).message_ids
+
+
+def notify_many(db: Database, requests: Iterable[NotifyRequest], *, kick: bool = True) -> NotifyResult:
+    """Bulk form (roster imports, reminders): one insert for all, then one kick per batch."""
+    result = NotifyResult()
+    news: list[outbox.NewNotification] = []
+    for request in requests:
+        built = build_notifications(request)
+        if not built:
+            result.unreachable_user_ids.append(str(request.user.get("_id")))
+        news += built
+    result.message_ids, result.created = outbox.enqueue_many(db, news)
+    if kick and result.created:
+        _kick(result.message_ids)
+    return result
+
+
+def build_notifications(request: NotifyRequest) -> list[outbox.NewNotification]:
+    """One NewNotification per requested channel the user has an address for."""
+    if request.kind not in KINDS:
+        raise ValueError(f"unknown notification kind {request.kind!r}")
+    user = request.user
+    addresses = {"email": user.get("email"), "mobile": user.get("mobile")}
+    params = template_params(request.kind, request.params)
+    scope = dict(request.scope) if request.scope is not None else _scope_of(user)
+    return [
+        outbox.NewNotification(
+            kind=request.kind, channel=channel, subject_entity=request.subject_entity, params=params,
+            user_id=str(user["_id"]) if user.get("_id") else None, email=addresses["email"],
+            mobile=addresses["mobile"], name=user.get("name"), essential=request.kind in ESSENTIAL_KINDS,
+            scope=scope)
+        for channel in request.channels
+        if addresses["email" if channel == "email" else "mobile"]
+    ]
+
+
+def template_params(kind: str, params: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """The caller's params plus what the template needs that can be derived (links, expiry text)."""
+    out = {key: value for key, value in params.items() if value is not None}
+    expires_at = _as_datetime(out.get("expires_at"))
+    if expires_at is not None:
+        out["expires_at"] = f"on {expires_at:%d %b %Y at %H:%M} UTC"
+    token = out.get("token")
+    if token and kind in TOKEN_LINK_PATHS:
+        link = f"{app_base_url()}{TOKEN_LINK_PATHS[kind]}?token={quote(str(token), safe='')}"
+        out.setdefault("invite_url" if kind == "invitation" else "reset_url", link)
+    if kind == "password_reset" and expires_at is not None and "expires_minutes" not in out:
+        remaining = (expires_at - (now or outbox.utcnow())).total_seconds()
+        out["expires_minutes"] = max(1, round(remaining / 60))
+    return out
+
+
+def app_base_url() -> str:
+    return get_settings().app_base_url.rstrip("/")
+
+
+def _kick(message_ids: Sequence[ObjectId]) -> None:
+    if _kicker is None:
+        return
+    try:
+        _kicker(message_ids)
+    except Exception:  # the beat dispatcher picks the messages up; the request still succeeds
+        log.warning("notification kick failed for %d messages; beat will send them", len(message_ids),
+                    exc_info=True)
+
+
+def _scope_of(user: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: str(user[name]) for name in SCOPE_FIELDS if user.get(name)}
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
