@@ -5,9 +5,10 @@
 
 Every call is recorded (headers, body, the answer given). The `api-key` header must
 match; a repeated `headers.idempotencyKey` is answered with the first answer and not
-delivered again, as Brevo does. The control API makes the next N calls fail:
+delivered again, as Brevo does. The control API makes the next N calls fail ("slow"
+delivers the message, then waits hang_seconds before answering: the crash window):
 
-    POST /_control/fail   {"mode": "429" | "500" | "400" | "hang", "count": N,
+    POST /_control/fail   {"mode": "429" | "500" | "400" | "hang" | "slow", "count": N,
                            "retry_after": 2, "hang_seconds": 5, "path": "/v3/smtp/email"}
     GET  /_control/calls  -> {"calls": [...]}      POST /_control/reset
 
@@ -28,7 +29,7 @@ from typing import Any
 
 EMAIL_PATH = "/v3/smtp/email"
 SMS_PATH = "/v3/transactionalSMS/sms"
-FAILURE_MODES = ("429", "500", "400", "hang")
+FAILURE_MODES = ("429", "500", "400", "hang", "slow")
 
 
 @dataclass
@@ -104,8 +105,15 @@ class FakeBrevo:
         if headers.get("api-key") != self.api_key:
             return self._record(path, headers, body, 401, {"code": "unauthorized", "message": "Key not found"})
         failure = self._take_failure(path)
+        if failure is not None and failure.mode == "slow":
+            answer = self._accept(path, headers, body)
+            time.sleep(failure.hang_seconds)
+            return answer
         if failure is not None:
             return self._fail(failure, path, headers, body)
+        return self._accept(path, headers, body)
+
+    def _accept(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         if not isinstance(body, dict):
             return self._record(path, headers, body, 400, {"code": "bad_request", "message": "invalid JSON"})
         key = ((body.get("headers") or {}).get("idempotencyKey") if path == EMAIL_PATH else None)

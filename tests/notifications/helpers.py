@@ -28,3 +28,27 @@ def enqueue_all(db, news) -> list[str]:
 
 def states(db, ids) -> dict[str, str]:
     return {str(doc["_id"]): doc["state"] for doc in outbox.get_many(db, ids)}
+
+
+def make_student(db, org, campus: str = "A", **fields) -> dict:
+    """A student of campus A or B of the `notify_org` fixture (email only unless given a mobile)."""
+    import uuid
+
+    from store import users
+    suffix = uuid.uuid4().hex[:8]
+    doc = {"name": f"Student {suffix}", "email": f"s.{suffix}@school.test", "role": "student",
+           "roll_number": f"R{suffix}".upper(), "campus_id": org.ids[f"campus{campus}"],
+           "course_id": org.ids[f"course{campus}"], "batch_id": org.ids[f"batch{campus}"], **fields}
+    return users.create(db, doc)
+
+
+def wait_until(condition, timeout: float = 60, interval: float = 0.1, message: str = "condition"):
+    """Poll until condition() is truthy; returns its value (waiting, not a timing assertion)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{message} not met after {timeout}s")
