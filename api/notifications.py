@@ -20,7 +20,6 @@ from store import notifications as outbox
 from store.mongo import get_db
 from tasks.notifications import kick
 from tasks.runtime import submit
-from workers.notifications.reminders import reminder_subject
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
                 description="Email and SMS notifications: the outbox, resends, test reminders")
@@ -104,7 +103,8 @@ def send_test_reminders_now(test_id: str):
     if not assessment_reads.is_open(test, now):
         raise ApiError(409, "test_not_open", "The test's window is not open, so there is no one to remind.")
     scope = {"campus_id": str(test["campus_id"])} if test.get("campus_id") else None
+    # No job dedup: a second job the same day finds every reminder already queued (the outbox
+    # key is per student, test and day) and only adds students assigned since.
     job = submit(db, jobs.NewJob(kind="test_reminders", owner_id=user_id(), queue="notifications",
-                                 params={"test_id": str(test["_id"])}, scope=scope,
-                                 dedup_key=f"test_reminders:{reminder_subject(str(test['_id']), now)}"))
+                                 params={"test_id": str(test["_id"])}, scope=scope))
     return job_response(job, 202)
