@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, UpdateOne
@@ -34,6 +34,7 @@ COLLECTION = "notifications"
 CHANNELS = ("email", "sms")
 STATES = ("queued", "sending", "sent", "failed", "suppressed")
 FINAL_STATES = ("sent", "failed", "suppressed")
+IN_CHUNK = 100
 _TIME_FIELDS = ("created_at", "updated_at", "sent_at", "claimed_at", "claim_expires_at",
                 "next_attempt_at")
 
@@ -140,21 +141,34 @@ def enqueue_many(db: Database, news: Sequence[NewNotification]) -> tuple[list[Ob
     docs = [build_document(new, now) for new in news]
     if not docs:
         return [], 0
-    created = len(docs)
+    ids_by_key = {doc["idempotency_key"]: doc["_id"] for doc in docs}
     try:
         db[COLLECTION].insert_many(docs, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(err.get("code") != 11000 for err in errors):
             raise
-        created -= len(errors)
-    ids_by_key = ids_for_keys(db, [doc["idempotency_key"] for doc in docs])
-    return [ids_by_key[doc["idempotency_key"]] for doc in docs], created
+        # Only the duplicates need a look-up: their first message's id is the answer.
+        duplicate_keys = [docs[err["index"]]["idempotency_key"] for err in errors]
+        ids_by_key.update(ids_for_keys(db, duplicate_keys))
+        return [ids_by_key[doc["idempotency_key"]] for doc in docs], len(docs) - len(errors)
+    return [doc["_id"] for doc in docs], len(docs)
 
 
 def ids_for_keys(db: Database, keys: Iterable[str]) -> dict[str, ObjectId]:
-    cursor = db[COLLECTION].find({"idempotency_key": {"$in": list(keys)}}, {"idempotency_key": 1})
-    return {doc["idempotency_key"]: doc["_id"] for doc in cursor}
+    found: dict[str, ObjectId] = {}
+    for chunk in in_chunks(list(keys)):
+        cursor = db[COLLECTION].find({"idempotency_key": {"$in": chunk}}, {"idempotency_key": 1})
+        found.update({doc["idempotency_key"]: doc["_id"] for doc in cursor})
+    return found
+
+
+def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """`$in` lists of at most `size`: long ones cost far more than linear on the stand-in
+    servers (1000 ids ~0.8 s on SecantusDB, 10 x 100 ids ~0.15 s) and nothing on MongoDB."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def get(db: Database, message_id: str | ObjectId) -> dict | None:
@@ -164,7 +178,7 @@ def get(db: Database, message_id: str | ObjectId) -> dict | None:
 
 def get_many(db: Database, message_ids: Iterable[str | ObjectId]) -> list[dict]:
     oids = [oid for oid in (to_object_id(value) for value in message_ids) if oid is not None]
-    return [_normalise(doc) for doc in db[COLLECTION].find({"_id": {"$in": oids}})]
+    return [_normalise(doc) for chunk in in_chunks(oids) for doc in db[COLLECTION].find({"_id": {"$in": chunk}})]
 
 
 def find_by_claim(db: Database, claim_id: str) -> list[dict]:
@@ -200,17 +214,22 @@ def claim(db: Database, message_ids: Sequence[ObjectId], claim_id: str, holder: 
     a message is due is the caller's check (the dispatcher reads next_attempt_at first):
     the worst a race can do there is an early retry, never a second send. (The query
     also avoids mixing `_id` with a date range, which the nx-27017 stand-in mis-evaluates.)"""
-    db[COLLECTION].update_many(
-        {"_id": {"$in": list(message_ids)}, "state": "queued"},
-        {"$set": {"state": "sending", "claim_id": claim_id, "holder": holder, "claimed_at": now,
-                  "claim_expires_at": claim_until, "updated_at": now},
-         "$inc": {"attempts": 1}})
-    won = [doc["_id"] for doc in db[COLLECTION].find(
-        {"_id": {"$in": list(message_ids)}, "state": "sending", "claim_id": claim_id}, {"_id": 1})]
-    if template_version and won:
-        db[COLLECTION].bulk_write([UpdateOne({"_id": oid}, {"$set": {"template_version": template_version[oid]}})
-                                   for oid in won if oid in template_version], ordered=False)
-    return won
+    claim_fields = {"state": "sending", "claim_id": claim_id, "holder": holder, "claimed_at": now,
+                    "claim_expires_at": claim_until, "updated_at": now}
+    for version, ids in _by_version(message_ids, template_version or {}).items():
+        version_field = {"template_version": version} if version is not None else {}
+        for chunk in in_chunks(ids):
+            db[COLLECTION].update_many({"_id": {"$in": chunk}, "state": "queued"},
+                                       {"$set": {**claim_fields, **version_field}, "$inc": {"attempts": 1}})
+    # claim_id is unique to this call, so it alone finds what was won.
+    return [doc["_id"] for doc in db[COLLECTION].find({"claim_id": claim_id, "state": "sending"}, {"_id": 1})]
+
+
+def _by_version(message_ids: Sequence[ObjectId], versions: dict[ObjectId, str]) -> dict[str | None, list[ObjectId]]:
+    groups: dict[str | None, list[ObjectId]] = {}
+    for oid in message_ids:
+        groups.setdefault(versions.get(oid), []).append(oid)
+    return groups
 
 
 def reclaim_expired(db: Database, claim_id: str, holder: str, now: datetime,
@@ -240,11 +259,9 @@ def release_for_retry(db: Database, message_ids: Sequence[ObjectId], claim_id: s
                       next_attempt_at: datetime, error: dict, now: datetime | None = None) -> int:
     """sending -> queued with next_attempt_at: the provider said no for now (429, 5xx)."""
     now = now or utcnow()
-    res = db[COLLECTION].update_many(
-        {"_id": {"$in": list(message_ids)}, "state": "sending", "claim_id": claim_id},
-        {"$set": {"state": "queued", "next_attempt_at": next_attempt_at, "last_error": error,
-                  "claim_expires_at": None, "updated_at": now}})
-    return res.modified_count
+    return _update_in(db, message_ids, {"state": "sending", "claim_id": claim_id},
+                      {"$set": {"state": "queued", "next_attempt_at": next_attempt_at, "last_error": error,
+                                "claim_expires_at": None, "updated_at": now}})
 
 
 def hold_for_replay(db: Database, message_ids: Sequence[ObjectId], claim_id: str,
@@ -252,11 +269,9 @@ def hold_for_replay(db: Database, message_ids: Sequence[ObjectId], claim_id: str
     """Stay `sending` under the same claim until replay_at: the outcome is unknown (a read
     timeout) and only the same request with the same idempotency key may be retried."""
     now = now or utcnow()
-    res = db[COLLECTION].update_many(
-        {"_id": {"$in": list(message_ids)}, "state": "sending", "claim_id": claim_id},
-        {"$set": {"claim_expires_at": replay_at, "next_attempt_at": replay_at, "last_error": error,
-                  "updated_at": now}})
-    return res.modified_count
+    return _update_in(db, message_ids, {"state": "sending", "claim_id": claim_id},
+                      {"$set": {"claim_expires_at": replay_at, "next_attempt_at": replay_at, "last_error": error,
+                                "updated_at": now}})
 
 
 def mark_failed(db: Database, message_ids: Sequence[ObjectId], error: dict, *,
@@ -265,15 +280,14 @@ def mark_failed(db: Database, message_ids: Sequence[ObjectId], error: dict, *,
                 now: datetime | None = None) -> int:
     """-> failed with the reason; with claim_id/holder only if that claim still holds it."""
     now = now or utcnow()
-    query: dict[str, Any] = {"_id": {"$in": list(message_ids)}, "state": {"$in": list(from_states)}}
+    query: dict[str, Any] = {"state": {"$in": list(from_states)}}
     if claim_id is not None:
         query["claim_id"] = claim_id
     if holder is not None:
         query["holder"] = holder
-    res = db[COLLECTION].update_many(
-        query, {"$set": {"state": "failed", "last_error": error, "needs_review": needs_review,
-                         "claim_expires_at": None, "next_attempt_at": None, "updated_at": now}})
-    return res.modified_count
+    return _update_in(db, message_ids, query,
+                      {"$set": {"state": "failed", "last_error": error, "needs_review": needs_review,
+                                "claim_expires_at": None, "next_attempt_at": None, "updated_at": now}})
 
 
 def mark_suppressed(db: Database, message_id: ObjectId, reason: str, now: datetime | None = None) -> bool:
@@ -288,10 +302,8 @@ def defer(db: Database, message_ids: Sequence[ObjectId], next_attempt_at: dateti
           now: datetime | None = None) -> int:
     """Push queued messages back (the provider rate-limited the channel); no attempt used."""
     now = now or utcnow()
-    res = db[COLLECTION].update_many(
-        {"_id": {"$in": list(message_ids)}, "state": "queued"},
-        {"$set": {"next_attempt_at": next_attempt_at, "updated_at": now}})
-    return res.modified_count
+    return _update_in(db, message_ids, {"state": "queued"},
+                      {"$set": {"next_attempt_at": next_attempt_at, "updated_at": now}})
 
 
 def requeue_failed(db: Database, message_id: str | ObjectId, now: datetime | None = None) -> dict | None:
@@ -306,6 +318,12 @@ def requeue_failed(db: Database, message_id: str | ObjectId, now: datetime | Non
         {"$set": {"state": "queued", "attempts": 0, "next_attempt_at": now, "needs_review": False,
                   "claim_id": None, "claim_expires_at": None, "updated_at": now}})
     return get(db, oid) if res.modified_count == 1 else None
+
+
+def _update_in(db: Database, message_ids: Sequence[ObjectId], query: dict[str, Any], update: dict) -> int:
+    """update_many over the ids (in chunks, see in_chunks) with the extra conditions."""
+    return sum(db[COLLECTION].update_many({"_id": {"$in": chunk}, **query}, update).modified_count
+               for chunk in in_chunks(message_ids))
 
 
 def to_object_id(value: str | ObjectId) -> ObjectId | None:
