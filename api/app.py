@@ -14,7 +14,8 @@ from config import Settings, get_settings
 from observability.logs import request_id_var, setup_logging
 
 log = logging.getLogger("api.access")
-# Multipart framing around an upload; the file itself is checked against UPLOAD_MAX_BYTES.
+# Multipart framing around an upload; each view checks the file against its own limit
+# (UPLOAD_MAX_BYTES, ROSTER_MAX_BYTES).
 MULTIPART_OVERHEAD = 64 * 1024
 
 
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.upload_max_bytes + MULTIPART_OVERHEAD,
+        MAX_CONTENT_LENGTH=max(settings.upload_max_bytes, settings.roster_max_bytes) + MULTIPART_OVERHEAD,
         JSON_SORT_KEYS=False,
         JWT_SECRET_KEY=settings.secret_key,
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=settings.jwt_access_seconds),
@@ -56,11 +57,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints() -> None:
     import api.tokens  # noqa: F401 - registers the JWT callbacks
     import tasks.scoring  # noqa: F401 - registers the job kinds the API submits
+    import tasks.imports  # noqa: F401
     import tasks.uploads  # noqa: F401
-    from api import (admins, audit, auth, batches, campuses, courses, health, jobs, notifications, scoring,
-                     students, uploads)
+    from api import (admins, audit, auth, batches, campuses, courses, health, jobs, notifications,
+                     roster_imports, scoring, students, uploads)
     for module in (health, auth, jobs, uploads, scoring, campuses, courses, batches, students, admins, audit,
-                   notifications):
+                   notifications, roster_imports):
         rest_api.register_blueprint(module.blp)
 
 

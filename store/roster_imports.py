@@ -36,6 +36,7 @@ class NewImport:
     batch_id: str
     campus_id: str
     owner_id: str
+    course_ids: list[str]  # the batch's courses the importing admin may place students in
     file_key: str
     filename: str
     size: int
@@ -56,6 +57,7 @@ def create(db: Database, new: NewImport) -> dict:
         "batch_id": new.batch_id,
         "campus_id": new.campus_id,
         "owner_id": new.owner_id,
+        "course_ids": new.course_ids,
         "file": {"key": new.file_key, "filename": new.filename, "size": new.size},
         "dry_run": new.dry_run,
         "send_invitations": new.send_invitations,

@@ -10,7 +10,8 @@ from observability.logs import setup_logging
 celery_app = Celery("aiversant")
 celery_app.config_from_object("celeryconfig")
 # Task modules register themselves on import; list them so every worker knows every task.
-celery_app.conf.include = ["tasks.jobs", "tasks.uploads", "tasks.scoring", "tasks.notifications"]
+celery_app.conf.include = ["tasks.jobs", "tasks.uploads", "tasks.scoring", "tasks.notifications",
+                            "tasks.imports"]
 
 
 @after_setup_logger.connect

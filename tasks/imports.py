@@ -1,0 +1,13 @@
+"""Roster import jobs on the `imports` queue; the engine is workers/roster/importer.py."""
+from __future__ import annotations
+
+from config import get_settings
+from tasks.runtime import JobContext, job_task
+from workers.roster.importer import options_from, run_import
+
+QUEUE = "imports"
+
+
+@job_task("roster_import", queue=QUEUE)
+def import_roster(ctx: JobContext) -> dict:
+    return run_import(ctx.db, ctx.params["import_id"], options_from(get_settings()), ctx.progress)
