@@ -48,7 +48,7 @@ class NewJob:
 
 
 def create(db: Database, new: NewJob) -> dict:
-    """Insert a queued job. With a dedup_key, an unfinished job with the same key is returned instead."""
+    """Insert a queued job. With a dedup_key, the job already holding that key (in any state) is returned instead."""
     now = utcnow()
     doc = {
         "_id": new.job_id or ObjectId(),
