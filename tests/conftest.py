@@ -53,6 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "BROKER_VISIBILITY_TIMEOUT": "6",
         "JOB_MAX_DELIVERIES": "3",
         "RATE_LIMITS_ENABLED": "true",
+        # Development backend for messages: files here, never in ./var of the checkout.
+        "OUTBOX_DIR": str(base / "outbox"),
     })
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,8 @@ from store import preferences
 from tests.conftest import REPO_ROOT, WorkerProcess
 from workers.notifications.senders import BrevoSender
 
-# Workers started by other test modules consume the notifications queue too: keep their
-# outbox files out of the repository's ./var/outbox.
-os.environ.setdefault("OUTBOX_DIR", tempfile.mkdtemp(prefix="aiversant-test-outbox-"))
+# tests/conftest.py points OUTBOX_DIR at the session's temporary folder, so workers started
+# by any test module write their outbox files there, never into the checkout's ./var.
 
 
 @pytest.fixture()
