@@ -112,6 +112,16 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _empty_broker_per_module():
+    """Each test module starts with empty Celery queues: work a previous module queued (e.g.
+    thousands of invitation dispatches) must not keep this module's workers busy."""
+    import redis as redis_lib
+    r = redis_lib.Redis.from_url(_STACK["redis"].url)
+    r.delete("default", "imports", "scoring", "notifications", "unacked", "unacked_index")
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(request):
     """Rate-limit counters live in Redis; each test starts with none."""
@@ -150,21 +160,28 @@ def auth_header(client):
 
 
 class WorkerProcess:
-    """A real `celery worker` subprocess (prefork, one child) consuming every queue."""
+    """A real `celery worker` subprocess (prefork, one child), by default consuming every queue.
 
-    def __init__(self, log_dir: Path, extra_args: list[str] | None = None):
+    `env` overrides settings for this worker only (e.g. small limits, another backend)."""
+
+    ALL_QUEUES = "default,imports,scoring,notifications"
+
+    def __init__(self, log_dir: Path, extra_args: list[str] | None = None,
+                 env: dict[str, str] | None = None, queues: str = ALL_QUEUES):
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.extra_args = extra_args or []
+        self.env = env or {}
+        self.queues = queues
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
         cmd = [sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-               "-Q", "default,imports,scoring,notifications", "--pool", "prefork", "-c", "1",
+               "-Q", self.queues, "--pool", "prefork", "-c", "1",
                "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h",
                "-I", "tests.support.job_tasks", "--loglevel", "INFO", *self.extra_args]
         self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(self.log_path, "ab"),
                                      stderr=subprocess.STDOUT, start_new_session=True,
-                                     env={**os.environ, "LOG_LEVEL": "INFO"})
+                                     env={**os.environ, "LOG_LEVEL": "INFO", **self.env})
         self._wait_ready()
         return self
 

@@ -4,8 +4,6 @@ a small organisation, and a real Celery worker (with embedded beat) whose notifi
 settings are overridden through its environment."""
 from __future__ import annotations
 
-import os
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from devstack.fake_brevo import FakeBrevo
 from store import notifications as outbox
 from store import preferences
-from tests.conftest import REPO_ROOT, WorkerProcess
+from tests.conftest import WorkerProcess
 from workers.notifications.senders import BrevoSender
 
 # tests/conftest.py points OUTBOX_DIR at the session's temporary folder, so workers started
@@ -47,20 +45,7 @@ class NotifyWorker(WorkerProcess):
 
     def __init__(self, log_dir: Path, env: dict[str, str]):
         beat_file = log_dir / f"beat-{uuid.uuid4().hex[:6]}"
-        super().__init__(log_dir, ["-B", "--schedule", str(beat_file)])
-        self.env = env
-
-    def start(self) -> "NotifyWorker":
-        import subprocess
-        cmd = [sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-               "-Q", "default,imports,scoring,notifications", "--pool", "prefork", "-c", "1",
-               "--without-gossip", "--without-mingle", "-n", f"notify-{uuid.uuid4().hex[:6]}@%h",
-               "--loglevel", "INFO", *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(self.log_path, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     env={**os.environ, "LOG_LEVEL": "INFO", **self.env})
-        self._wait_ready()
-        return self
+        super().__init__(log_dir, ["-B", "--schedule", str(beat_file)], env=env)
 
 
 @pytest.fixture()

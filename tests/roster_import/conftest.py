@@ -7,9 +7,6 @@ ROSTER_CHUNK_ROWS=100 (many progress steps, so a kill -9 lands mid-import).
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, WorkerProcess
+from tests.conftest import WorkerProcess
 from tests.roster.builders import csv_bytes
 
 MAX_ROWS = 4000
@@ -30,20 +27,9 @@ class RosterWorker(WorkerProcess):
     """A real celery worker on the default, imports and notifications queues with roster settings."""
 
     def __init__(self, log_dir: Path, outbox_dir: Path, extra_args: list[str] | None = None):
-        super().__init__(log_dir, extra_args)
-        self.env = {"ROSTER_MAX_ROWS": str(MAX_ROWS), "ROSTER_CHUNK_ROWS": str(CHUNK_ROWS),
-                    "NOTIFY_BACKEND": "outbox", "OUTBOX_DIR": str(outbox_dir), "LOG_LEVEL": "INFO"}
-
-    def start(self) -> "RosterWorker":
-        cmd = [sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-               "-Q", "default,imports,notifications", "--pool", "prefork", "-c", "1",
-               "--without-gossip", "--without-mingle", "-n", f"roster-{uuid.uuid4().hex[:6]}@%h",
-               "--loglevel", "INFO", *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(self.log_path, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     env={**os.environ, **self.env})
-        self._wait_ready()
-        return self
+        super().__init__(log_dir, extra_args, queues="default,imports,notifications", env={
+            "ROSTER_MAX_ROWS": str(MAX_ROWS), "ROSTER_CHUNK_ROWS": str(CHUNK_ROWS),
+            "NOTIFY_BACKEND": "outbox", "OUTBOX_DIR": str(outbox_dir)})
 
 
 @pytest.fixture(scope="module")
