@@ -52,10 +52,34 @@ def test_insertions_lower_word_accuracy():
     assert comparison.word_accuracy == 0.0
 
 
+JUNE_ANSWERS = ["June", "It is June", "the month of June"]
+
+
 def test_best_accepted_answer_picks_the_closest():
-    answer, comparison = best_accepted_answer(["June", "It is June", "the month of June"], ["it", "is", "june"])
+    answer, comparison = best_accepted_answer(JUNE_ANSWERS, ["it", "is", "june"])
     assert answer == "It is June"
     assert comparison.word_accuracy == 1.0
+
+
+def test_best_accepted_answer_prefers_the_shorter_answer_when_only_it_was_heard():
+    answer, comparison = best_accepted_answer(JUNE_ANSWERS, ["june"])
+    assert answer == "June"
+    assert comparison.word_accuracy == 1.0
+
+
+def test_best_accepted_answer_covers_most_of_a_repeated_response():
+    # Every answer's floored word accuracy is 0 here; the one covering most of it must still win.
+    heard = "it is june it is june".split()
+    assert all(compare_words(a.lower().split(), heard).word_accuracy == 0.0 for a in JUNE_ANSWERS[:2])
+    answer, comparison = best_accepted_answer(JUNE_ANSWERS, heard)
+    assert answer == "It is June"
+    assert comparison.count(CORRECT) == 3
+
+
+def test_best_accepted_answer_ties_go_to_the_first_listed():
+    assert best_accepted_answer(["in June", "on June"], ["june"])[0] == "in June"
+    assert best_accepted_answer(["on June", "in June"], ["june"])[0] == "on June"
+    assert best_accepted_answer(["June", "July"], ["august"])[0] == "June"
 
 
 def test_piecewise_linear_is_flat_outside_and_linear_inside():

@@ -42,10 +42,14 @@ class ContentComparison:
         return sum(1 for w in self.words if w.status == status)
 
     @property
+    def error_count(self) -> int:
+        """Substituted, missing and extra words."""
+        return self.count(SUBSTITUTED) + self.count(MISSING) + len(self.inserted)
+
+    @property
     def word_accuracy(self) -> float:
         """1 - WER, floored at 0 (insertions count as errors)."""
-        errors = self.count(SUBSTITUTED) + self.count(MISSING) + len(self.inserted)
-        return max(0.0, 1.0 - errors / max(1, len(self.words)))
+        return max(0.0, 1.0 - self.error_count / max(1, len(self.words)))
 
     @property
     def content_word_recall(self) -> float:
@@ -84,9 +88,17 @@ def compare_words(expected: list[str], heard: list[str]) -> ContentComparison:
 
 
 def best_accepted_answer(accepted: list[str], heard: list[str]) -> tuple[str, ContentComparison]:
-    """For short answers: the accepted answer the response matches best (ties: first listed)."""
+    """For short answers: the accepted answer that covers the most of what was heard.
+
+    Ranked by words heard correctly (more wins), then by errors (fewer wins: substituted,
+    missing and extra words), then by the order the answers are listed. Counts, not the
+    floored word accuracy: with a repeated or padded response several answers all floor
+    at 0 and the first listed would win by accident, whatever the recogniser heard.
+    """
     scored = [(answer, compare_words(normalise(answer).split(), heard)) for answer in accepted]
-    return max(scored, key=lambda pair: (pair[1].word_accuracy, pair[1].content_word_recall))
+    ranked = sorted(enumerate(scored), key=lambda entry: (-entry[1][1].count(CORRECT),
+                                                          entry[1][1].error_count, entry[0]))
+    return ranked[0][1]
 
 
 def spread_alignment(aligned: list[RecognisedWord], expected_words: list[str]) -> list[float] | None:
