@@ -7,7 +7,13 @@ STAMPS := .stamps
 APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm
 REQUIREMENTS := requirements.txt $(wildcard requirements/*.txt)
 
-.PHONY: install run test test-fast bench clean-data
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+# The data-layer tests, run a second time against nx-27017.
+DATA_LAYER_TESTS := tests/store tests/notifications tests/identity/test_policy.py
+LINTED := api config devstack domain observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
+TYPED := config domain services store tasks workers
+
+.PHONY: install run test test-unit lint fmt bench clean-data
 
 install: $(STAMPS)/apt $(STAMPS)/venv
 
@@ -36,10 +42,36 @@ $(STAMPS)/venv: $(REQUIREMENTS)
 run: install .tools/node_modules/.bin/s3rver
 	$(PY) -m devstack.run
 
-# The whole suite against SecantusDB, then the data-layer tests again against nx-27017.
+# The whole suite against SecantusDB, then the data-layer tests again against nx-27017. Both
+# passes always run; the target fails if either failed and says which. Coverage (branch) of
+# both passes, the test process and the Celery workers it starts, is printed at the end.
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider tests
-	TEST_MONGO_ENGINE=nx $(PY) -m pytest -q -p no:cacheprovider tests/store tests/notifications
+	@rm -f .coverage .coverage.*; status=0; \
+	echo "== pass 1 of 2: the whole suite on SecantusDB"; \
+	$(PYTEST) --cov --cov-report= tests || status=1; \
+	echo "== pass 2 of 2: the data-layer tests on nx-27017"; \
+	TEST_MONGO_ENGINE=nx $(PYTEST) --cov --cov-append --cov-report= \
+	  $(DATA_LAYER_TESTS) || status=$$((status + 2)); \
+	$(PY) -m coverage combine -q --append >/dev/null 2>&1; \
+	$(PY) -m coverage report --skip-covered --skip-empty --sort=cover | tail -n 25; \
+	echo "total coverage (branch): $$($(PY) -m coverage report --format=total)%"; \
+	echo "pass 1 (SecantusDB, whole suite): $$( [ $$((status & 1)) = 0 ] && echo passed || echo FAILED )"; \
+	echo "pass 2 (nx-27017, data layer):    $$( [ $$((status & 2)) = 0 ] && echo passed || echo FAILED )"; \
+	exit $$status
+
+# The tests that need no server (seconds).
+test-unit: install
+	$(PYTEST) -m unit tests
+
+# ruff (lint and format check) and mypy; installs what it needs like the other targets.
+lint: install
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
+	$(PY) -m mypy $(TYPED)
+
+fmt: install
+	$(PY) -m ruff check --fix $(LINTED)
+	$(PY) -m ruff format $(LINTED)
 
 bench: install
 	$(PY) bench/bench_jobs.py

@@ -10,10 +10,10 @@ from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from config import get_settings
+from domain import jobkinds
+from domain.jobkinds import DAILY_REMINDERS_TASK, DEFAULT, DISPATCH_DUE_TASK, QUEUES, SWEEP_TASK
 
 _settings = get_settings()
-
-QUEUES = ("default", "imports", "scoring", "notifications")
 
 broker_url = _settings.redis_url
 broker_connection_retry_on_startup = True
@@ -27,12 +27,8 @@ result_backend = None
 task_ignore_result = True
 
 task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
-task_default_queue = "default"
-task_routes = {
-    "tasks.imports.*": {"queue": "imports"},
-    "tasks.scoring.*": {"queue": "scoring"},
-    "tasks.notifications.*": {"queue": "notifications"},
-}
+task_default_queue = DEFAULT
+task_routes = jobkinds.task_routes()
 
 task_acks_late = True
 task_reject_on_worker_lost = True
@@ -46,11 +42,11 @@ task_send_sent_event = True
 worker_hijack_root_logger = False
 
 beat_schedule = {
-    "sweep-jobs": {"task": "tasks.jobs.sweep", "schedule": float(_settings.job_sweep_interval_seconds)},
+    "sweep-jobs": {"task": SWEEP_TASK, "schedule": float(_settings.job_sweep_interval_seconds)},
     # Sends what is due and recovers stranded sends: the outbox in MongoDB is the queue.
-    "dispatch-notifications": {"task": "tasks.notifications.dispatch_due",
+    "dispatch-notifications": {"task": DISPATCH_DUE_TASK,
                                "schedule": float(_settings.notify_dispatch_interval_seconds)},
-    "daily-test-reminders": {"task": "tasks.notifications.daily_reminders",
+    "daily-test-reminders": {"task": DAILY_REMINDERS_TASK,
                              "schedule": crontab(hour=_settings.notify_reminder_hour_utc, minute=0)},
 }
 timezone = "UTC"

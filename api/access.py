@@ -1,47 +1,149 @@
-"""Who is calling: JWT verification, the current user, and role checks."""
+"""The HTTP side of the access policy (domain/access.py decides; this module declares and enforces).
+
+Every endpoint declares its rule with a decorator placed right under `@blp.route`:
+- `@rule(module, "read" | "write")`: a signed-in user whose role grants that level on the
+  module; the view then narrows every lookup with the policy's scope for the resource kind.
+- `@only(*roles)`: a signed-in user with one of these roles (e.g. the audit trail, superadmins).
+- `@authenticated`: any signed-in user; what they reach is their own account or records the
+  policy's scope gives them (their jobs, their uploads).
+- `@public`: no token (login, refresh with its own token check, health, invitation accept).
+The route-walking test fails for any endpoint with none of these.
+
+Answers: no/invalid token 401; a role that may never do this 403; a record outside the caller's
+scope 404 (its existence is not revealed); inside the scope but an action the caller may not take 403.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
+from typing import Any, Protocol
 
+from flask import g
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from api.errors import ApiError
+from domain import access
+from domain.access import MODULES
+from store.mongo import get_db
 
-ADMIN_ROLES = ("superadmin", "sub_superadmin", "campus_admin", "course_admin")
+View = Callable[..., Any]
+
+# Endpoints owned by the framework or by modules that declare no rule themselves.
+PUBLIC_ENDPOINTS = frozenset({
+    "static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+    "api-docs.openapi_redoc", "api-docs.openapi_rapidoc",
+})
 
 
-def login_required(*roles: str) -> Callable:
-    """Require a valid access token; with roles, require one of them (403 otherwise)."""
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            verify_jwt_in_request()
-            if roles and current_user["role"] not in roles:
-                raise ApiError(403, "forbidden", "Your role may not do this.")
-            return view(*args, **kwargs)
-        wrapper._access_roles = roles or ("any",)  # read by the access-matrix test
-        return wrapper
-    return decorate
+@dataclass(frozen=True)
+class AccessRule:
+    kind: str  # "module", "roles", "authenticated" or "public"
+    module: str | None = None
+    action: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+def _declare(view: View, declared: AccessRule, check: Callable[[], None] | None) -> View:
+    if check is None:
+        view._access_rule = declared  # type: ignore[attr-defined] # noqa: SLF001 - read by declared_rule
+        return view
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - a view's own signature
+        verify_jwt_in_request()
+        check()
+        return view(*args, **kwargs)
+    wrapper._access_rule = declared  # type: ignore[attr-defined] # noqa: SLF001
+    return wrapper
+
+
+def require(module: str, action: str) -> None:
+    """403 unless the caller's role grants `action` on `module`."""
+    if not access.allows(current_user, module, action):
+        raise ApiError(403, "forbidden", f"Your role may not {action} {module}.")
+
+
+def rule(module: str, action: str) -> Callable[[View], View]:
+    """Declare and enforce: a signed-in user with `action` ("read"/"write") on `module`."""
+    if module not in MODULES or action not in access.ACTIONS:
+        msg = f"bad access rule {module}/{action}"
+        raise ValueError(msg)
+    return lambda view: _declare(view, AccessRule("module", module, action), lambda: require(module, action))
+
+
+def only(*roles: str) -> Callable[[View], View]:
+    """Declare and enforce: a signed-in user whose role is one of `roles`."""
+    def check() -> None:
+        if current_user["role"] not in roles:
+            raise ApiError(403, "forbidden", "Your role may not do this.")
+    return lambda view: _declare(view, AccessRule("roles", roles=roles), check)
+
+
+def authenticated(view: View) -> View:
+    """Declare and enforce: any signed-in user (their reach is narrowed by the scope queries)."""
+    return _declare(view, AccessRule("authenticated"), lambda: None)
+
+
+def public(view: View) -> View:
+    """Declare: no access token needed (the view checks whatever credential it takes)."""
+    return _declare(view, AccessRule("public"), None)
+
+
+def declared_rule(view: View, endpoint: str) -> AccessRule | None:
+    """The access rule an endpoint declares; None if it declares none."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return AccessRule("public")
+    found = getattr(view, "_access_rule", None)
+    if found is None and hasattr(view, "view_class"):  # MethodView: every method must declare
+        rules = [getattr(getattr(view.view_class, m.lower()), "_access_rule", None) for m in view.methods or ()]
+        found = rules[0] if rules and all(rules) else None
+    return found
+
+
+# --- scoped lookups ------------------------------------------------------------------------------
+
+class ScopedRecords(Protocol):
+    def get(self, db: Any, record_id: str, within: dict[str, Any] | None = None) -> dict | None: ...  # noqa: ANN401
+
+
+def scope(kind: str) -> dict[str, Any]:
+    """The caller's scope on `kind`, as a MongoDB filter."""
+    return access.scope_query(current_user, kind)
+
+
+def within_scope(kind: str, query: dict[str, Any]) -> dict[str, Any]:
+    return access.within_scope(current_user, kind, query)
+
+
+def visible(records: ScopedRecords, kind: str, record_id: str, what: str, base: dict | None = None) -> dict:
+    """The record if the caller may see it; 404 whether it is missing or outside their scope."""
+    found = records.get(get_db(), record_id, within_scope(kind, base or {}))
+    if found is None:
+        raise not_found(what)
+    return found
+
+
+def referenced(records: ScopedRecords, kind: str, record_id: str, field: str, what: str,
+               base: dict | None = None) -> dict:
+    """A record named in a request body; missing and out-of-scope look alike (422 on the field)."""
+    try:
+        return visible(records, kind, record_id, what, base)
+    except ApiError:
+        raise invalid({field: [f"No such {what}."]}) from None
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"No such {what}.")
+
+
+def invalid(details: dict[str, list[str]]) -> ApiError:
+    return ApiError(422, "validation_error", "The request is not valid; see details.", details)
 
 
 def user_id() -> str:
     return str(current_user["_id"])
 
 
-def can_see_owner_scope(user: dict, owner_id: str, scope: dict) -> bool:
-    """Owners see their own things; admins see things inside their scope."""
-    if str(user["_id"]) == owner_id:
-        return True
-    role = user["role"]
-    if role == "superadmin":
-        return True
-    if role == "sub_superadmin":
-        return True
-    # Ids are compared as strings: accounts store them so, a job's scope may hold either form.
-    if role == "campus_admin":
-        return bool(scope.get("campus_id")) and str(scope.get("campus_id")) == str(user.get("campus_id"))
-    if role == "course_admin":
-        course_ids = {str(c) for c in user.get("course_ids") or []}
-        return bool(scope.get("course_id")) and str(scope.get("course_id")) in course_ids
-    return False
+def request_id() -> str | None:
+    return g.get("request_id")

@@ -6,12 +6,19 @@ import time
 import uuid
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 
+from api import health, jobs, notifications, scoring, uploads
 from api.errors import register_error_handlers
 from api.extensions import jwt, limiter, rest_api
+from api.http import IdConverter, id_parameter_schema
+from api.identity import admins, audit, auth
+from api.identity import tokens as _jwt_callbacks  # noqa: F401 - importing it registers the JWT callbacks
+from api.org import batches, campuses, courses, roster_imports, students
 from config import Settings, get_settings
 from observability.logs import request_id_var, setup_logging
+from services import notify
+from tasks.publish import kick_notifications
 
 log = logging.getLogger("api.access")
 # Multipart framing around an upload; each view checks the file against its own limit
@@ -45,22 +52,20 @@ def create_app(settings: Settings | None = None) -> Flask:
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearerAuth": []}]},
     )
+    app.url_map.converters["id"] = IdConverter
     jwt.init_app(app)
     limiter.init_app(app)
     rest_api.init_app(app)
+    rest_api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
     _register_blueprints()
     _request_ids(app)
+    # Messages queued while serving a request (invitations, resets) are published at once.
+    notify.use_kicker(kick_notifications)
     return app
 
 
 def _register_blueprints() -> None:
-    import api.tokens  # noqa: F401 - registers the JWT callbacks
-    import tasks.scoring  # noqa: F401 - registers the job kinds the API submits
-    import tasks.imports  # noqa: F401
-    import tasks.uploads  # noqa: F401
-    from api import (admins, audit, auth, batches, campuses, courses, health, jobs, notifications,
-                     roster_imports, scoring, students, uploads)
     for module in (health, auth, jobs, uploads, scoring, campuses, courses, batches, students, admins, audit,
                    notifications, roster_imports):
         rest_api.register_blueprint(module.blp)
@@ -68,14 +73,14 @@ def _register_blueprints() -> None:
 
 def _request_ids(app: Flask) -> None:
     @app.before_request
-    def start():
+    def start() -> None:
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else uuid.uuid4().hex
         g.started = time.monotonic()
         request_id_var.set(g.request_id)
 
     @app.after_request
-    def finish(response):
+    def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         log.info("request method=%s path=%s status=%s ms=%d", request.method, request.path,
                  response.status_code, (time.monotonic() - g.get("started", time.monotonic())) * 1000)

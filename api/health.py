@@ -1,9 +1,12 @@
 """Liveness and readiness: is the process up, and can it reach MongoDB, Redis and S3."""
 from __future__ import annotations
 
-from flask import jsonify
+from collections.abc import Callable
+
+from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from api.access import public
 from store import files
 from store.mongo import get_db
 from store.redis import get_redis
@@ -12,11 +15,12 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Health ch
 
 
 @blp.route("/live", methods=["GET"])
-def live():
+@public
+def live() -> Response:
     return jsonify({"status": "ok"})
 
 
-def _check(probe) -> dict:
+def _check(probe: Callable[[], object]) -> dict:
     try:
         probe()
         return {"state": "up"}
@@ -25,7 +29,8 @@ def _check(probe) -> dict:
 
 
 @blp.route("/ready", methods=["GET"])
-def ready():
+@public
+def ready() -> Response:
     components = {
         "mongodb": _check(lambda: get_db().command("ping")),
         "redis": _check(lambda: get_redis().ping()),

@@ -1,12 +1,10 @@
 """The jobs resource: poll, list, cancel. Every asynchronous operation is a job."""
 from __future__ import annotations
 
-from bson import ObjectId
-from flask import jsonify, request
-from flask_jwt_extended import current_user
+from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 
-from api.access import can_see_owner_scope, login_required, user_id
+from api.access import authenticated, not_found, scope, user_id
 from api.errors import ApiError
 from schemas.common import ErrorSchema
 from schemas.jobs import JobListArgsSchema, JobListSchema, JobSchema
@@ -30,11 +28,11 @@ def etag_of(job: dict) -> str:
     return f"{job['_id']}-{job['rev']}"
 
 
-def job_response(job: dict, status: int = 200):
+def job_response(job: dict, status: int = 200) -> Response:
     headers = {"ETag": f'"{etag_of(job)}"'}
     if job["state"] in ("queued", "running"):
         headers["Retry-After"] = POLL_SECONDS
-    if status == 202:
+    if status == 202:  # noqa: PLR2004 - HTTP status
         headers["Location"] = f"/api/v1/jobs/{job['_id']}"
     response = jsonify(job_body(job))
     response.status_code = status
@@ -43,18 +41,19 @@ def job_response(job: dict, status: int = 200):
 
 
 def visible_job(job_id: str) -> dict:
-    job = jobs.get(get_db(), job_id)
-    if job is None or not can_see_owner_scope(current_user, job["owner_id"], job.get("scope") or {}):
-        raise ApiError(404, "not_found", "No such job.")
+    """The job if the caller owns it or it lies in their scope; 404 otherwise."""
+    job = jobs.get(get_db(), job_id, scope("jobs"))
+    if job is None:
+        raise not_found("job")
     return job
 
 
-@blp.route("/<job_id>", methods=["GET"])
-@login_required()
+@blp.route("/<id:job_id>", methods=["GET"])
+@authenticated
 @blp.response(200, JobSchema)
 @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match")
 @blp.alt_response(404, schema=ErrorSchema)
-def get_job(job_id: str):
+def get_job(job_id: str) -> Response | tuple:
     job = visible_job(job_id)
     if request.if_none_match.contains(etag_of(job)):
         return "", 304, {"ETag": f'"{etag_of(job)}"'}
@@ -62,26 +61,26 @@ def get_job(job_id: str):
 
 
 @blp.route("", methods=["GET"])
-@login_required()
+@authenticated
 @blp.arguments(JobListArgsSchema, location="query")
 @blp.response(200, JobListSchema)
-def list_jobs(args: dict):
+def list_jobs(args: dict) -> Response:
+    """The caller's own jobs, newest first."""
     query: dict = {"owner_id": user_id()}
     for field in ("state", "kind"):
         if args.get(field):
             query[field] = args[field]
-    items, total = jobs.list_for(get_db(), query, args["page"], args["per_page"])
-    return jsonify({"items": [job_body(j) for j in items], "total": total,
-                    "page": args["page"], "per_page": args["per_page"]})
+    page = jobs.list_for(get_db(), query, args["page"], args["per_page"])
+    return jsonify({**page.as_dict(), "items": [job_body(job) for job in page.items]})
 
 
-@blp.route("/<job_id>/cancel", methods=["POST"])
-@login_required()
+@blp.route("/<id:job_id>/cancel", methods=["POST"])
+@authenticated
 @blp.response(200, JobSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
-def cancel_job(job_id: str):
+def cancel_job(job_id: str) -> Response:
     job = visible_job(job_id)
     if job["state"] in jobs.TERMINAL:
         raise ApiError(409, "job_finished", f"The job has already {job['state']}.")
-    return job_response(jobs.request_cancel(get_db(), ObjectId(job["_id"])))
+    return job_response(jobs.request_cancel(get_db(), job["_id"]))

@@ -2,27 +2,25 @@
 from __future__ import annotations
 
 from bson import ObjectId
+from flask import Response
 from flask_smorest import Blueprint
 
-from api.access import user_id
-from api.errors import ApiError
+from api.access import rule, user_id
+from api.http import checked_size
 from api.jobs import job_response
-from api.policy import rule
-from api.uploads import staged_upload_size
 from config import get_settings
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.scoring import RescoreSchema, SpokenAudioSchema, SpokenScoreFormSchema, WrittenScoreSchema
-from store import files, jobs
+from store import files, jobs, scores
 from store.mongo import get_db
-from tasks.runtime import submit
-from workers.answer_scoring import REF_FIELDS
+from tasks.publish import submit
 
 blp = Blueprint("scoring", __name__, url_prefix="/api/v1/scoring", description="Automatic scoring jobs")
 
 
 def _refs(body: dict) -> dict:
-    return {name: body.pop(name) for name in REF_FIELDS if name in body}
+    return {name: body.pop(name) for name in scores.REF_FIELDS if name in body}
 
 
 @blp.route("/spoken", methods=["POST"])
@@ -31,20 +29,16 @@ def _refs(body: dict) -> dict:
 @blp.arguments(SpokenScoreFormSchema, location="form")
 @blp.response(202, JobSchema, description="A spoken_score job; its result is the score")
 @blp.alt_response(413, schema=ErrorSchema)
-def score_spoken(upload: dict, form: dict):
+def score_spoken(upload: dict, form: dict) -> Response:
     audio = upload["audio"]
-    size = staged_upload_size(audio.stream)
-    if size == 0:
-        raise ApiError(400, "empty_file", "The audio file is empty.", {"audio": ["The file is empty."]})
-    if size > get_settings().upload_max_bytes:
-        raise ApiError(413, "payload_too_large", "The audio file is too large.")
+    checked_size(audio.stream, get_settings().upload_max_bytes, "audio", "audio file")
     job_id = ObjectId()
-    key = f"scoring/{job_id}/answer"
+    key = scores.audio_key(str(job_id))
     files.put_stream(key, audio.stream)
     refs = _refs(form)
     inputs = {"audio_key": key, "expected_text": form["text"], "item_type": form["item_type"],
               "accepted_answers": form["accepted_answers"]}
-    job = submit(get_db(), jobs.NewJob(kind="spoken_score", owner_id=user_id(), queue="scoring", total=1,
+    job = submit(get_db(), jobs.NewJob(kind="spoken_score", owner_id=user_id(), total=1,
                                        job_id=job_id, params={"inputs": inputs, "refs": refs}))
     return job_response(job, 202)
 
@@ -53,10 +47,10 @@ def score_spoken(upload: dict, form: dict):
 @rule("items", "write")
 @blp.arguments(WrittenScoreSchema)
 @blp.response(202, JobSchema, description="A written_score job; its result is the score")
-def score_written(body: dict):
+def score_written(body: dict) -> Response:
     refs = _refs(body)
-    job = submit(get_db(), jobs.NewJob(kind="written_score", owner_id=user_id(), queue="scoring",
-                                       total=1, params={"inputs": body, "refs": refs}))
+    job = submit(get_db(), jobs.NewJob(kind="written_score", owner_id=user_id(), total=1,
+                                       params={"inputs": body, "refs": refs}))
     return job_response(job, 202)
 
 
@@ -64,6 +58,6 @@ def score_written(body: dict):
 @rule("results", "write")
 @blp.arguments(RescoreSchema)
 @blp.response(202, JobSchema, description="A rescore job; its result counts what changed")
-def rescore(body: dict):
-    job = submit(get_db(), jobs.NewJob(kind="rescore", owner_id=user_id(), queue="scoring", params=body))
+def rescore(body: dict) -> Response:
+    job = submit(get_db(), jobs.NewJob(kind="rescore", owner_id=user_id(), params=body))
     return job_response(job, 202)

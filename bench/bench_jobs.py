@@ -1,7 +1,7 @@
 """Job mechanism benchmark: prints figures, asserts nothing.
 
 Starts its own servers (as the tests do) and one real worker, then measures in the same run:
-  1. submit: our `tasks.runtime.submit` (job document + publish) vs raw PyMongo insert_one +
+  1. submit: our `tasks.publish.submit` (job document + publish) vs raw PyMongo insert_one +
      Celery send_task, per second;
   2. round trip: upload jobs from S3 staging to `succeeded` through the worker vs the raw
      boto3 put_object of the same bytes (the floor the job adds to).
@@ -36,7 +36,7 @@ def main() -> None:
     from store import files, jobs, migrations
     from store.mongo import get_db
     from tasks.celery_app import celery_app
-    from tasks.runtime import submit
+    from tasks.publish import submit
     db = get_db()
     migrations.apply_all(db)
     files.ensure_bucket()

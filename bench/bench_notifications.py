@@ -39,7 +39,7 @@ def main() -> None:
     from store import migrations
     from store import notifications as outbox
     from store.mongo import get_db
-    from workers.notifications.requests import NotifyRequest, notify_many
+    from services.notify import NotifyRequest, notify_many
     db = get_db()
     migrations.apply_all(db)
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",

@@ -54,7 +54,7 @@ def main() -> None:
                        "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"], "LOG_LEVEL": "WARNING",
                        "RATE_LIMITS_ENABLED": "false", "NOTIFY_BACKEND": "outbox", "OUTBOX_DIR": str(base / "outbox")})
     from api.app import create_app
-    from api.tokens import issue_tokens
+    from api.identity.tokens import issue_tokens
     from store import batches, campuses, courses, files, migrations, users
     from store.mongo import get_db
     db = get_db()

@@ -1,3 +1,13 @@
-from config.settings import ConfigError, Settings, get_settings, load_settings
+"""Settings from the environment, validated at start-up: the one config loader."""
+from config.settings import (
+    ConfigError,
+    ScoringSettings,
+    Settings,
+    get_scoring_settings,
+    get_settings,
+    load_scoring_settings,
+    load_settings,
+)
 
-__all__ = ["ConfigError", "Settings", "get_settings", "load_settings"]
+__all__ = ["ConfigError", "ScoringSettings", "Settings", "get_scoring_settings", "get_settings",
+           "load_scoring_settings", "load_settings"]

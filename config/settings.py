@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
@@ -92,9 +92,22 @@ def _sms_sender(value: str) -> str:
     return value
 
 
-def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:
-    from dataclasses import field
+def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:  # noqa: ANN401 - a field of any type
+    """A setting read from the environment variable named like the field, in upper case."""
     return field(default=None, metadata={"parse": parse, "default": default})
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Speech scoring (workers/scoring). Loaded with the rest at start-up, and on its own by
+    `get_scoring_settings()` so that `python -m workers.scoring` runs without the app's settings."""
+
+    scoring_model_dir: str = _env(_str, "")  # a CTranslate2 Whisper folder; "" = the packaged tiny.en
+    scoring_model_sha256: str = _env(_str, "")  # expected SHA-256 of model.bin
+    scoring_cpu_threads: int = _env(_int_between(1, 64), 2)
+    scoring_max_audio_bytes: int = _env(_int, 20 * 1024 * 1024)
+    scoring_max_audio_seconds: int = _env(_int, 120)
+    scoring_decode_timeout: int = _env(_int, 20)
 
 
 @dataclass(frozen=True)
@@ -137,14 +150,6 @@ class Settings:
     jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
     rate_limits_enabled: bool = _env(_bool, True)
 
-    # Speech scoring. Declared here so start-up validates them; workers/scoring reads the same
-    # names itself so that `python -m workers.scoring` also works without the app's settings.
-    scoring_model_dir: str = _env(_str, "")
-    scoring_model_sha256: str = _env(_str, "")
-    scoring_cpu_threads: int = _env(_int, 2)
-    scoring_max_audio_bytes: int = _env(_int, 20 * 1024 * 1024)
-    scoring_max_audio_seconds: int = _env(_int, 120)
-    scoring_decode_timeout: int = _env(_int, 20)
 
     # Notifications (workers/notifications). auto = brevo when BREVO_API_KEY is set, else outbox.
     notify_backend: str = _env(_choice("auto", "outbox", "brevo"), "auto")
@@ -164,6 +169,8 @@ class Settings:
     flower_basic_auth: str = _env(_basic_auth, "")
     dev_admin_email: str = _env(_str, "")
     dev_admin_password: str = _env(_str, "")
+
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)  # the SCORING_* variables
 
     @property
     def allowed_upload_types(self) -> frozenset[str]:
@@ -188,12 +195,13 @@ def _cross_checks(values: dict[str, Any]) -> list[str]:
     return []
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Parse every declared variable; collect all problems before failing."""
-    environ = os.environ if environ is None else environ
+def _parse(cls: type, environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The values of `cls`'s environment fields, and every problem found."""
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for spec in fields(Settings):
+    for spec in fields(cls):
+        if "parse" not in spec.metadata:
+            continue
         name = spec.name.upper()
         raw = environ.get(name)
         if raw is None or raw == "":
@@ -207,13 +215,37 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[spec.name] = spec.metadata["parse"](raw)
         except ValueError as exc:
             problems.append(f"{name} is malformed: {exc}")
-    problems += _cross_checks(values)
+    return values, problems
+
+
+def _fail_on(problems: list[str]) -> None:
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
-    return Settings(**values)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse every declared variable; collect all problems before failing."""
+    environ = os.environ if environ is None else environ
+    values, problems = _parse(Settings, environ)
+    scoring, scoring_problems = _parse(ScoringSettings, environ)
+    problems += scoring_problems + _cross_checks(values)
+    _fail_on(problems)
+    return Settings(**values, scoring=ScoringSettings(**scoring))
+
+
+def load_scoring_settings(environ: Mapping[str, str] | None = None) -> ScoringSettings:
+    values, problems = _parse(ScoringSettings, os.environ if environ is None else environ)
+    _fail_on(problems)
+    return ScoringSettings(**values)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use (app factory / worker start)."""
     return load_settings()
+
+
+@lru_cache(maxsize=1)
+def get_scoring_settings() -> ScoringSettings:
+    """The speech scorer's settings, loaded on first use (without the app's required settings)."""
+    return load_scoring_settings()

@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from domain.paging import MAX_PAGE, MAX_PER_PAGE
+
 
 class UtcDateTime(fields.DateTime):
     """ISO 8601 in UTC with a `Z`, millisecond precision."""
@@ -43,8 +45,8 @@ class ErrorSchema(Schema):
 
 
 class PageArgsSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 def list_envelope(item_schema: type[Schema], name: str) -> type[Schema]:

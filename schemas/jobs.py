@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
-from store.jobs import STATES
+from domain.jobkinds import JOB_STATES as STATES
 
 
 class ProgressSchema(Schema):

@@ -4,9 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
-from store.notifications import CHANNELS, STATES
-from workers.notifications.masking import mask_email, mask_mobile, mask_params
-from workers.notifications.rendering import KINDS
+from domain.masking import mask_email, mask_mobile, mask_params
+from domain.notifications import CHANNELS, KINDS, STATES
 
 
 class NotificationErrorSchema(Schema):

@@ -1,51 +1,11 @@
 """Organisation resources: campuses, courses, batches, students and admins, in and out."""
 from __future__ import annotations
 
-import phonenumbers
-from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.policy import LEVELS, MODULES, TEMPLATES
+from domain.access import ADMIN_ROLES, LEVELS, MODULES, TEMPLATES
 from schemas.common import ObjectIdStr, PageArgsSchema, StrictSchema, UtcDateTime, list_envelope
-
-NAME = validate.Length(min=1, max=120)
-ADMIN_ROLES = ("superadmin", "sub_superadmin", "campus_admin", "course_admin")
-
-
-class IdField(fields.String):
-    """An id given by the client: 24 hex characters, kept as a string."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if not ObjectId.is_valid(text) or len(text) != 24:
-            raise ValidationError("Not a valid id.")
-        return text.lower()
-
-
-class MobileField(fields.String):
-    """A mobile number in international form (+<country code>...), stored as E.164."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if len(text) > 32:
-            raise ValidationError("Longer than 32 characters.")
-        try:
-            number = phonenumbers.parse(text, None)
-        except phonenumbers.NumberParseException as exc:
-            raise ValidationError("Not a valid mobile number; use the form +<country code><number>.") from exc
-        if not phonenumbers.is_valid_number(number):
-            raise ValidationError("Not a valid mobile number.")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-class NameField(fields.String):
-    """Trimmed, inner whitespace collapsed, not blank."""
-
-    def __init__(self, **kwargs):
-        super().__init__(validate=NAME, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return " ".join(super()._deserialize(value, attr, data, **kwargs).split())
+from schemas.fields import EmailAddress, IdField, MobileNumber, NameField, PersonName, RollNumber
 
 
 def _sort_field(*names: str) -> fields.String:
@@ -158,25 +118,21 @@ class StudentSchema(Schema):
     updated_at = UtcDateTime()
 
 
-ROLL_NUMBER = validate.And(validate.Length(min=1, max=40), validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9/_.-]*$", error="Letters, digits and / _ . - only, starting with a letter or digit."))
-
-
 class StudentCreateSchema(StrictSchema):
-    name = NameField(required=True)
-    roll_number = fields.String(required=True, validate=ROLL_NUMBER)
-    email = fields.Email(validate=validate.Length(max=254), allow_none=True)
-    mobile = MobileField(allow_none=True)
+    name = PersonName(required=True)
+    roll_number = RollNumber(required=True)
+    email = EmailAddress(allow_none=True)
+    mobile = MobileNumber(allow_none=True)
     batch_id = IdField(required=True)
     course_id = IdField(required=True)
     send_invitation = fields.Boolean(load_default=True)
 
 
 class StudentUpdateSchema(StrictSchema):
-    name = NameField()
-    roll_number = fields.String(validate=ROLL_NUMBER)
-    email = fields.Email(validate=validate.Length(max=254), allow_none=True)
-    mobile = MobileField(allow_none=True)
+    name = PersonName()
+    roll_number = RollNumber()
+    email = EmailAddress(allow_none=True)
+    mobile = MobileNumber(allow_none=True)
     batch_id = IdField()
     course_id = IdField()
     active = fields.Boolean()
@@ -218,8 +174,8 @@ class AdminSchema(Schema):
 
 
 class _AdminFields(StrictSchema):
-    name = NameField()
-    mobile = MobileField(allow_none=True)
+    name = PersonName()
+    mobile = MobileNumber(allow_none=True)
     campus_id = IdField(allow_none=True)
     course_ids = fields.List(IdField(), validate=validate.Length(max=50))
     permission_template = fields.String(validate=validate.OneOf(list(TEMPLATES)), allow_none=True)
@@ -227,13 +183,13 @@ class _AdminFields(StrictSchema):
 
 
 class AdminCreateSchema(_AdminFields):
-    name = NameField(required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = PersonName(required=True)
+    email = EmailAddress(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ADMIN_ROLES))
 
 
 class AdminUpdateSchema(_AdminFields):
-    email = fields.Email(validate=validate.Length(max=254))
+    email = EmailAddress()
     role = fields.String(validate=validate.OneOf(ADMIN_ROLES))
     active = fields.Boolean()
 

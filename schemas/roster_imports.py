@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
 from schemas.jobs import JobErrorSchema
-from store.jobs import STATES
+from domain.jobkinds import JOB_STATES as STATES
 
 
 class RosterImportFileSchema(Schema):

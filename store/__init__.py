@@ -1,4 +1,9 @@
-"""The data layer: one module per collection (access functions + `ensure_indexes`)."""
+"""The data layer: one module per collection, named after it (access functions + `ensure_indexes`).
+
+Beside them: `common` (time, ids, bounded pages, `Records`), `mongo` and `redis` (one client
+per process), `files` (S3), `migrations` (indexes and data migrations, `python -m store migrate`).
+Nothing outside this package opens a collection.
+"""
 from store import audit, batches, campuses, courses, jobs, notifications, preferences, roster_imports, scores, users
 
 # Every module whose indexes `python -m store migrate` applies.

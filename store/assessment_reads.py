@@ -14,23 +14,26 @@ this module, so a change of their shape is fixed here. The contract assumed:
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from bson import ObjectId
 from pymongo.database import Database
 
-from store.notifications import as_utc
+from store.common import as_utc, to_object_id
 
 TESTS = "tests"
 ATTEMPTS = "attempts"
 USERS = "users"
+# Collections of the assessment feature whose records belong to a student (they block deleting one).
+STUDENT_RECORDS = (ATTEMPTS, "results")
 STUDENT_FIELDS = {"name": 1, "email": 1, "mobile": 1, "campus_id": 1, "course_id": 1, "batch_id": 1}
 
 
 def get_test(db: Database, test_id: str | ObjectId, scope: dict[str, Any] | None = None) -> dict | None:
     """The test, or None when it does not exist or falls outside `scope` (a MongoDB filter)."""
-    oid = _oid(test_id)
+    oid = to_object_id(test_id)
     if oid is None:
         return None
     return db[TESTS].find_one({"$and": [{"_id": oid}, scope]} if scope else {"_id": oid})
@@ -53,9 +56,14 @@ def students_without_attempt(db: Database, test: dict) -> Iterator[dict]:
             yield student
 
 
+def student_records(db: Database, student_id: str) -> dict[str, int]:
+    """How many assessment records (attempts, results) belong to the student."""
+    return {name: db[name].count_documents({"student_id": student_id}) for name in STUDENT_RECORDS}
+
+
 def _assigned_students(db: Database, test: dict) -> Iterator[dict]:
     seen: set[str] = set()
-    named = [oid for oid in (_oid(sid) for sid in test.get("student_ids") or []) if oid is not None]
+    named = [oid for oid in map(to_object_id, test.get("student_ids") or []) if oid is not None]
     # Two queries rather than one $or: the nx-27017 stand-in mis-evaluates some $or forms.
     queries: list[dict[str, Any]] = [{"batch_id": {"$in": [str(b) for b in test.get("batch_ids") or []]}},
                                      {"_id": {"$in": named}}]
@@ -64,9 +72,3 @@ def _assigned_students(db: Database, test: dict) -> Iterator[dict]:
             if str(student["_id"]) not in seen:
                 seen.add(str(student["_id"]))
                 yield student
-
-
-def _oid(value: str | ObjectId) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    return ObjectId(value) if isinstance(value, str) and ObjectId.is_valid(value) else None

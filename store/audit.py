@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from store.jobs import utcnow
+from store.common import Page, page_of, utcnow
 
 COLLECTION = "audit"
 # Never copied into the audit trail.
@@ -62,7 +62,6 @@ def record(db: Database, *, actor: dict, action: str, target_type: str, target_i
     return doc
 
 
-def find_page(db: Database, query: dict, page: int, per_page: int) -> tuple[list[dict], int]:
-    cursor = (db[COLLECTION].find(query).sort([("at", DESCENDING), ("_id", DESCENDING)])
-              .skip((page - 1) * per_page).limit(per_page))
-    return list(cursor), db[COLLECTION].count_documents(query)
+def find_page(db: Database, query: dict, page: int, per_page: int) -> Page:
+    """Newest first."""
+    return page_of(db[COLLECTION], query, [("at", DESCENDING), ("_id", DESCENDING)], page, per_page)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from store.campuses import name_key
-from store.jobs import utcnow
+from store import users
+from store.common import NamedRecords, name_key, utcnow
 
 COLLECTION = "batches"
+records = NamedRecords(COLLECTION)
 
 
 def ensure_indexes(db: Database) -> None:
@@ -24,14 +25,11 @@ def create(db: Database, fields: dict) -> dict:
 
 
 def dependents(db: Database, batch_id: str) -> dict[str, int]:
-    from store import users
-    return {"students": db[users.COLLECTION].count_documents({"role": "student", "batch_id": batch_id})}
+    return {"students": users.count_students(db, batch_id=batch_id)}
 
 
 def students_in_courses(db: Database, batch_id: str, course_ids: list[str]) -> int:
     """Students of the batch enrolled in any of course_ids (they block removing those courses)."""
-    from store import users
     if not course_ids:
         return 0
-    return db[users.COLLECTION].count_documents(
-        {"role": "student", "batch_id": batch_id, "course_id": {"$in": course_ids}})
+    return users.count_students(db, batch_id=batch_id, course_id={"$in": course_ids})

@@ -8,18 +8,15 @@ from __future__ import annotations
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from store.jobs import utcnow
+from store import batches, courses, users
+from store.common import NamedRecords, name_key, utcnow
 
 COLLECTION = "campuses"
+records = NamedRecords(COLLECTION)
 
 
 def ensure_indexes(db: Database) -> None:
     db[COLLECTION].create_index([("name_key", ASCENDING)], name="campus_name_unique", unique=True)
-
-
-def name_key(name: str) -> str:
-    """Names are unique regardless of case and surrounding spaces."""
-    return " ".join(name.split()).casefold()
 
 
 def create(db: Database, fields: dict) -> dict:
@@ -30,11 +27,9 @@ def create(db: Database, fields: dict) -> dict:
 
 
 def dependents(db: Database, campus_id: str) -> dict[str, int]:
-    from store import batches, courses, users
     return {
-        "courses": db[courses.COLLECTION].count_documents({"campus_id": campus_id}),
-        "batches": db[batches.COLLECTION].count_documents({"campus_id": campus_id}),
-        "students": db[users.COLLECTION].count_documents({"role": "student", "campus_id": campus_id}),
-        "admins": db[users.COLLECTION].count_documents(
-            {"role": {"$in": ["campus_admin", "course_admin"]}, "campus_id": campus_id}),
+        "courses": courses.records.count(db, {"campus_id": campus_id}),
+        "batches": batches.records.count(db, {"campus_id": campus_id}),
+        "students": users.count_students(db, campus_id=campus_id),
+        "admins": users.count_admins(db, ("campus_admin", "course_admin"), campus_id=campus_id),
     }

@@ -1,13 +1,17 @@
 """The `courses` collection: each course belongs to one campus; names are unique within it."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from store.campuses import name_key
-from store.jobs import utcnow
+from domain.ids import to_object_id
+from store import batches, users
+from store.common import NamedRecords, name_key, utcnow
 
 COLLECTION = "courses"
+records = NamedRecords(COLLECTION)
 
 
 def ensure_indexes(db: Database) -> None:
@@ -22,10 +26,19 @@ def create(db: Database, fields: dict) -> dict:
     return doc
 
 
+def id_filter(course_ids: Iterable[str]) -> dict:
+    """A filter for these courses (ids as text; ones that are not ids match nothing)."""
+    return {"_id": {"$in": [oid for oid in map(to_object_id, course_ids) if oid is not None]}}
+
+
+def names_by_id(db: Database, course_ids: Iterable[str]) -> dict[str, str]:
+    """Course id -> name, for the courses that exist."""
+    return {str(doc["_id"]): doc["name"] for doc in db[COLLECTION].find(id_filter(course_ids), {"name": 1})}
+
+
 def dependents(db: Database, course_id: str) -> dict[str, int]:
-    from store import batches, users
     return {
-        "batches": db[batches.COLLECTION].count_documents({"course_ids": course_id}),
-        "students": db[users.COLLECTION].count_documents({"role": "student", "course_id": course_id}),
-        "admins": db[users.COLLECTION].count_documents({"role": "course_admin", "course_ids": course_id}),
+        "batches": batches.records.count(db, {"course_ids": course_id}),
+        "students": users.count_students(db, course_id=course_id),
+        "admins": users.count_admins(db, ("course_admin",), course_ids=course_id),
     }

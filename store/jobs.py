@@ -8,23 +8,19 @@ and is dropped, and the sweeper re-publishes jobs whose lease ran out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
+from domain.jobkinds import JOB_STATES, TERMINAL_STATES
+from store.common import Page, Records, page_of, utcnow
+
 COLLECTION = "jobs"
-STATES = ("queued", "running", "succeeded", "failed", "cancelled")
-TERMINAL = ("succeeded", "failed", "cancelled")
-
-
-def utcnow() -> datetime:
-    # Mongo keeps milliseconds; truncating here keeps in-memory and stored values equal.
-    now = datetime.now(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
+records = Records(COLLECTION)
+STATES, TERMINAL = JOB_STATES, TERMINAL_STATES
 
 def ensure_indexes(db: Database) -> None:
     jobs = db[COLLECTION]
@@ -40,22 +36,23 @@ class NewJob:
     kind: str
     owner_id: str
     params: dict[str, Any]
-    queue: str = "default"
     scope: dict[str, Any] | None = None  # e.g. {"campus_id": ...} so admins above the owner can see it
     total: int = 0
     dedup_key: str | None = None
     job_id: ObjectId | None = None
 
 
-def create(db: Database, new: NewJob) -> dict:
-    """Insert a queued job. With a dedup_key, the job already holding that key (in any state) is returned instead."""
+def create(db: Database, new: NewJob, queue: str) -> dict:
+    """Insert a queued job. With a dedup_key, the job already holding that key (in any state) is returned instead.
+
+    Scope ids are stored as text, the form the access policy's scope queries compare with."""
     now = utcnow()
     doc = {
         "_id": new.job_id or ObjectId(),
         "kind": new.kind,
-        "owner_id": new.owner_id,
-        "scope": new.scope or {},
-        "queue": new.queue,
+        "owner_id": str(new.owner_id),
+        "scope": {name: str(value) for name, value in (new.scope or {}).items() if value is not None},
+        "queue": queue,
         "params": new.params,
         "state": "queued",
         "progress": {"done": 0, "total": new.total},
@@ -82,16 +79,20 @@ def create(db: Database, new: NewJob) -> dict:
     return doc
 
 
-def get(db: Database, job_id: str | ObjectId) -> dict | None:
-    oid = _oid(job_id)
-    return None if oid is None else db[COLLECTION].find_one({"_id": oid})
+def get(db: Database, job_id: str | ObjectId, within: dict[str, Any] | None = None) -> dict | None:
+    """The job, if it exists and matches `within` (a caller's scope)."""
+    return records.get(db, job_id, within)
 
 
-def list_for(db: Database, query: dict, page: int, per_page: int) -> tuple[list[dict], int]:
-    cursor = (db[COLLECTION].find(query, {"params": 0})
-              .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-              .skip((page - 1) * per_page).limit(per_page))
-    return list(cursor), db[COLLECTION].count_documents(query)
+def list_for(db: Database, query: dict, page: int, per_page: int) -> Page:
+    """Newest first, without params (they can be large)."""
+    return page_of(db[COLLECTION], query, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page,
+                   {"params": 0})
+
+
+def states_of(db: Database, job_ids: list[ObjectId]) -> dict[ObjectId, dict]:
+    """state and error of each of these jobs, by id."""
+    return {job["_id"]: job for job in db[COLLECTION].find({"_id": {"$in": job_ids}}, {"state": 1, "error": 1})}
 
 
 def mark_published(db: Database, job_id: ObjectId) -> None:
@@ -188,9 +189,3 @@ def stale_queued(db: Database, older_than: datetime, limit: int = 500) -> list[d
 def expired_running(db: Database, now: datetime, limit: int = 500) -> list[dict]:
     return list(db[COLLECTION].find({"state": "running", "lease_until": {"$lt": now}},
                                     {"params": 0}).limit(limit))
-
-
-def _oid(value: str | ObjectId) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    return ObjectId(value) if ObjectId.is_valid(value) else None

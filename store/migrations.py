@@ -12,7 +12,7 @@ from typing import Callable
 from pymongo.database import Database
 
 from store import INDEXED_MODULES
-from store.jobs import utcnow
+from store.common import utcnow
 
 log = logging.getLogger(__name__)
 Migration = Callable[[Database], None]

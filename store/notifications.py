@@ -21,28 +21,26 @@ Document fields
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from domain.notifications import CHANNELS, STATES
+from store.common import Page, Records, as_utc, page_of, to_object_id, utcnow
+
 COLLECTION = "notifications"
-CHANNELS = ("email", "sms")
-STATES = ("queued", "sending", "sent", "failed", "suppressed")
+records = Records(COLLECTION)
+__all__ = ["CHANNELS", "STATES", "as_utc", "to_object_id", "utcnow"]
 FINAL_STATES = ("sent", "failed", "suppressed")
 IN_CHUNK = 100
 _TIME_FIELDS = ("created_at", "updated_at", "sent_at", "claimed_at", "claim_expires_at",
                 "next_attempt_at")
-
-
-def utcnow() -> datetime:
-    # Mongo keeps milliseconds; truncating keeps in-memory and stored values equal.
-    now = datetime.now(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def ensure_indexes(db: Database) -> None:
@@ -185,10 +183,24 @@ def find_by_claim(db: Database, claim_id: str) -> list[dict]:
     return [_normalise(doc) for doc in db[COLLECTION].find({"claim_id": claim_id}).sort("_id", ASCENDING)]
 
 
-def list_for(db: Database, query: dict, page: int, per_page: int) -> tuple[list[dict], int]:
-    cursor = (db[COLLECTION].find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-              .skip((page - 1) * per_page).limit(per_page))
-    return [_normalise(doc) for doc in cursor], db[COLLECTION].count_documents(query)
+def list_for(db: Database, query: dict, page: int, per_page: int) -> Page:
+    """Newest first."""
+    found = page_of(db[COLLECTION], query, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page)
+    return Page([_normalise(doc) for doc in found.items], found.total, page, per_page)
+
+
+def find_visible(db: Database, message_id: str | ObjectId, scope: dict[str, Any]) -> dict | None:
+    """The message, if it exists and matches `scope` (the caller's)."""
+    return _normalise(records.get(db, message_id, scope))
+
+
+def users_with_message(db: Database, kind: str, user_ids: Sequence[str]) -> set[str]:
+    """Which of these users have a message of `kind` (in any state)."""
+    found: set[str] = set()
+    for chunk in in_chunks(user_ids):
+        found.update(doc["recipient"]["user_id"] for doc in db[COLLECTION].find(
+            {"recipient.user_id": {"$in": chunk}, "kind": kind}, {"recipient.user_id": 1}))
+    return found
 
 
 def due_ids(db: Database, now: datetime, limit: int = 1000, channel: str | None = None) -> list[ObjectId]:
@@ -326,12 +338,6 @@ def _update_in(db: Database, message_ids: Sequence[ObjectId], query: dict[str, A
                for chunk in in_chunks(message_ids))
 
 
-def to_object_id(value: str | ObjectId) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    return ObjectId(value) if ObjectId.is_valid(value) else None
-
-
 def _normalise(doc: dict | None) -> dict | None:
     """Datetimes back as aware UTC and flags as bools, also from a client without
     tz_aware or a stand-in server that hands `$set` datetimes back as text (nx-27017)."""
@@ -342,13 +348,3 @@ def _normalise(doc: dict | None) -> dict | None:
     for name in ("needs_review", "essential"):
         doc[name] = bool(doc.get(name))
     return doc
-
-
-def as_utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    return None

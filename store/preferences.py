@@ -7,15 +7,16 @@ where an opt-out is "<channel>:<kind>" and `*` matches any channel or kind.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Iterable
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from domain.notifications import CHANNELS
+from store.common import utcnow
+
 COLLECTION = "notification_preferences"
 GLOBAL_ID = "global"
-CHANNELS = ("email", "sms")
 
 
 def ensure_indexes(db: Database) -> None:
@@ -33,7 +34,7 @@ def set_channel_enabled(db: Database, channel: str, enabled: bool) -> None:
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
     db[COLLECTION].update_one({"_id": GLOBAL_ID},
-                              {"$set": {f"channels.{channel}": enabled, "updated_at": _now()}},
+                              {"$set": {f"channels.{channel}": enabled, "updated_at": utcnow()}},
                               upsert=True)
 
 
@@ -52,9 +53,5 @@ def set_opt_out(db: Database, user_id: str, *, channel: str = "*", kind: str = "
     operator = "$addToSet" if opted_out else "$pull"
     db[COLLECTION].update_one({"_id": f"user:{user_id}"},
                               {operator: {"opt_outs": entry},
-                               "$set": {"user_id": str(user_id), "updated_at": _now()}},
+                               "$set": {"user_id": str(user_id), "updated_at": utcnow()}},
                               upsert=True)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -14,7 +14,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from store.jobs import utcnow
+from store.common import Page, page_of, to_object_id, utcnow
 
 COLLECTION = "roster_imports"
 ERRORS_COLLECTION = "roster_import_errors"
@@ -72,15 +72,14 @@ def create(db: Database, new: NewImport) -> dict:
 
 
 def get(db: Database, import_id: str | ObjectId) -> dict | None:
-    oid = _oid(import_id)
+    oid = to_object_id(import_id)
     return None if oid is None else db[COLLECTION].find_one({"_id": oid})
 
 
-def list_for_batch(db: Database, batch_id: str, page: int, per_page: int) -> tuple[list[dict], int]:
-    query = {"batch_id": batch_id}
-    cursor = (db[COLLECTION].find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-              .skip((page - 1) * per_page).limit(per_page))
-    return list(cursor), db[COLLECTION].count_documents(query)
+def list_for_batch(db: Database, batch_id: str, page: int, per_page: int) -> Page:
+    """The batch's imports, newest first."""
+    return page_of(db[COLLECTION], {"batch_id": batch_id}, [("created_at", DESCENDING), ("_id", DESCENDING)],
+                   page, per_page)
 
 
 def record_counts(db: Database, import_id: ObjectId, counts: dict[str, Any]) -> None:
@@ -112,18 +111,11 @@ def _insert(db: Database, batch: list[dict]) -> int:
     return len(batch)
 
 
-def error_page(db: Database, import_id: ObjectId, page: int, per_page: int) -> tuple[list[dict], int]:
-    query = {"import_id": import_id}
-    cursor = (db[ERRORS_COLLECTION].find(query, _ERROR_PROJECTION).sort("seq", ASCENDING)
-              .skip((page - 1) * per_page).limit(per_page))
-    return list(cursor), db[ERRORS_COLLECTION].count_documents(query)
+def error_page(db: Database, import_id: ObjectId, page: int, per_page: int) -> Page:
+    """Row errors in row order."""
+    return page_of(db[ERRORS_COLLECTION], {"import_id": import_id}, [("seq", ASCENDING)], page, per_page,
+                   _ERROR_PROJECTION)
 
 
 def iter_errors(db: Database, import_id: ObjectId) -> Iterator[dict]:
     return db[ERRORS_COLLECTION].find({"import_id": import_id}, _ERROR_PROJECTION).sort("seq", ASCENDING)
-
-
-def _oid(value: str | ObjectId) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    return ObjectId(value) if value and ObjectId.is_valid(value) else None

@@ -13,10 +13,17 @@ from bson import ObjectId
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from store.jobs import utcnow
+from store.common import utcnow
 
 COLLECTION = "scores"
 KINDS = ("spoken", "written")
+# Optional links from a score to the assessment that asked for it; re-scoring selects by them.
+REF_FIELDS = ("attempt_id", "test_id", "item_id")
+
+
+def audio_key(job_id: str) -> str:
+    """Where the audio of an answer sent for scoring is kept (S3)."""
+    return f"scoring/{job_id}/answer"
 
 
 def ensure_indexes(db: Database) -> None:

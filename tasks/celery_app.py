@@ -5,13 +5,15 @@ from celery import Celery
 from celery.signals import after_setup_logger, worker_process_init
 
 from config import get_settings
+from domain.jobkinds import JOB_KINDS, PLAIN_TASKS
 from observability.logs import setup_logging
 
 celery_app = Celery("aiversant")
 celery_app.config_from_object("celeryconfig")
-# Task modules register themselves on import; list them so every worker knows every task.
-celery_app.conf.include = ["tasks.jobs", "tasks.uploads", "tasks.scoring", "tasks.notifications",
-                            "tasks.imports"]
+# Every module that defines a named task, so every worker knows every task. Only workers
+# import them; publishers (the API) send by name.
+celery_app.conf.include = sorted({name.rsplit(".", 1)[0]
+                                  for name in [*PLAIN_TASKS, *(kind.task for kind in JOB_KINDS.values())]})
 
 
 @after_setup_logger.connect

@@ -5,9 +5,7 @@ from config import get_settings
 from tasks.runtime import JobContext, job_task
 from workers.roster.importer import options_from, run_import
 
-QUEUE = "imports"
 
-
-@job_task("roster_import", queue=QUEUE)
+@job_task("roster_import")
 def import_roster(ctx: JobContext) -> dict:
     return run_import(ctx.db, ctx.params["import_id"], options_from(get_settings()), ctx.progress)

@@ -5,20 +5,22 @@ import logging
 from datetime import timedelta
 
 from config import get_settings
+from domain.jobkinds import SWEEP_TASK
 from store import jobs
+from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
-from tasks.runtime import publish
+from tasks.publish import publish
 
 log = logging.getLogger("jobs.sweeper")
 
 
-@celery_app.task(name="tasks.jobs.sweep", ignore_result=True)
+@celery_app.task(name=SWEEP_TASK, ignore_result=True)
 def sweep() -> dict:
     """Publish queued jobs whose message was lost; recover or fail running jobs whose worker is gone."""
     settings = get_settings()
     db = get_db()
-    now = jobs.utcnow()
+    now = utcnow()
     republished = failed = 0
     for job in jobs.stale_queued(db, now - timedelta(seconds=settings.job_queued_republish_seconds)):
         if job["published_at"] is None and job["created_at"] > now - timedelta(seconds=2):

@@ -16,26 +16,27 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from bson import ObjectId
 
 from config import get_settings
+from domain.jobkinds import DAILY_REMINDERS_TASK, DISPATCH_DUE_TASK, DISPATCH_TASK
+from services import notify
 from store import assessment_reads
 from store import notifications as outbox
+from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
+from tasks.publish import kick_notifications
 from tasks.runtime import JobContext, job_task
 from workers.errors import WorkError
 from workers.notifications import DispatchOutcome, dispatch_batch
-from workers.notifications import requests as notify_requests
 from workers.notifications.backend import build_rate_limiter, build_sender, dispatch_options
 from workers.notifications.reminders import remind_open_tests, remind_test
 from workers.notifications.senders import Sender
 
 log = logging.getLogger("notifications.tasks")
-DISPATCH_TASK = "tasks.notifications.dispatch"
-QUEUE = "notifications"
 DUE_PAGE = 1000
 DUE_RUN_SECONDS = 240.0  # stay well inside the task's soft time limit (300 s)
 
@@ -57,20 +58,9 @@ def _dispatch(ids: Sequence[str | ObjectId]) -> DispatchOutcome:
                           rate_limiter=limiter)  # type: ignore[arg-type]
 
 
-def kick(message_ids: Sequence[ObjectId], countdown: float | None = None) -> int:
-    """Publish dispatch tasks for these messages, one per email batch; returns how many."""
-    size = get_settings().notify_email_batch_size
-    ids = [str(mid) for mid in message_ids]
-    published = 0
-    for start in range(0, len(ids), size):
-        celery_app.send_task(DISPATCH_TASK, args=[ids[start:start + size]], queue=QUEUE, countdown=countdown,
-                             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1,
-                                                       "interval_step": 0.2, "interval_max": 0.5})
-        published += 1
-    return published
-
-
-notify_requests.use_kicker(kick)
+# Every worker imports this module (celery_app's include): messages queued by an engine in
+# this process (roster invitations, reminders) are published at once.
+notify.use_kicker(kick_notifications)
 
 
 @celery_app.task(name=DISPATCH_TASK, ignore_result=True)
@@ -89,19 +79,19 @@ def _schedule_retry(outcome: DispatchOutcome) -> None:
     if delay is None or delay > get_settings().broker_visibility_timeout / 2:
         return
     try:
-        kick([ObjectId(mid) for mid in outcome.retry_ids], countdown=max(delay, 0.0))
+        kick_notifications([ObjectId(mid) for mid in outcome.retry_ids], countdown=max(delay, 0.0))
     except Exception:  # dispatch_due retries them when they are due
         log.warning("could not publish %d notification retries", len(outcome.retry_ids), exc_info=True)
 
 
-@celery_app.task(name="tasks.notifications.dispatch_due", ignore_result=True)
+@celery_app.task(name=DISPATCH_DUE_TASK, ignore_result=True)
 def dispatch_due() -> dict:
     """Send what is due or stranded, page by page, until nothing moves or time is up."""
     db = get_db()
     deadline = time.monotonic() + DUE_RUN_SECONDS
     totals: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0, "needs_review": 0, "provider_calls": 0}
     while time.monotonic() < deadline:
-        now = outbox.utcnow()
+        now = utcnow()
         ids = outbox.expired_claim_ids(db, now, DUE_PAGE) + outbox.due_ids(db, now, DUE_PAGE)
         if not ids:
             break
@@ -115,14 +105,14 @@ def dispatch_due() -> dict:
     return totals
 
 
-@celery_app.task(name="tasks.notifications.daily_reminders", ignore_result=True)
+@celery_app.task(name=DAILY_REMINDERS_TASK, ignore_result=True)
 def daily_reminders() -> dict:
     summary = remind_open_tests(get_db()).as_dict()
     log.info("daily test reminders %s", summary)
     return summary
 
 
-@job_task("test_reminders", queue=QUEUE)
+@job_task("test_reminders")
 def send_test_reminders(ctx: JobContext) -> dict:
     test = assessment_reads.get_test(ctx.db, ctx.params["test_id"])
     if test is None:

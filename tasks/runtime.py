@@ -1,10 +1,6 @@
-"""The one job mechanism: submit (API side) and run (worker side) a job recorded in MongoDB.
+"""The running side of the one job mechanism (tasks/publish.py is the submitting side).
 
-Submit: write the job document, then publish a message carrying only its id. If the
-broker is down the job stays queued with `published_at` unset and the sweeper publishes
-it later, so a 202 never promises work that is lost.
-
-Run: every job task is declared with `@job_task(kind)`; the wrapper claims the job (one
+Every job task is declared with `@job_task(kind)`; the wrapper claims the job (one
 live delivery at a time), keeps its lease alive from a heartbeat thread, hands the body
 a JobContext (params, progress, cancellation) and records the outcome. Engines raise
 `workers.errors.WorkError` for bad input: the job fails with its code and message and the
@@ -16,9 +12,10 @@ import logging
 import os
 import socket
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+import botocore.exceptions
 from bson import ObjectId
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -26,6 +23,7 @@ from pymongo.database import Database
 from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from config import get_settings
+from domain.jobkinds import job_kind
 from observability.logs import job_id_var
 from store import jobs
 from store.mongo import get_db
@@ -34,16 +32,9 @@ from workers.errors import WorkError
 
 log = logging.getLogger("jobs")
 HOSTNAME = socket.gethostname()
-
-
-@dataclass(frozen=True)
-class JobKind:
-    task_name: str
-    queue: str
-
-
-KINDS: dict[str, JobKind] = {}
-TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ConnectionError, TimeoutError)
+# A service that did not answer: the job goes back to the queue and is retried with backoff.
+TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ConnectionError, TimeoutError,
+                    botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError)
 
 
 class JobCancelled(Exception):
@@ -53,36 +44,6 @@ class JobCancelled(Exception):
 class LeaseLost(Exception):
     """This delivery no longer holds the job (the sweeper or another worker took it)."""
 
-
-# --- API side -----------------------------------------------------------------------------
-
-def submit(db: Database, new: jobs.NewJob) -> dict:
-    """Record the job, then publish it. Returns the job document as stored."""
-    job = jobs.create(db, new)
-    if job["state"] == "queued" and job["published_at"] is None:
-        publish(db, job)
-    return job
-
-
-def publish(db: Database, job: dict) -> bool:
-    kind = KINDS[job["kind"]]
-    try:
-        celery_app.send_task(kind.task_name, args=[str(job["_id"])], queue=kind.queue,
-                             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1,
-                                                       "interval_step": 0.2, "interval_max": 0.5})
-    except Exception:  # broker unreachable: the sweeper publishes it once the broker is back
-        log.warning("job publish failed job_id=%s kind=%s", job["_id"], job["kind"], exc_info=True)
-        return False
-    jobs.mark_published(db, job["_id"])
-    log.info("job published job_id=%s kind=%s queue=%s", job["_id"], job["kind"], kind.queue)
-    return True
-
-
-def register_kind(kind: str, task_name: str, queue: str) -> None:
-    KINDS[kind] = JobKind(task_name, queue)
-
-
-# --- worker side --------------------------------------------------------------------------
 
 class JobContext:
     def __init__(self, db: Database, job: dict, holder: str):
@@ -150,13 +111,13 @@ def _claim(db: Database, job_id: ObjectId, holder: str, lease: int) -> dict | No
     return jobs.claim(db, job_id, holder, lease, holder_is_dead=holder_is_dead(job.get("holder")))
 
 
-def job_task(kind: str, queue: str = "default", **task_options: Any) -> Callable:
-    """Declare the Celery task that runs jobs of `kind`: `body(ctx) -> result dict`."""
-    def decorate(body: Callable[[JobContext], Any]) -> Task:
-        name = f"{body.__module__}.{body.__name__}"
-        register_kind(kind, name, queue)
+def job_task(kind: str, **task_options: Any) -> Callable[[Callable[[JobContext], Any]], Task]:
+    """Declare the Celery task that runs jobs of `kind` (named in domain/jobkinds.py):
+    `body(ctx) -> result dict`."""
+    declared = job_kind(kind)
 
-        @celery_app.task(name=name, bind=True, queue=queue, **task_options)
+    def decorate(body: Callable[[JobContext], Any]) -> Task:
+        @celery_app.task(name=declared.task, bind=True, **task_options)
         def run(self: Task, job_id: str) -> None:
             _run_job(self, kind, body, ObjectId(job_id))
         return run

@@ -14,17 +14,17 @@ def _score(ctx: JobContext, kind: str) -> dict:
     return result
 
 
-@job_task("spoken_score", queue="scoring", soft_time_limit=120, time_limit=150)
+@job_task("spoken_score", soft_time_limit=120, time_limit=150)
 def score_spoken(ctx: JobContext) -> dict:
     return _score(ctx, "spoken")
 
 
-@job_task("written_score", queue="scoring", soft_time_limit=60, time_limit=90)
+@job_task("written_score", soft_time_limit=60, time_limit=90)
 def score_written(ctx: JobContext) -> dict:
     return _score(ctx, "written")
 
 
-@job_task("rescore", queue="scoring", soft_time_limit=3600, time_limit=3660)
+@job_task("rescore", soft_time_limit=3600, time_limit=3660)
 def rescore_answers(ctx: JobContext) -> dict:
     params = ctx.params
     return rescore(ctx.db, attempt_id=params.get("attempt_id"), test_id=params.get("test_id"),

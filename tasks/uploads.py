@@ -6,7 +6,7 @@ from tasks.runtime import JobContext, job_task
 from workers.uploads import store_upload
 
 
-@job_task("upload", queue="default")
+@job_task("upload")
 def process_upload(ctx: JobContext) -> dict:
     settings = get_settings()
     ctx.progress(0, 1)

@@ -1,8 +1,13 @@
-"""Real servers for the whole suite: a MongoDB wire-protocol server, Redis and an S3 server.
+"""Real servers for the tests that need them: a MongoDB wire-protocol server, Redis and an S3 server.
 
-They are started in pytest_configure (before test modules import the settings), on free
-ports with throw-away data, and stopped at the end. TEST_MONGO_ENGINE picks the MongoDB
+pytest_configure only reserves free ports and sets the settings' environment (before any test
+module reads it); the servers start on first use of the `stack` fixture, which every fixture
+that touches MongoDB, Redis or S3 depends on. So `pytest tests/writing` starts none of them.
+They run with throw-away data and stop at the end. TEST_MONGO_ENGINE picks the MongoDB
 stand-in (secantus, the default, or nx) so the data-layer tests run against both.
+
+Tests that use `stack` (directly or through another fixture) are marked `functional`, the
+others `unit`: `pytest -m unit` runs the server-free part of the suite.
 """
 from __future__ import annotations
 
@@ -18,33 +23,32 @@ from pathlib import Path
 import pytest
 
 from devstack import servers
+from domain.jobkinds import QUEUES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _STACK: dict = {}
 
 TEST_PASSWORD = "Correct-Horse-Battery-9"
+S3_KEYS = ("test-access-key", "test-secret-key")  # what the moto server accepts
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if _STACK:
         return
-    base = Path(tempfile.mkdtemp(prefix="aiversant-tests-"))
-    engine = os.environ.get("TEST_MONGO_ENGINE", "secantus")
-    mongo = servers.start_mongo(base / "mongo", servers.free_port(), engine)
-    redis = servers.start_redis(base / "redis", servers.free_port(), persistent=False)
-    s3 = servers.start_s3(base / "s3", servers.free_port(), persistent=False)
-    _STACK.update(base=base, mongo=mongo, redis=redis, s3=s3)
+    ports = {name: servers.free_port() for name in ("mongo", "redis", "s3")}
+    _STACK.update(base=Path(tempfile.mkdtemp(prefix="aiversant-tests-")), ports=ports,
+                  engine=os.environ.get("TEST_MONGO_ENGINE", "secantus"))
     os.environ.update({
         "APP_ENV": "test",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "LOG_LEVEL": "WARNING",
-        "MONGO_URI": mongo.url,
+        "MONGO_URI": f"mongodb://127.0.0.1:{ports['mongo']}/",
         "MONGO_DB": f"aiversant_test_{uuid.uuid4().hex[:8]}",
-        "REDIS_URL": redis.url,
-        "S3_ENDPOINT_URL": s3.url,
+        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+        "S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
         "S3_BUCKET": "aiversant-test",
-        "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
-        "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
+        "AWS_ACCESS_KEY_ID": S3_KEYS[0],
+        "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
         "UPLOAD_MAX_BYTES": str(1024 * 1024),
         # Short timings so recovery paths finish within a test.
         "JOB_LEASE_SECONDS": "4",
@@ -54,8 +58,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "JOB_MAX_DELIVERIES": "3",
         "RATE_LIMITS_ENABLED": "true",
         # Development backend for messages: files here, never in ./var of the checkout.
-        "OUTBOX_DIR": str(base / "outbox"),
+        "OUTBOX_DIR": str(_STACK["base"] / "outbox"),
     })
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        needs_servers = "stack" in getattr(item, "fixturenames", ())
+        item.add_marker(pytest.mark.functional if needs_servers else pytest.mark.unit)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -67,8 +77,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     _STACK.clear()
 
 
+def _servers_started() -> bool:
+    return "mongo" in _STACK
+
+
 @pytest.fixture(scope="session")
 def stack() -> dict:
+    """The running servers (started here on first use, on the ports pytest_configure reserved)."""
+    if not _servers_started():
+        base, ports = _STACK["base"], _STACK["ports"]
+        _STACK["mongo"] = servers.start_mongo(base / "mongo", ports["mongo"], _STACK["engine"])
+        _STACK["redis"] = servers.start_redis(base / "redis", ports["redis"], persistent=False)
+        _STACK["s3"] = servers.start_s3(base / "s3", ports["s3"], persistent=False)
     return _STACK
 
 
@@ -79,7 +99,7 @@ def settings():
 
 
 @pytest.fixture(scope="session")
-def db(settings):
+def db(stack, settings):
     from store import files, migrations
     from store.mongo import get_db
     database = get_db()
@@ -116,23 +136,20 @@ def client(app):
 def _empty_broker_per_module():
     """Each test module starts with empty Celery queues: work a previous module queued (e.g.
     thousands of invitation dispatches) must not keep this module's workers busy."""
-    import redis as redis_lib
-    r = redis_lib.Redis.from_url(_STACK["redis"].url)
-    r.delete("default", "imports", "scoring", "notifications", "unacked", "unacked_index")
+    if _servers_started():
+        import redis as redis_lib
+        redis_lib.Redis.from_url(_STACK["redis"].url).delete(*QUEUES, "unacked", "unacked_index")
     yield
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(request):
-    """Rate-limit counters live in Redis; each test starts with none."""
-    if "stack" not in request.fixturenames and "app" not in request.fixturenames and \
-            "client" not in request.fixturenames:
-        yield
-        return
-    import redis as redis_lib
-    r = redis_lib.Redis.from_url(_STACK["redis"].url)
-    for key in r.scan_iter("LIMITS*"):
-        r.delete(key)
+    """Rate-limit counters live in Redis; each test that reaches the servers starts with none."""
+    if "stack" in request.fixturenames:
+        import redis as redis_lib
+        r = redis_lib.Redis.from_url(request.getfixturevalue("stack")["redis"].url)
+        for key in r.scan_iter("LIMITS*"):
+            r.delete(key)
     yield
 
 
@@ -164,7 +181,7 @@ class WorkerProcess:
 
     `env` overrides settings for this worker only (e.g. small limits, another backend)."""
 
-    ALL_QUEUES = "default,imports,scoring,notifications"
+    ALL_QUEUES = ",".join(QUEUES)
 
     def __init__(self, log_dir: Path, extra_args: list[str] | None = None,
                  env: dict[str, str] | None = None, queues: str = ALL_QUEUES):
@@ -179,9 +196,9 @@ class WorkerProcess:
                "-Q", self.queues, "--pool", "prefork", "-c", "1",
                "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h",
                "-I", "tests.support.job_tasks", "--loglevel", "INFO", *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(self.log_path, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     env={**os.environ, "LOG_LEVEL": "INFO", **self.env})
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True, env={**os.environ, "LOG_LEVEL": "INFO", **self.env})
         self._wait_ready()
         return self
 

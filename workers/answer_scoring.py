@@ -11,6 +11,7 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from store import files, scores
+from store.scores import REF_FIELDS
 from workers.errors import WorkError
 from workers.scoring import CURRENT_VERSION as SPEECH_VERSION
 from workers.scoring import score_spoken_answer
@@ -18,7 +19,6 @@ from workers.writing import CURRENT_VERSION as WRITING_VERSION
 from workers.writing import score_written_answer
 
 CURRENT_VERSIONS = {"spoken": SPEECH_VERSION, "written": WRITING_VERSION}
-REF_FIELDS = ("attempt_id", "test_id", "item_id")
 
 
 def run_engine(kind: str, inputs: dict[str, Any]) -> dict:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from store import files
 from workers.errors import WorkError
-from workers.filetypes import SNIFF_BYTES, sniff
+from domain.filetypes import SNIFF_BYTES, sniff
 
 
 def final_key(owner_id: str, job_id: str, filename: str, when: datetime | None = None) -> str:

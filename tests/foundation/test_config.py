@@ -52,3 +52,23 @@ def test_the_api_process_refuses_to_start_naming_the_variable():
                           text=True, timeout=60)
     assert proc.returncode != 0
     assert "MONGO_URI is required but not set" in proc.stderr
+
+
+def test_the_speech_scorer_reads_its_settings_from_config():
+    from workers.scoring.audio import AudioLimits
+
+    settings = load_settings({**BASE, "SCORING_MAX_AUDIO_SECONDS": "45", "SCORING_CPU_THREADS": "1",
+                              "SCORING_DECODE_TIMEOUT": "7"})
+    limits = AudioLimits.from_settings(settings.scoring)
+    assert (limits.max_duration_s, limits.decode_timeout_s) == (45.0, 7.0)
+    assert settings.scoring.scoring_cpu_threads == 1
+
+
+def test_scoring_settings_load_without_the_app_settings_and_are_validated():
+    from config import load_scoring_settings
+
+    assert load_scoring_settings({}).scoring_max_audio_seconds == 120
+    with pytest.raises(ConfigError, match="SCORING_CPU_THREADS is malformed"):
+        load_scoring_settings({"SCORING_CPU_THREADS": "many"})
+    with pytest.raises(ConfigError, match="SCORING_MAX_AUDIO_BYTES is malformed"):
+        load_settings({**BASE, "SCORING_MAX_AUDIO_BYTES": "big"})

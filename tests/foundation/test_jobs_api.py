@@ -2,7 +2,7 @@
 from bson import ObjectId
 
 from store import jobs
-from tasks.runtime import submit
+from tasks.publish import submit
 from tests.support import job_tasks  # noqa: F401 - registers the test job kinds
 
 

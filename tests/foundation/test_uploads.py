@@ -6,7 +6,7 @@ import requests
 from bson import ObjectId
 
 from store import files, jobs
-from tasks.runtime import submit
+from tasks.publish import submit
 
 CSV = b"name,roll_number\nAsha,21A001\nRavi,21A002\n"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -2,7 +2,7 @@
 import time
 
 from store import jobs
-from tasks.runtime import submit
+from tasks.publish import submit
 from tests.support import job_tasks  # noqa: F401 - registers the test job kinds
 
 BEAT = ["-B", "--schedule"]
@@ -86,7 +86,7 @@ def test_cancelling_a_running_job_stops_it_at_the_next_step(db, start_worker, wa
 
 
 def test_a_duplicate_delivery_of_a_running_job_is_dropped(db, start_worker, wait_for_job):
-    from tasks.runtime import publish
+    from tasks.publish import publish
     start_worker()
     start_worker()
     job = _submit(db, "test_steps", steps=12, step_seconds=0.25)
@@ -96,3 +96,11 @@ def test_a_duplicate_delivery_of_a_running_job_is_dropped(db, start_worker, wait
     assert done["state"] == "succeeded"
     assert done["deliveries"] == 1
     assert db.test_executions.count_documents({"job_id": job["_id"]}) == 1
+
+
+def test_an_s3_connection_error_is_retried_like_a_mongo_one(db, start_worker, wait_for_job):
+    worker = start_worker()
+    done = wait_for_job(_submit(db, "test_s3_hiccup")["_id"], timeout=60)
+    assert done["state"] == "succeeded", done
+    assert done["result"] == {"deliveries": 2}
+    assert worker.proc.poll() is None

@@ -27,7 +27,7 @@ def _id(doc: dict) -> str:
 
 @pytest.fixture(scope="module")
 def org(db) -> Org:
-    from api.policy import TEMPLATES
+    from domain.access import TEMPLATES
     from security.passwords import hash_password
     from store import batches, campuses, courses, users
     suffix = uuid.uuid4().hex[:8]
@@ -68,7 +68,7 @@ def org(db) -> Org:
 @pytest.fixture(scope="module")
 def tokens(app, db, org):
     """role key -> Authorization header, minted directly (no login, so no login rate limit)."""
-    from api.tokens import issue_tokens
+    from api.identity.tokens import issue_tokens
     with app.app_context():
         return {key: {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"}
                 for key, user in org.users.items()}
@@ -77,7 +77,7 @@ def tokens(app, db, org):
 @pytest.fixture()
 def pair_for(app, db):
     """A fresh access + refresh pair (a new token family) for the user as currently stored."""
-    from api.tokens import issue_tokens
+    from api.identity.tokens import issue_tokens
     from store import users
 
     def issue(user: dict) -> dict:

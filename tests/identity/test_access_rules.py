@@ -5,7 +5,7 @@ import re
 
 from bson import ObjectId
 
-from api.policy import declared_rule
+from api.access import declared_rule
 
 
 def _endpoints(app):
@@ -47,21 +47,6 @@ def test_no_token_gets_401_on_every_non_public_endpoint(app, client):
             assert resp.get_json()["error"]["code"] == "unauthorized"
             checked += 1
     assert checked >= 25
-
-
-def test_owner_scope_for_jobs_compares_ids_whatever_their_form():
-    from api.access import can_see_owner_scope
-    campus, course = ObjectId(), ObjectId()
-    campus_admin = {"_id": ObjectId(), "role": "campus_admin", "campus_id": str(campus)}
-    course_admin = {"_id": ObjectId(), "role": "course_admin", "course_ids": [str(course)]}
-    student = {"_id": ObjectId(), "role": "student"}
-    owner = str(ObjectId())
-    assert can_see_owner_scope(campus_admin, owner, {"campus_id": campus})
-    assert not can_see_owner_scope(campus_admin, owner, {"campus_id": str(ObjectId())})
-    assert can_see_owner_scope(course_admin, owner, {"course_id": course})
-    assert not can_see_owner_scope(course_admin, owner, {})
-    assert not can_see_owner_scope(student, owner, {"campus_id": str(campus)})
-    assert can_see_owner_scope(student, str(student["_id"]), {})
 
 
 def test_audit_filters_by_time_window(client, tokens):

@@ -82,6 +82,29 @@ def test_student_course_must_be_one_of_the_batch(client, sa, org):
     assert resp.status_code == 422 and error_of(resp)["details"] == {"course_id": ["Not a course of this batch."]}
 
 
+def test_ids_in_upper_case_name_the_same_record_and_still_meet_the_dependents_check(client, sa):
+    tag = uuid.uuid4().hex[:6]
+    campus = _post(client, sa, "campuses", {"name": f"Upper {tag}"})
+    course = _post(client, sa, "courses", {"campus_id": campus["id"].upper(), "name": "Course"})
+    assert course["campus_id"] == campus["id"]
+    shouted = campus["id"].upper()
+    assert client.get(f"/api/v1/campuses/{shouted}", headers=sa).get_json()["id"] == campus["id"]
+    refused = client.delete(f"/api/v1/campuses/{shouted}", headers=sa)
+    assert refused.status_code == 409, refused.get_json()
+    assert error_of(refused)["details"]["dependents"] == {"courses": 1}
+    assert client.get(f"/api/v1/campuses/{campus['id']}", headers=sa).status_code == 200
+    assert client.get("/api/v1/campuses/not-an-id", headers=sa).status_code == 404
+
+
+@pytest.mark.parametrize("resource", ["campuses", "courses", "batches", "students", "admins", "audit",
+                                      "notifications", "jobs"])
+def test_a_page_beyond_the_bound_is_a_validation_error(client, sa, resource):
+    resp = client.get(f"/api/v1/{resource}", query_string={"page": "100000000000000000000"}, headers=sa)
+    assert resp.status_code == 422, resp.get_json()
+    assert "page" in error_of(resp)["details"]
+    assert client.get(f"/api/v1/{resource}", query_string={"page": 10_000}, headers=sa).status_code == 200
+
+
 def test_lists_filter_sort_and_page(client, sa, org):
     by_batch = client.get("/api/v1/students", query_string={"batch_id": org.ids["batchA"]}, headers=sa).get_json()
     assert {s["batch_id"] for s in by_batch["items"]} == {org.ids["batchA"]}

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from store import notifications as outbox
 from tests.notifications.helpers import make_student
-from workers.notifications.requests import NotifyRequest, notify_many
+from services.notify import NotifyRequest, notify_many
 
 
 @pytest.fixture()

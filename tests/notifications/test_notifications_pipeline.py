@@ -14,7 +14,7 @@ from tests.notifications.helpers import wait_until
 def _create_student(client, auth_header, org, **extra) -> dict:
     suffix = uuid.uuid4().hex[:8]
     body = {"name": f"Asha {suffix}", "roll_number": f"E{suffix}".upper(),
-            "email": f"asha.{suffix}@school.test", "batch_id": org.ids["batchA"],
+            "email": f"asha.{suffix}@school.example.edu", "batch_id": org.ids["batchA"],
             "course_id": org.ids["courseA"], **extra}
     resp = client.post("/api/v1/students", headers=auth_header(org.users["superadmin"]), json=body)
     assert resp.status_code == 201, resp.get_json()
@@ -60,8 +60,10 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
     """The provider accepted the batch but the worker died before recording it (the crash
     window). After a restart the expired claim is replayed with the same idempotency key,
     which Brevo de-duplicates: every message is delivered once and ends `sent`."""
-    import tasks.notifications  # noqa: F401 - registers the kick that publishes dispatch tasks
-    from workers.notifications.requests import NotifyRequest, notify_many
+    from services import notify
+    from tasks.publish import kick_notifications
+    notify.use_kicker(kick_notifications)  # as a worker process registers it
+    from services.notify import NotifyRequest, notify_many
 
     fake_brevo.fail_next("slow", count=1, hang_seconds=60, path=EMAIL_PATH)
     env = {"MONGO_DB": outbox_db.name}
@@ -91,7 +93,7 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
 
 def test_a_lost_kick_is_picked_up_by_the_beat_dispatcher(outbox_db, fake_brevo, start_notify_worker):
     """Enqueued with no Celery message at all (the broker was down): beat still sends it."""
-    from workers.notifications.requests import NotifyRequest, notify_many
+    from services.notify import NotifyRequest, notify_many
     user = {"_id": "lost-kick", "name": "Lost Kick", "email": f"lost.{uuid.uuid4().hex[:6]}@school.test"}
     result = notify_many(outbox_db, [NotifyRequest("invitation", user, {"token": "t", "expires_at": "2030-01-01"},
                                                    "invitation:lost")], kick=False)

@@ -8,9 +8,10 @@ import pytest
 
 from config.settings import ConfigError, load_settings
 from store import notifications as outbox
-from workers.notifications import requests as notify_requests
-from workers.notifications.masking import mask_params
-from workers.notifications.requests import NotifyRequest, notify, notify_many
+from services import notify as notify_requests
+from domain.masking import mask_params
+from services.notify import NotifyRequest, notify, notify_many
+from tasks.publish import kick_notifications
 
 BASE_ENV = {"SECRET_KEY": "k" * 40, "MONGO_URI": "mongodb://x", "REDIS_URL": "redis://x", "S3_BUCKET": "b"}
 USER = {"_id": "u1", "name": "Asha", "email": "asha@school.test", "mobile": "+919876543210",
@@ -22,8 +23,7 @@ def kicks():
     seen: list[list] = []
     notify_requests.use_kicker(lambda ids: seen.append(list(ids)))
     yield seen
-    import tasks.notifications  # restore the real kicker for later tests
-    notify_requests.use_kicker(tasks.notifications.kick)
+    notify_requests.use_kicker(kick_notifications)  # restore the real kicker for later tests
 
 
 def test_one_message_per_channel_the_user_has(outbox_db, kicks):
@@ -70,8 +70,7 @@ def test_a_failing_kick_does_not_fail_the_request(outbox_db):
     try:
         assert notify(outbox_db, "invitation", USER, {"token": "t"}, "inv:broker-down")
     finally:
-        import tasks.notifications
-        notify_requests.use_kicker(tasks.notifications.kick)
+        notify_requests.use_kicker(kick_notifications)
 
 
 def test_params_are_masked_for_people():

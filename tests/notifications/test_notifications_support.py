@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devstack.fake_brevo import FakeBrevo
-from workers.notifications.masking import mask_email, mask_mobile
+from domain.masking import mask_email, mask_mobile
 from workers.notifications.preferences import suppression_reason
 from workers.notifications.ratelimit import ChannelRateLimiter, TokenBucket
 
@@ -100,3 +100,4 @@ def test_fake_brevo_runs_as_a_module():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stdout.close()

@@ -8,8 +8,9 @@ import io
 import phonenumbers
 import pytest
 
-from workers.roster import ExistingStudent, RosterFileError, errors_to_csv, read_roster, validate_roster
-from workers.roster.phones import InvalidMobile, _slow_e164, normalise_mobile
+from domain.csvsafe import row_errors_to_csv as errors_to_csv
+from domain.phones import InvalidMobile, _slow_e164, normalise_mobile
+from workers.roster import ExistingStudent, RosterFileError, read_roster, validate_roster
 
 from .builders import HEADER, csv_bytes, roster_csv, student, students
 

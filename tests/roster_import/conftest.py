@@ -67,7 +67,7 @@ class Org:
 @pytest.fixture(scope="module")
 def org(app, db) -> Org:
     """Campus A (courses A1, A2; batch A spans both; batch A1 only A1) and campus B (course B1, batch B)."""
-    from api.tokens import issue_tokens
+    from api.identity.tokens import issue_tokens
     from store import batches, campuses, courses, users
     suffix = uuid.uuid4().hex[:8]
     o = Org()

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from config import load_scoring_settings
 from workers.scoring.errors import ModelError
 from workers.scoring.recogniser import (
-    DEFAULT_MODEL_SHA256, ModelLocation, WhisperRecogniser, model_location_from_env, verify_model,
+    DEFAULT_MODEL_SHA256, ModelLocation, WhisperRecogniser, model_location, verify_model,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def test_cli_wrong_model_hash_is_a_json_error(read_aloud_clips):
 def test_default_model_is_the_packaged_tiny_en_and_matches_its_hash(monkeypatch):
     monkeypatch.delenv("SCORING_MODEL_DIR", raising=False)
     monkeypatch.delenv("SCORING_MODEL_SHA256", raising=False)
-    location = model_location_from_env()
+    location = model_location(load_scoring_settings())
     assert location.expected_sha256 == DEFAULT_MODEL_SHA256
     assert verify_model(location) == DEFAULT_MODEL_SHA256
     assert os.environ["HF_HUB_OFFLINE"] == "1"
@@ -64,7 +65,7 @@ def test_a_model_folder_with_other_weights_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("SCORING_MODEL_DIR", str(tmp_path))
     monkeypatch.setenv("SCORING_MODEL_SHA256", DEFAULT_MODEL_SHA256)
     with pytest.raises(ModelError) as raised:
-        WhisperRecogniser(model_location_from_env(), cpu_threads=1)
+        WhisperRecogniser(model_location(load_scoring_settings()), cpu_threads=1)
     assert raised.value.code == "model_hash_mismatch"
 
 

@@ -6,6 +6,7 @@ import os
 import pytest
 from bson import ObjectId
 
+from domain.paging import MAX_PAGE
 from store import jobs, migrations
 
 
@@ -17,7 +18,7 @@ nx_datetime_defect = pytest.mark.xfail(ENGINE == "nx", strict=True, raises=(Type
 
 
 def _new(db, **kw):
-    return jobs.create(db, jobs.NewJob(kind="upload", owner_id="u1", params={"a": 1}, **kw))
+    return jobs.create(db, jobs.NewJob(kind="upload", owner_id="u1", params={"a": 1}, **kw), queue="default")
 
 
 def test_create_and_get(mongo_db):
@@ -116,10 +117,26 @@ def test_requeue_guards_on_the_revision(mongo_db):
 
 def test_list_for_pages_newest_first(mongo_db):
     created = [_new(mongo_db) for _ in range(5)]
-    items, total = jobs.list_for(mongo_db, {"owner_id": "u1"}, page=1, per_page=2)
-    assert total == 5 and len(items) == 2
-    assert "params" not in items[0]
-    assert {i["_id"] for i in items} <= {c["_id"] for c in created}
+    page = jobs.list_for(mongo_db, {"owner_id": "u1"}, page=1, per_page=2)
+    assert page.total == 5 and len(page.items) == 2
+    assert "params" not in page.items[0]
+    assert [i["_id"] for i in page.items] == [c["_id"] for c in created[::-1][:2]]
+
+
+def test_pages_are_bounded(mongo_db):
+    _new(mongo_db)
+    assert jobs.list_for(mongo_db, {}, page=MAX_PAGE, per_page=200).items == []
+    for page in (0, MAX_PAGE + 1, 10**20):
+        with pytest.raises(ValueError, match="page must be"):
+            jobs.list_for(mongo_db, {}, page=page, per_page=2)
+
+
+def test_job_scope_ids_are_stored_as_text(mongo_db):
+    campus = ObjectId()
+    job = _new(mongo_db, scope={"campus_id": campus, "course_id": None})
+    assert jobs.get(mongo_db, job["_id"])["scope"] == {"campus_id": str(campus)}
+    assert jobs.get(mongo_db, job["_id"], {"scope.campus_id": str(campus)}) is not None
+    assert jobs.get(mongo_db, str(job["_id"]).upper()) is not None
 
 
 def test_migrations_apply_once_and_record_each_step(mongo_db):

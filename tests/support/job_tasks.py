@@ -5,11 +5,20 @@ import os
 import signal
 import time
 
+import botocore.exceptions
+
+from domain import jobkinds
+from domain.jobkinds import DEFAULT, JobKind
 from tasks.runtime import JobContext, job_task
 from workers.errors import WorkError
 
+for _name, _function in (("test_steps", "run_steps"), ("test_crash", "crash_process"),
+                         ("test_bad_input", "reject_input"), ("test_bug", "buggy"),
+                         ("test_s3_hiccup", "s3_hiccup_once")):
+    jobkinds.register(JobKind(_name, DEFAULT, f"{__name__}.{_function}"))
 
-@job_task("test_steps", queue="default")
+
+@job_task("test_steps")
 def run_steps(ctx: JobContext) -> dict:
     """Takes `steps` steps of `step_seconds`; records each execution and one effect per job."""
     steps = ctx.params.get("steps", 3)
@@ -23,16 +32,24 @@ def run_steps(ctx: JobContext) -> dict:
     return {"steps": steps}
 
 
-@job_task("test_crash", queue="default")
+@job_task("test_crash")
 def crash_process(ctx: JobContext) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-@job_task("test_bad_input", queue="default")
+@job_task("test_bad_input")
 def reject_input(ctx: JobContext) -> None:
     raise WorkError("bad_row", "Row 3 has no roll number.", {"row": 3, "column": "roll_number"})
 
 
-@job_task("test_bug", queue="default")
+@job_task("test_bug")
 def buggy(ctx: JobContext) -> None:
     raise KeyError("unexpected")
+
+
+@job_task("test_s3_hiccup")
+def s3_hiccup_once(ctx: JobContext) -> dict:
+    """S3 does not answer on the first delivery (as when an endpoint restarts); fine after."""
+    if ctx.job["deliveries"] == 1:
+        raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://s3.invalid")
+    return {"deliveries": ctx.job["deliveries"]}

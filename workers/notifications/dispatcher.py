@@ -36,7 +36,7 @@ from pymongo.database import Database
 from store import notifications as outbox
 from store import preferences as preference_store
 from workers.notifications.errors import ProviderError, retry_delay
-from workers.notifications.masking import mask_recipient
+from domain.masking import mask_recipient
 from workers.notifications.preferences import is_essential, suppression_reason
 from workers.notifications.rendering import TemplateRenderError, render_email, render_sms
 from workers.notifications.senders import OutgoingEmail, OutgoingSms, Sender

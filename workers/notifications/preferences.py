@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import AbstractSet
 
-from workers.notifications.rendering import ESSENTIAL_KINDS
+from domain.notifications import ESSENTIAL_KINDS
 
 
 def is_essential(kind: str, flagged_essential: bool = False) -> bool:

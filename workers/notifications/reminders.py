@@ -12,9 +12,9 @@ from typing import Callable, Iterable
 
 from pymongo.database import Database
 
+from services.notify import NotifyRequest, app_base_url, notify_many
 from store import assessment_reads
-from store.notifications import utcnow
-from workers.notifications.requests import NotifyRequest, app_base_url, notify_many
+from store.common import utcnow
 
 REQUEST_CHUNK = 1000  # students per enqueue, so a large test never builds one huge insert
 

@@ -15,11 +15,11 @@ from typing import Any, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
+from domain.notifications import ESSENTIAL_KINDS, KINDS
 from workers.notifications.sms import SmsInfo, describe_sms
 
+__all__ = ["ESSENTIAL_KINDS", "KINDS"]
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-KINDS = ("invitation", "password_reset", "test_assigned", "test_reminder", "results_released")
-ESSENTIAL_KINDS = frozenset({"invitation", "password_reset"})
 _PARTS = ("subject.txt", "body.html", "body.txt", "sms.txt")
 _SHARED_FILES = ("_layout.html",)
 

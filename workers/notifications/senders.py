@@ -20,7 +20,7 @@ from sib_api_v3_sdk.models.send_smtp_email_message_versions import SendSmtpEmail
 from sib_api_v3_sdk.rest import ApiException
 
 from workers.notifications.errors import ProviderError, classify_exception, classify_http_error
-from workers.notifications.masking import mask_email, mask_mobile
+from domain.masking import mask_email, mask_mobile
 
 log = logging.getLogger(__name__)
 

@@ -3,11 +3,9 @@
     parsed = read_roster(data, "students.xlsx", limits=RosterLimits(max_rows=50_000))
     report = validate_roster(parsed, courses={"BTech CSE": "c1"}, default_region="IN", existing=lookup)
     report.valid_rows  # [{"row": 2, "name": ..., "roll_number": ..., "email": ..., "mobile": ..., ...}]
-    errors_to_csv(report.errors)
 """
 
 from .errors import FILE_ERROR_CODES, RosterFileError
-from .errors_csv import errors_to_csv
 from .limits import DEFAULT_LIMITS, RosterLimits
 from .parsed import ParsedFile, SourceRow, UnusableCell
 from .reader import read_roster
@@ -24,7 +22,6 @@ __all__ = [
     "RosterReport",
     "SourceRow",
     "UnusableCell",
-    "errors_to_csv",
     "read_roster",
     "validate_roster",
 ]

@@ -7,7 +7,6 @@ from typing import Any, Callable, Iterable, Mapping
 
 from marshmallow import ValidationError
 
-# Module import, not a name: schemas.roster_row imports this package's phone helpers.
 from schemas import roster_row
 
 from .headers import HUMAN_NAMES, require_columns

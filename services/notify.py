@@ -5,10 +5,11 @@ entity (what the message is about). It becomes one outbox message per channel th
 can be reached on (email and/or SMS), enqueued idempotently: the same kind, user,
 channel and subject entity twice gives the first message back, never a second one.
 
-After enqueueing, the registered kicker (tasks/notifications.py registers one on
-import) publishes dispatch tasks so the messages go out at once. Without a kicker, or
-when the broker is down, nothing is lost: the messages wait in MongoDB and the beat
-dispatcher sends them within NOTIFY_DISPATCH_INTERVAL_SECONDS.
+After enqueueing, the registered kicker publishes dispatch tasks so the messages go out
+at once (the API's app factory and the Celery app register `tasks.publish.kick_notifications`
+at start-up; engines never import Celery). Without a kicker, or when the broker is down,
+nothing is lost: the messages wait in MongoDB and the beat dispatcher sends them within
+NOTIFY_DISPATCH_INTERVAL_SECONDS.
 
 Links: invitations and password resets are given the raw single-use `token`; the link
 (APP_BASE_URL + path + token) and the human-readable expiry are built here.
@@ -16,22 +17,25 @@ Links: invitations and password resets are given the raw single-use `token`; the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from bson import ObjectId
 from pymongo.database import Database
 
 from config import get_settings
+from domain.notifications import CHANNELS, ESSENTIAL_KINDS, KINDS
 from store import notifications as outbox
-from workers.notifications.rendering import ESSENTIAL_KINDS, KINDS
+from store.common import utcnow
 
 log = logging.getLogger(__name__)
 
-Kicker = Callable[[Sequence[ObjectId]], None]
-_kicker: Kicker | None = None
+Kicker = Callable[[Sequence[ObjectId]], object]
+# The process's kicker, registered at start-up (a dict rather than a rebound global).
+_registered: dict[str, Kicker] = {}
 
 # Where the web app takes each single-use token.
 TOKEN_LINK_PATHS = {"invitation": "/invitations/accept", "password_reset": "/password-reset/confirm"}
@@ -45,7 +49,7 @@ class NotifyRequest:
     user: Mapping[str, Any]
     params: Mapping[str, Any]
     subject_entity: str
-    channels: tuple[str, ...] = outbox.CHANNELS  # narrowed to what the user has
+    channels: tuple[str, ...] = CHANNELS  # narrowed to what the user has
     scope: Mapping[str, Any] | None = None  # defaults to the user's campus/course/batch
 
 
@@ -57,13 +61,14 @@ class NotifyResult:
 
 
 def use_kicker(kicker: Kicker | None) -> None:
-    """Register what publishes dispatch work after an enqueue (tasks/notifications.py)."""
-    global _kicker
-    _kicker = kicker
+    """Register what publishes dispatch work after an enqueue (None: nothing, beat sends)."""
+    _registered.pop("kicker", None)
+    if kicker is not None:
+        _registered["kicker"] = kicker
 
 
 def notify(db: Database, kind: str, user: Mapping[str, Any], params: Mapping[str, Any],
-           subject_entity: str, *, channels: Sequence[str] = outbox.CHANNELS) -> list[ObjectId]:
+           subject_entity: str, *, channels: Sequence[str] = CHANNELS) -> list[ObjectId]:
     """Queue `kind` for `user` on every channel they have; returns the message ids."""
     request = NotifyRequest(kind, user, params, subject_entity, tuple(channels))
     return notify_many(db, [request]).message_ids
@@ -114,7 +119,7 @@ def template_params(kind: str, params: Mapping[str, Any], now: datetime | None =
         link = f"{app_base_url()}{TOKEN_LINK_PATHS[kind]}?token={quote(str(token), safe='')}"
         out.setdefault("invite_url" if kind == "invitation" else "reset_url", link)
     if kind == "password_reset" and expires_at is not None and "expires_minutes" not in out:
-        remaining = (expires_at - (now or outbox.utcnow())).total_seconds()
+        remaining = (expires_at - (now or utcnow())).total_seconds()
         out["expires_minutes"] = max(1, round(remaining / 60))
     return out
 
@@ -124,10 +129,11 @@ def app_base_url() -> str:
 
 
 def _kick(message_ids: Sequence[ObjectId]) -> None:
-    if _kicker is None:
+    kicker = _registered.get("kicker")
+    if kicker is None:
         return
     try:
-        _kicker(message_ids)
+        kicker(message_ids)
     except Exception:  # the beat dispatcher picks the messages up; the request still succeeds
         log.warning("notification kick failed for %d messages; beat will send them", len(message_ids),
                     exc_info=True)
@@ -145,4 +151,4 @@ def _as_datetime(value: Any) -> datetime | None:
             return None
     if not isinstance(value, datetime):
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

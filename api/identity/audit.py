@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from api.policy import only
+from api.access import only
 from schemas.identity import AuditListArgsSchema, AuditListSchema
 from store import audit
 from store.mongo import get_db
@@ -20,5 +20,4 @@ def list_audit(args: dict):
     window = {op: args[key] for op, key in (("$gte", "since"), ("$lt", "until")) if key in args}
     if window:
         query["at"] = window
-    items, total = audit.find_page(get_db(), query, args["page"], args["per_page"])
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    return audit.find_page(get_db(), query, args["page"], args["per_page"]).as_dict()

@@ -17,6 +17,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 
 from api.errors import error_response
 from api.extensions import jwt
+from config import get_settings
 from store import users
 from store.mongo import get_db
 from store.redis import get_redis
@@ -32,7 +33,6 @@ return 0
 
 
 def _refresh_seconds() -> int:
-    from config import get_settings
     return get_settings().jwt_refresh_seconds
 
 
@@ -62,7 +62,6 @@ def rotate_refresh(user: dict, claims: dict) -> dict | None:
 
 
 def _new_pair(user: dict, family: str) -> tuple[dict, str]:
-    from config import get_settings
     claims = {"role": user["role"], "tv": user.get("token_version", 1), "fam": family}
     identity = str(user["_id"])
     refresh_token = create_refresh_token(identity=identity, additional_claims=claims)

@@ -1,0 +1,1 @@
+"""The organisation: campuses, courses, batches, students, and roster imports into a batch."""

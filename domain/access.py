@@ -1,0 +1,179 @@
+"""Who may do what, and which records they see: the one access policy.
+
+Two questions, answered here and nowhere else:
+
+- May this user take this action on this module? `allows(user, module, action)`: a role's
+  grants (ROLE_GRANTS), or a sub-superadmin's stored per-module permissions.
+- Which records of a kind may they see? `scope_query(user, kind)`: a MongoDB filter built
+  from the kind's entry in RESOURCES. Superadmins and sub-superadmins see every record
+  (their permissions decide what they may do with it); other roles see what their entry
+  gives them, and a role with no entry sees nothing.
+
+Adding a resource kind is one entry in RESOURCES plus its rows in the policy tests.
+Ids that point from one record to another (campus_id, course_ids ...) are strings.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+
+ROLES = ("superadmin", "sub_superadmin", "campus_admin", "course_admin", "student")
+ADMIN_ROLES = ROLES[:4]
+UNSCOPED_ROLES = frozenset({"superadmin", "sub_superadmin"})
+MODULES = ("campuses", "courses", "batches", "students", "admins",
+           "items", "tests", "results", "notifications", "settings")
+LEVELS = {"none": 0, "read": 1, "write": 2}
+ACTIONS = ("read", "write")
+
+User = Mapping[str, Any]
+Filter = dict[str, Any]
+Scope = Callable[[User], Filter]
+
+
+def _grants(default: str = "none", **levels: str) -> dict[str, str]:
+    return {module: levels.get(module, default) for module in MODULES}
+
+
+# Named starting points for a sub-superadmin's permissions (a superadmin may then adjust each module).
+TEMPLATES: dict[str, dict[str, str]] = {
+    "content_manager": _grants(items="write", tests="write", results="read", notifications="read",
+                               campuses="read", courses="read", batches="read"),
+    "student_manager": _grants(campuses="read", courses="read", batches="write", students="write",
+                               tests="read", results="read", notifications="write"),
+    "read_only": _grants(default="read", settings="none"),
+}
+
+# What each role may do inside its scope (a sub-superadmin's come from its stored permissions).
+ROLE_GRANTS: dict[str, dict[str, str]] = {
+    "superadmin": _grants(default="write"),
+    "campus_admin": _grants(campuses="read", courses="write", batches="write", students="write",
+                            admins="write", items="read", tests="write", results="read",
+                            notifications="write"),
+    "course_admin": _grants(campuses="read", courses="read", batches="read", students="write",
+                            items="read", tests="write", results="read", notifications="read"),
+    "student": _grants(students="read", tests="read", results="read"),
+}
+
+# Which admin roles each role may create, change or remove.
+MANAGEABLE_ROLES: dict[str, tuple[str, ...]] = {
+    "superadmin": ("superadmin", "sub_superadmin", "campus_admin", "course_admin"),
+    "sub_superadmin": ("campus_admin", "course_admin"),
+    "campus_admin": ("course_admin",),
+}
+
+
+def permissions_of(user: User) -> dict[str, str]:
+    """The caller's level on every module."""
+    if user["role"] == "sub_superadmin":
+        stored = user.get("permissions") or {}
+        return {module: stored.get(module, "none") for module in MODULES}
+    return ROLE_GRANTS.get(user["role"], _grants())
+
+
+def allows(user: User, module: str, action: str) -> bool:
+    """True when the caller's level on `module` is at least `action` ("read" or "write")."""
+    return LEVELS[permissions_of(user)[module]] >= LEVELS[action]
+
+
+def may_manage_role(actor: User, role: str) -> bool:
+    return role in MANAGEABLE_ROLES.get(actor["role"], ())
+
+
+# --- scopes: what a role sees of a resource kind ----------------------------------------------
+
+def match_nothing() -> Filter:
+    return {"_id": {"$in": []}}
+
+
+def _campus_id(user: User) -> str | None:
+    return str(user["campus_id"]) if user.get("campus_id") else None
+
+
+def _course_ids(user: User) -> list[str]:
+    return [str(course_id) for course_id in user.get("course_ids") or []]
+
+
+def _by_campus(path: str = "campus_id") -> Scope:
+    """Records whose `path` is the caller's campus."""
+    def scope(user: User) -> Filter:
+        campus = _campus_id(user)
+        return {path: campus} if campus else match_nothing()
+    return scope
+
+
+def _by_courses(path: str) -> Scope:
+    """Records whose `path` (a course id, or a list of them) is one of the caller's courses."""
+    def scope(user: User) -> Filter:
+        courses = _course_ids(user)
+        return {path: {"$in": courses}} if courses else match_nothing()
+    return scope
+
+
+def _own_campus(user: User) -> Filter:
+    campus = _campus_id(user)
+    return {"_id": ObjectId(campus)} if campus and ObjectId.is_valid(campus) else match_nothing()
+
+
+def _own_courses(user: User) -> Filter:
+    return {"_id": {"$in": [ObjectId(c) for c in _course_ids(user) if ObjectId.is_valid(c)]}}
+
+
+def _own_account(user: User) -> Filter:
+    return {"_id": user["_id"]}
+
+
+def _course_admins_of_own_campus(user: User) -> Filter:
+    campus = _campus_id(user)
+    return {"role": "course_admin", "campus_id": campus} if campus else match_nothing()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How each scoped role's view of one kind of record is narrowed.
+
+    `scopes` maps a role to its filter; `owner_field` names the field holding the id of the
+    account that created a record (jobs): its owner always sees it, whatever the role."""
+
+    scopes: Mapping[str, Scope] = field(default_factory=dict)
+    owner_field: str | None = None
+
+
+RESOURCES: dict[str, Resource] = {
+    "campuses": Resource({"campus_admin": _own_campus, "course_admin": _own_campus}),
+    "courses": Resource({"campus_admin": _by_campus(), "course_admin": _own_courses}),
+    "batches": Resource({"campus_admin": _by_campus(), "course_admin": _by_courses("course_ids")}),
+    "students": Resource({"campus_admin": _by_campus(), "course_admin": _by_courses("course_id"),
+                          "student": _own_account}),
+    "admins": Resource({"campus_admin": _course_admins_of_own_campus}),
+    "tests": Resource({"campus_admin": _by_campus()}),
+    "notifications": Resource({"campus_admin": _by_campus("scope.campus_id"),
+                               "course_admin": _by_courses("scope.course_id")}),
+    "jobs": Resource({"campus_admin": _by_campus("scope.campus_id"),
+                      "course_admin": _by_courses("scope.course_id")}, owner_field="owner_id"),
+}
+
+
+def scope_query(user: User, kind: str) -> Filter:
+    """The records of `kind` the user may see, as a MongoDB filter ({} for all of them)."""
+    resource = RESOURCES[kind]
+    if user["role"] in UNSCOPED_ROLES:
+        return {}
+    scope = resource.scopes.get(user["role"])
+    scoped = scope(user) if scope else match_nothing()
+    if resource.owner_field is None:
+        return scoped
+    owned = {resource.owner_field: str(user["_id"])}
+    return owned if scoped == match_nothing() else {"$or": [owned, scoped]}
+
+
+def within_scope(user: User, kind: str, query: Filter) -> Filter:
+    """`query` narrowed to the records of `kind` the user may see."""
+    scope = scope_query(user, kind)
+    if not scope:
+        return query
+    if not query:
+        return scope
+    return {"$and": [query, scope]}

@@ -1,0 +1,71 @@
+"""Queues, job kinds and the Celery tasks behind them: the one place that names them.
+
+The API records a job of a kind and publishes its task by name (tasks/publish.py), so
+the web process never imports a task module or the engine behind it; workers declare
+each task with `tasks.runtime.job_task(kind)`, which takes the name and queue from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+TERMINAL_STATES = ("succeeded", "failed", "cancelled")
+DEFAULT, IMPORTS, SCORING, NOTIFICATIONS = "default", "imports", "scoring", "notifications"
+QUEUES = (DEFAULT, IMPORTS, SCORING, NOTIFICATIONS)
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    queue: str
+    task: str  # the Celery task name that runs jobs of this kind
+
+
+JOB_KINDS: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> JobKind:
+    """Declare a job kind (the project's are declared below; tests add their own)."""
+    if kind.queue not in QUEUES:
+        msg = f"job kind {kind.name!r}: unknown queue {kind.queue!r}"
+        raise ValueError(msg)
+    JOB_KINDS[kind.name] = kind
+    return kind
+
+
+def job_kind(name: str) -> JobKind:
+    try:
+        return JOB_KINDS[name]
+    except KeyError:
+        msg = f"unknown job kind {name!r}"
+        raise LookupError(msg) from None
+
+
+for _kind in (
+    JobKind("upload", DEFAULT, "tasks.uploads.process_upload"),
+    JobKind("roster_import", IMPORTS, "tasks.imports.import_roster"),
+    JobKind("spoken_score", SCORING, "tasks.scoring.score_spoken"),
+    JobKind("written_score", SCORING, "tasks.scoring.score_written"),
+    JobKind("rescore", SCORING, "tasks.scoring.rescore_answers"),
+    JobKind("test_reminders", NOTIFICATIONS, "tasks.notifications.send_test_reminders"),
+):
+    register(_kind)
+
+# Celery tasks that are not jobs (beat runs them, or they are nudges), with their queues.
+SWEEP_TASK = "tasks.jobs.sweep"
+DISPATCH_TASK = "tasks.notifications.dispatch"
+DISPATCH_DUE_TASK = "tasks.notifications.dispatch_due"
+DAILY_REMINDERS_TASK = "tasks.notifications.daily_reminders"
+PLAIN_TASKS: dict[str, str] = {
+    SWEEP_TASK: DEFAULT,
+    DISPATCH_TASK: NOTIFICATIONS,
+    DISPATCH_DUE_TASK: NOTIFICATIONS,
+    DAILY_REMINDERS_TASK: NOTIFICATIONS,
+}
+
+
+def task_routes() -> dict[str, dict[str, str]]:
+    """Celery's task_routes: every task to its queue."""
+    routes = {kind.task: {"queue": kind.queue} for kind in JOB_KINDS.values()}
+    routes.update({name: {"queue": queue} for name, queue in PLAIN_TASKS.items()})
+    return routes

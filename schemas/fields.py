@@ -1,0 +1,136 @@
+"""Field types every schema shares, so the API and a roster file accept and reject the same values.
+
+A student's (or admin's) name, roll number, email and mobile are defined once here; both the
+organisation endpoints (schemas/org.py) and a roster file's rows (schemas/roster_row.py) use them.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from marshmallow import ValidationError, fields, validate
+
+from config import get_settings
+from domain.ids import ID_PATTERN, normalise_id
+from domain.phones import InvalidMobile, normalise_mobile
+
+MAX_NAME_LENGTH = 120
+MAX_EMAIL_LENGTH = 254
+MAX_LOCAL_PART = 64
+# Letters, digits and / _ . -, starting with a letter or digit; stored in upper case.
+ROLL_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9/_.-]{2,39}")
+ROLL_NUMBER_RULE = "A roll number has 3-40 letters, digits, '/', '_', '.' or '-', starting with a letter or digit."
+# RFC 5322 dot-atom with ASCII atext, which email-validator accepts as-is.
+_ASCII_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_WHITESPACE = re.compile(r"\s+")
+# A value starting like this would run as a formula when an export is opened in a spreadsheet.
+_FORMULA_LEAD = ("=", "+", "@", "-")
+
+
+def _collapse(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+class IdField(fields.String):
+    """An id given by the client: 24 hex characters, kept in lower case."""
+
+    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - marshmallow field options
+        super().__init__(metadata={"pattern": ID_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        text = normalise_id(super()._deserialize(value, attr, data, **kwargs))
+        if text is None:
+            msg = "Not a valid id."
+            raise ValidationError(msg)
+        return text
+
+
+class NameField(fields.String):
+    """The name of a campus, course or batch: trimmed, inner whitespace collapsed, not blank."""
+
+    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - marshmallow field options
+        super().__init__(validate=validate.Length(min=1, max=MAX_NAME_LENGTH), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        return _collapse(super()._deserialize(value, attr, data, **kwargs))
+
+
+class PersonName(fields.String):
+    """A person's name: whitespace collapsed, at least one letter, never a spreadsheet formula."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        name = _collapse(super()._deserialize(value, attr, data, **kwargs))
+        if name.startswith(_FORMULA_LEAD):
+            msg = "A name cannot start with =, +, - or @."
+            raise ValidationError(msg)
+        if len(name) > MAX_NAME_LENGTH:
+            msg = f"A name can have at most {MAX_NAME_LENGTH} characters."
+            raise ValidationError(msg)
+        if not any(char.isalpha() for char in name):
+            msg = "A name needs at least one letter."
+            raise ValidationError(msg)
+        return name
+
+
+class RollNumber(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        roll_number = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if not ROLL_NUMBER.fullmatch(roll_number):
+            raise ValidationError(ROLL_NUMBER_RULE)
+        return roll_number
+
+
+class EmailAddress(fields.String):
+    """Checked without DNS (email-validator), kept in lower case: one spelling keeps duplicate checks honest."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        return (_plain_email(text) or _checked_email(text)).lower()
+
+
+def _checked_email(text: str) -> str:
+    try:
+        email = validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValidationError(str(error)) from None
+    if len(email) > MAX_EMAIL_LENGTH:
+        msg = f"An email address can have at most {MAX_EMAIL_LENGTH} characters."
+        raise ValidationError(msg)
+    return email
+
+
+def _plain_email(text: str) -> str | None:
+    """Fast path for the usual ASCII address: the domain (shared by many students) is checked once.
+    None whenever the full email-validator check is needed."""
+    local, at, domain = text.rpartition("@")
+    if not at or len(local) > MAX_LOCAL_PART or not _ASCII_DOT_ATOM.fullmatch(local):
+        return None
+    normalised_domain = _checked_domain(domain)
+    email = f"{local}@{normalised_domain}" if normalised_domain else ""
+    return email if 0 < len(email) <= MAX_EMAIL_LENGTH else None
+
+
+@lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> str | None:
+    try:
+        return validate_email(f"probe@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return None  # let the full check produce the message
+
+
+class MobileNumber(fields.String):
+    """A mobile number, stored in E.164. Without a country code it is read as a number of the
+    schema's `default_region` (a roster import's), else ROSTER_DEFAULT_REGION."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 32:  # noqa: PLR2004 - no phone number is this long; refuse before parsing
+            msg = "Longer than 32 characters."
+            raise ValidationError(msg)
+        region = getattr(self.parent, "default_region", None) or get_settings().roster_default_region
+        try:
+            return normalise_mobile(text, region)
+        except InvalidMobile as error:
+            raise ValidationError(str(error)) from None

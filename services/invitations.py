@@ -1,0 +1,80 @@
+"""The one invitation service: issue single-use tokens (invitations, password resets) and
+queue the message that carries each one.
+
+The account keeps only the token's hash; the raw token goes into the outbox message (whose
+subject entity is the hash's prefix, so each token gets exactly one message). One account at
+a time (`issue`, the API) or in bulk (`new_invitation` embedded in a new student document,
+then `queue_messages`, the roster importer).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.database import Database
+
+from security.tokens import new_single_use_token
+from services.notify import NotifyRequest, notify_many
+from store import notifications as outbox
+from store import users
+from store.common import utcnow
+
+LIFETIMES = {"invitation": timedelta(days=7), "password_reset": timedelta(hours=1)}
+
+
+@dataclass(frozen=True)
+class SingleUseToken:
+    purpose: str
+    raw: str  # goes into the message only
+    record: dict[str, Any]  # kept on the account: token_hash, expires_at, created_at
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.record["expires_at"]
+
+
+def new_token(purpose: str, now: datetime | None = None) -> SingleUseToken:
+    now = now or utcnow()
+    raw, digest = new_single_use_token()
+    return SingleUseToken(purpose, raw, {"token_hash": digest, "expires_at": now + LIFETIMES[purpose],
+                                         "created_at": now})
+
+
+def new_invitation(now: datetime | None = None) -> SingleUseToken:
+    """An invitation to store inside a new account document (`{"invitation": token.record}`)."""
+    return new_token("invitation", now)
+
+
+def issue(db: Database, user: Mapping[str, Any], purpose: str) -> SingleUseToken:
+    """Store a fresh token on the account (replacing any earlier one) and queue its message."""
+    token = new_token(purpose)
+    users.set_single_use_token(db, user["_id"], purpose, token.record)
+    queue_messages(db, [(user, token)])
+    return token
+
+
+def queue_messages(db: Database, issued: Iterable[tuple[Mapping[str, Any], SingleUseToken]]) -> None:
+    """One bulk enqueue (and one kick) for tokens already stored on their accounts."""
+    requests = [_message(user, token) for user, token in issued]
+    if requests:
+        notify_many(db, requests)
+
+
+def reinvite_uninvited(db: Database, students: Sequence[Mapping[str, Any]], chunk: int) -> int:
+    """Students created without their invitation being queued (a delivery died in between):
+    give those with no invitation message and no password a fresh token and queue it."""
+    invited = outbox.users_with_message(db, "invitation", [str(student["_id"]) for student in students])
+    pending = [(student, new_invitation()) for student in students if str(student["_id"]) not in invited]
+    for start in range(0, len(pending), max(1, chunk)):
+        part = pending[start:start + max(1, chunk)]
+        users.set_invitations_where_no_password(db, [(student["_id"], token.record) for student, token in part])
+        queue_messages(db, part)
+    return len(pending)
+
+
+def _message(user: Mapping[str, Any], token: SingleUseToken) -> NotifyRequest:
+    params = {"token": token.raw, "name": user.get("name"), "expires_at": token.expires_at}
+    return NotifyRequest(token.purpose, user, params,
+                         subject_entity=f"{token.purpose}:{token.record['token_hash'][:16]}")

@@ -1,0 +1,130 @@
+"""What every collection module needs: UTC time, ids, name keys, and bounded pages.
+
+`Records` gives a collection module the common reads and writes of one collection
+(find by id within a filter, a page, set fields, delete, count); the module adds what is
+particular to its collection. Nothing outside `store/` opens a collection itself.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+
+from domain.ids import to_object_id
+from domain.paging import MAX_PAGE
+
+if TYPE_CHECKING:
+    from bson import ObjectId
+    from pymongo.collection import Collection
+    from pymongo.database import Database
+
+__all__ = ["MAX_PAGE", "NamedRecords", "Page", "Records", "as_utc", "name_key", "to_object_id", "utcnow"]
+
+Filter = dict[str, Any]
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the millisecond: what MongoDB keeps, so stored and in-memory values are equal."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def as_utc(value: Any) -> datetime | None:  # noqa: ANN401 - whatever a stand-in server returns
+    """A stored time back as an aware UTC datetime, also from a server that returns text (nx-27017)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return None
+
+
+def name_key(name: str) -> str:
+    """Names are unique regardless of case and surrounding spaces."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page}
+
+
+def page_of(collection: Collection, query: Filter, sort: list[tuple[str, int]], page: int, per_page: int,
+            projection: Filter | None = None) -> Page:
+    """One page of a query, in `sort` order; page is 1-based and at most MAX_PAGE."""
+    if not 1 <= page <= MAX_PAGE or per_page < 1:
+        msg = f"page must be 1..{MAX_PAGE} and per_page positive (got {page}, {per_page})"
+        raise ValueError(msg)
+    cursor = collection.find(query, projection).sort(sort).skip((page - 1) * per_page).limit(per_page)
+    return Page(list(cursor), collection.count_documents(query), page, per_page)
+
+
+def sort_spec(sort: str) -> list[tuple[str, int]]:
+    """"name" or "-name" (descending), ties broken by _id in the same direction."""
+    direction = DESCENDING if sort.startswith("-") else ASCENDING
+    return [(sort.lstrip("-"), direction), ("_id", direction)]
+
+
+class Records:
+    """The common reads and writes of one collection, for the module that owns it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def of(self, db: Database) -> Collection:
+        return db[self.name]
+
+    def get(self, db: Database, record_id: str | ObjectId, within: Filter | None = None) -> dict | None:
+        """The record with this id, if it also matches `within` (e.g. a caller's scope)."""
+        oid = to_object_id(record_id)
+        if oid is None:
+            return None
+        query: Filter = {"_id": oid}
+        return self.of(db).find_one({"$and": [query, within]} if within else query)
+
+    def find_one(self, db: Database, query: Filter) -> dict | None:
+        return self.of(db).find_one(query)
+
+    def page(self, db: Database, query: Filter, sort: str, page: int, per_page: int,
+             projection: Filter | None = None) -> Page:
+        return page_of(self.of(db), query, sort_spec(sort), page, per_page, projection)
+
+    def count(self, db: Database, query: Filter) -> int:
+        return self.of(db).count_documents(query)
+
+    def ids(self, db: Database, query: Filter) -> set[str]:
+        """The ids (as text) of the records matching `query`."""
+        return {str(doc["_id"]) for doc in self.of(db).find(query, {"_id": 1})}
+
+    def set_fields(self, db: Database, record_id: ObjectId, changes: Filter) -> dict | None:
+        """Set fields (and updated_at); the record as it is afterwards, or None if it is gone."""
+        return self.of(db).find_one_and_update(
+            {"_id": record_id}, {"$set": {**changes, "updated_at": utcnow()}},
+            return_document=ReturnDocument.AFTER)
+
+    def delete(self, db: Database, record_id: ObjectId) -> bool:
+        return self.of(db).delete_one({"_id": record_id}).deleted_count == 1
+
+
+class NamedRecords(Records):
+    """Records with a `name` unique by its `name_key` (campuses, courses, batches)."""
+
+    def set_fields(self, db: Database, record_id: ObjectId, changes: Filter) -> dict | None:
+        if "name" in changes:
+            changes = {**changes, "name_key": name_key(changes["name"])}
+        return super().set_fields(db, record_id, changes)
+
+    @staticmethod
+    def name_contains(text: str) -> Filter:
+        """A filter for names containing `text`, ignoring case and spacing."""
+        return {"name_key": {"$regex": re.escape(name_key(text))}}
