@@ -6,6 +6,7 @@ that kills its process ends `failed` instead of looping. A short visibility time
 a killed worker's unacked tasks back in seconds; the job lease (JOB_LEASE_SECONDS) makes
 the duplicate delivery of a task that is still running a no-op.
 """
+
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
@@ -44,9 +45,13 @@ worker_hijack_root_logger = False
 beat_schedule = {
     "sweep-jobs": {"task": SWEEP_TASK, "schedule": float(_settings.job_sweep_interval_seconds)},
     # Sends what is due and recovers stranded sends: the outbox in MongoDB is the queue.
-    "dispatch-notifications": {"task": DISPATCH_DUE_TASK,
-                               "schedule": float(_settings.notify_dispatch_interval_seconds)},
-    "daily-test-reminders": {"task": DAILY_REMINDERS_TASK,
-                             "schedule": crontab(hour=_settings.notify_reminder_hour_utc, minute=0)},
+    "dispatch-notifications": {
+        "task": DISPATCH_DUE_TASK,
+        "schedule": float(_settings.notify_dispatch_interval_seconds),
+    },
+    "daily-test-reminders": {
+        "task": DAILY_REMINDERS_TASK,
+        "schedule": crontab(hour=_settings.notify_reminder_hour_utc, minute=0),
+    },
 }
 timezone = "UTC"

@@ -1,4 +1,5 @@
 """gunicorn settings (the one place): `gunicorn -c gunicorn.conf.py api.wsgi:app`."""
+
 import os
 
 bind = f"{os.environ.get('API_HOST', '127.0.0.1')}:{os.environ.get('API_PORT', '8000')}"

@@ -12,6 +12,7 @@ The route-walking test fails for any endpoint with none of these.
 Answers: no/invalid token 401; a role that may never do this 403; a record outside the caller's
 scope 404 (its existence is not revealed); inside the scope but an action the caller may not take 403.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,10 +31,15 @@ from store.mongo import get_db
 View = Callable[..., Any]
 
 # Endpoints owned by the framework or by modules that declare no rule themselves.
-PUBLIC_ENDPOINTS = frozenset({
-    "static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
-    "api-docs.openapi_redoc", "api-docs.openapi_rapidoc",
-})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "api-docs.openapi_json",
+        "api-docs.openapi_swagger_ui",
+        "api-docs.openapi_redoc",
+        "api-docs.openapi_rapidoc",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,11 @@ def _declare(view: View, declared: AccessRule, check: Callable[[], None] | None)
         return view
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - a view's own signature
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         verify_jwt_in_request()
         check()
         return view(*args, **kwargs)
+
     wrapper._access_rule = declared  # type: ignore[attr-defined] # noqa: SLF001
     return wrapper
 
@@ -74,9 +81,11 @@ def rule(module: str, action: str) -> Callable[[View], View]:
 
 def only(*roles: str) -> Callable[[View], View]:
     """Declare and enforce: a signed-in user whose role is one of `roles`."""
+
     def check() -> None:
         if current_user["role"] not in roles:
             raise ApiError(403, "forbidden", "Your role may not do this.")
+
     return lambda view: _declare(view, AccessRule("roles", roles=roles), check)
 
 
@@ -103,8 +112,9 @@ def declared_rule(view: View, endpoint: str) -> AccessRule | None:
 
 # --- scoped lookups ------------------------------------------------------------------------------
 
+
 class ScopedRecords(Protocol):
-    def get(self, db: Any, record_id: str, within: dict[str, Any] | None = None) -> dict | None: ...  # noqa: ANN401
+    def get(self, db: Any, record_id: str, within: dict[str, Any] | None = None) -> dict | None: ...
 
 
 def scope(kind: str) -> dict[str, Any]:
@@ -124,8 +134,9 @@ def visible(records: ScopedRecords, kind: str, record_id: str, what: str, base: 
     return found
 
 
-def referenced(records: ScopedRecords, kind: str, record_id: str, field: str, what: str,
-               base: dict | None = None) -> dict:
+def referenced(
+    records: ScopedRecords, kind: str, record_id: str, field: str, what: str, base: dict | None = None
+) -> dict:
     """A record named in a request body; missing and out-of-scope look alike (422 on the field)."""
     try:
         return visible(records, kind, record_id, what, base)

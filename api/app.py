@@ -1,4 +1,5 @@
 """The Flask app factory: config, extensions, blueprints, errors, request ids."""
+
 from __future__ import annotations
 
 import logging
@@ -24,6 +25,7 @@ log = logging.getLogger("api.access")
 # Multipart framing around an upload; each view checks the file against its own limit
 # (UPLOAD_MAX_BYTES, ROSTER_MAX_BYTES).
 MULTIPART_OVERHEAD = 64 * 1024
+MAX_REQUEST_ID = 64  # a longer X-Request-ID from a client is replaced by our own
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -48,9 +50,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-        API_SPEC_OPTIONS={"components": {"securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
-            "security": [{"bearerAuth": []}]},
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
     )
     app.url_map.converters["id"] = IdConverter
     jwt.init_app(app)
@@ -66,8 +71,21 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints() -> None:
-    for module in (health, auth, jobs, uploads, scoring, campuses, courses, batches, students, admins, audit,
-                   notifications, roster_imports):
+    for module in (
+        health,
+        auth,
+        jobs,
+        uploads,
+        scoring,
+        campuses,
+        courses,
+        batches,
+        students,
+        admins,
+        audit,
+        notifications,
+        roster_imports,
+    ):
         rest_api.register_blueprint(module.blp)
 
 
@@ -75,13 +93,18 @@ def _request_ids(app: Flask) -> None:
     @app.before_request
     def start() -> None:
         supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else uuid.uuid4().hex
+        g.request_id = supplied if 0 < len(supplied) <= MAX_REQUEST_ID and supplied.isprintable() else uuid.uuid4().hex
         g.started = time.monotonic()
         request_id_var.set(g.request_id)
 
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        log.info("request method=%s path=%s status=%s ms=%d", request.method, request.path,
-                 response.status_code, (time.monotonic() - g.get("started", time.monotonic())) * 1000)
+        log.info(
+            "request method=%s path=%s status=%s ms=%d",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.monotonic() - g.get("started", time.monotonic())) * 1000,
+        )
         return response

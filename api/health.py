@@ -1,7 +1,8 @@
 """Liveness and readiness: is the process up, and can it reach MongoDB, Redis and S3."""
+
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Response, jsonify
 from flask_smorest import Blueprint
@@ -10,6 +11,9 @@ from api.access import public
 from store import files
 from store.mongo import get_db
 from store.redis import get_redis
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Health checks")
 
@@ -23,9 +27,9 @@ def live() -> Response:
 def _check(probe: Callable[[], object]) -> dict:
     try:
         probe()
-        return {"state": "up"}
-    except Exception as exc:  # report any failure as this component being down
+    except Exception as exc:  # noqa: BLE001 - any failure means this component is down
         return {"state": "down", "reason": type(exc).__name__}
+    return {"state": "up"}
 
 
 @blp.route("/ready", methods=["GET"])
@@ -40,8 +44,7 @@ def ready() -> Response:
     body: dict = {"status": "ok" if ok else "unavailable", "components": components}
     if not ok:  # the uniform error body, with each component's state in details
         down = ", ".join(name for name, c in components.items() if c["state"] != "up")
-        body["error"] = {"code": "unavailable", "message": f"Not ready: {down} not reachable.",
-                         "details": components}
+        body["error"] = {"code": "unavailable", "message": f"Not ready: {down} not reachable.", "details": components}
     response = jsonify(body)
     response.status_code = 200 if ok else 503
     return response

@@ -1,9 +1,9 @@
 """HTTP details several blueprints share: ids in paths, multipart bodies, uploaded file sizes."""
+
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from flask import request
 from werkzeug.routing import BaseConverter
@@ -11,10 +11,14 @@ from werkzeug.routing import BaseConverter
 from api.errors import ApiError
 from domain.ids import ID_PATTERN
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 class IdConverter(BaseConverter):
     """`<id:name>` in a route: 24 hex characters in any case, handed to the view in lower case,
-    so every id is normalised once, here, before anything compares or stores it."""
+    so every id is normalised once, here, before anything compares or stores it.
+    """
 
     regex = ID_PATTERN.strip("^$")
 
@@ -29,11 +33,13 @@ def id_parameter_schema(_converter: IdConverter) -> dict[str, str]:
 
 def require_multipart(view: Callable[..., Any]) -> Callable[..., Any]:
     """415 for a body that is not multipart/form-data (checked after the access rule)."""
+
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - a view's own signature
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not request.mimetype.startswith("multipart/form-data"):
             raise ApiError(415, "unsupported_media_type", "Send the file as multipart/form-data.")
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -45,6 +51,10 @@ def checked_size(stream: IO[bytes], limit: int, field: str, what: str = "file") 
     if size == 0:
         raise ApiError(400, "empty_file", f"The {what} is empty.", {field: ["The file is empty."]})
     if size > limit:
-        raise ApiError(413, "payload_too_large", f"A {what} may be at most {limit} bytes.",
-                       {field: [f"The file has {size} bytes; the limit is {limit}."]})
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"A {what} may be at most {limit} bytes.",
+            {field: [f"The file has {size} bytes; the limit is {limit}."]},
+        )
     return size

@@ -1,4 +1,5 @@
 """The jobs resource: poll, list, cancel. Every asynchronous operation is a job."""
+
 from __future__ import annotations
 
 from flask import Response, jsonify, request

@@ -1,5 +1,7 @@
 """Notifications: the outbox as admins see it, resending failed messages, and a test's
-"send reminders now". Sending itself happens in workers (tasks/notifications.py)."""
+"send reminders now". Sending itself happens in workers (tasks/notifications.py).
+"""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +23,12 @@ from store.mongo import get_db
 from tasks.publish import kick_notifications, submit
 
 log = logging.getLogger(__name__)
-blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
-                description="Email and SMS notifications: the outbox, resends, test reminders")
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/v1",
+    description="Email and SMS notifications: the outbox, resends, test reminders",
+)
 KIND = "notifications"
 
 
@@ -31,8 +37,9 @@ KIND = "notifications"
 @blp.arguments(NotificationListArgsSchema, location="query")
 @blp.response(200, NotificationListSchema)
 def list_notifications(args: dict) -> Response:
-    filters: dict[str, Any] = {name: args[name] for name in ("channel", "state", "kind", "needs_review")
-                               if name in args}
+    filters: dict[str, Any] = {
+        name: args[name] for name in ("channel", "state", "kind", "needs_review") if name in args
+    }
     if args.get("user_id"):
         filters["recipient.user_id"] = args["user_id"]
     page = outbox.list_for(get_db(), within_scope(KIND, filters), args["page"], args["per_page"])
@@ -46,15 +53,20 @@ def list_notifications(args: dict) -> Response:
 @blp.alt_response(409, schema=ErrorSchema)
 def resend_notification(message_id: str) -> dict:
     """A failed message goes back to the queue with a fresh attempt budget (same message,
-    same params). Sent, queued, sending and suppressed ones are refused with 409."""
+    same params). Sent, queued, sending and suppressed ones are refused with 409.
+    """
     db = get_db()
     doc = outbox.find_visible(db, message_id, scope(KIND))
     if doc is None:
         raise not_found("notification")
     requeued = outbox.requeue_failed(db, doc["_id"])
     if requeued is None:
-        raise ApiError(409, "not_failed", f"Only failed messages can be resent; this one is {doc['state']}.",
-                       {"state": doc["state"]})
+        raise ApiError(
+            409,
+            "not_failed",
+            f"Only failed messages can be resent; this one is {doc['state']}.",
+            {"state": doc["state"]},
+        )
     try:
         kick_notifications([requeued["_id"]])
     except Exception:  # the beat dispatcher sends it shortly
@@ -69,7 +81,8 @@ def resend_notification(message_id: str) -> dict:
 @blp.alt_response(409, schema=ErrorSchema)
 def send_test_reminders_now(test_id: str) -> Response:
     """Remind the test's students who have not started it; at most one reminder per student,
-    test and day, whether from here or from the daily run."""
+    test and day, whether from here or from the daily run.
+    """
     db = get_db()
     test = assessment_reads.get_test(db, test_id, scope("tests"))
     if test is None:
@@ -79,6 +92,8 @@ def send_test_reminders_now(test_id: str) -> Response:
     job_scope = {"campus_id": str(test["campus_id"])} if test.get("campus_id") else None
     # No job dedup: a second job the same day finds every reminder already queued (the outbox
     # key is per student, test and day) and only adds students assigned since.
-    job = submit(db, jobs.NewJob(kind="test_reminders", owner_id=user_id(),
-                                 params={"test_id": str(test["_id"])}, scope=job_scope))
+    job = submit(
+        db,
+        jobs.NewJob(kind="test_reminders", owner_id=user_id(), params={"test_id": str(test["_id"])}, scope=job_scope),
+    )
     return job_response(job, 202)

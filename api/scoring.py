@@ -1,8 +1,10 @@
 """Score answers as jobs, and re-score an attempt or a test under the current versions."""
+
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bson import ObjectId
-from flask import Response
 from flask_smorest import Blueprint
 
 from api.access import rule, user_id
@@ -15,6 +17,9 @@ from schemas.scoring import RescoreSchema, SpokenAudioSchema, SpokenScoreFormSch
 from store import files, jobs, scores
 from store.mongo import get_db
 from tasks.publish import submit
+
+if TYPE_CHECKING:
+    from flask import Response
 
 blp = Blueprint("scoring", __name__, url_prefix="/api/v1/scoring", description="Automatic scoring jobs")
 
@@ -36,10 +41,18 @@ def score_spoken(upload: dict, form: dict) -> Response:
     key = scores.audio_key(str(job_id))
     files.put_stream(key, audio.stream)
     refs = _refs(form)
-    inputs = {"audio_key": key, "expected_text": form["text"], "item_type": form["item_type"],
-              "accepted_answers": form["accepted_answers"]}
-    job = submit(get_db(), jobs.NewJob(kind="spoken_score", owner_id=user_id(), total=1,
-                                       job_id=job_id, params={"inputs": inputs, "refs": refs}))
+    inputs = {
+        "audio_key": key,
+        "expected_text": form["text"],
+        "item_type": form["item_type"],
+        "accepted_answers": form["accepted_answers"],
+    }
+    job = submit(
+        get_db(),
+        jobs.NewJob(
+            kind="spoken_score", owner_id=user_id(), total=1, job_id=job_id, params={"inputs": inputs, "refs": refs}
+        ),
+    )
     return job_response(job, 202)
 
 
@@ -49,8 +62,9 @@ def score_spoken(upload: dict, form: dict) -> Response:
 @blp.response(202, JobSchema, description="A written_score job; its result is the score")
 def score_written(body: dict) -> Response:
     refs = _refs(body)
-    job = submit(get_db(), jobs.NewJob(kind="written_score", owner_id=user_id(), total=1,
-                                       params={"inputs": body, "refs": refs}))
+    job = submit(
+        get_db(), jobs.NewJob(kind="written_score", owner_id=user_id(), total=1, params={"inputs": body, "refs": refs})
+    )
     return job_response(job, 202)
 
 

@@ -1,8 +1,10 @@
 """File uploads: stage the bytes in S3 and hand the checking and filing to a worker."""
+
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bson import ObjectId
-from flask import Response
 from flask_smorest import Blueprint
 
 from api.access import authenticated, user_id
@@ -17,6 +19,9 @@ from schemas.uploads import UploadFormSchema
 from store import files, jobs
 from store.mongo import get_db
 from tasks.publish import submit
+
+if TYPE_CHECKING:
+    from flask import Response
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="File uploads")
 
@@ -35,11 +40,22 @@ def create_upload(form: dict) -> Response:
     content_type = sniff(upload.stream.read(SNIFF_BYTES), upload.filename)
     upload.stream.seek(0)
     if content_type not in settings.allowed_upload_types:
-        raise ApiError(415, "unsupported_media_type", f"Files of type {content_type} are not accepted.",
-                       {"content_type": content_type})
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Files of type {content_type} are not accepted.",
+            {"content_type": content_type},
+        )
     job_id = ObjectId()
     files.put_stream(files.staging_key(str(job_id)), upload.stream)
-    job = submit(get_db(), jobs.NewJob(
-        kind="upload", owner_id=user_id(), total=1, job_id=job_id,
-        params={"filename": files.safe_filename(upload.filename), "size": size}))
+    job = submit(
+        get_db(),
+        jobs.NewJob(
+            kind="upload",
+            owner_id=user_id(),
+            total=1,
+            job_id=job_id,
+            params={"filename": files.safe_filename(upload.filename), "size": size},
+        ),
+    )
     return job_response(job, 202)

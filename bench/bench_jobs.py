@@ -7,6 +7,7 @@ Starts its own servers (as the tests do) and one real worker, then measures in t
      boto3 put_object of the same bytes (the floor the job adds to).
 Usage: .venv/bin/python bench/bench_jobs.py [N]
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from devstack import servers  # noqa: E402
+from devstack import servers
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 
@@ -27,9 +28,18 @@ def main() -> None:
     mongo = servers.start_mongo(base / "m", servers.free_port())
     redis = servers.start_redis(base / "r", servers.free_port(), persistent=False)
     s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
-    os.environ.update({"SECRET_KEY": "b" * 40, "MONGO_URI": mongo.url, "REDIS_URL": redis.url,
-                       "S3_ENDPOINT_URL": s3.url, "S3_BUCKET": "bench", "AWS_ACCESS_KEY_ID": "k",
-                       "AWS_SECRET_ACCESS_KEY": "s", "LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {
+            "SECRET_KEY": "b" * 40,
+            "MONGO_URI": mongo.url,
+            "REDIS_URL": redis.url,
+            "S3_ENDPOINT_URL": s3.url,
+            "S3_BUCKET": "bench",
+            "AWS_ACCESS_KEY_ID": "k",
+            "AWS_SECRET_ACCESS_KEY": "s",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     from bson import ObjectId
 
     import tasks.uploads  # noqa: F401
@@ -37,6 +47,7 @@ def main() -> None:
     from store.mongo import get_db
     from tasks.celery_app import celery_app
     from tasks.publish import submit
+
     db = get_db()
     migrations.apply_all(db)
     files.ensure_bucket()
@@ -51,8 +62,10 @@ def main() -> None:
         for _ in range(N):
             submit(db, jobs.NewJob(kind="upload", owner_id="bench", params={"filename": "x.csv"}))
         ours_rate = N / (time.perf_counter() - t)
-        print(f"submit          raw insert+send_task {raw_rate:8.0f}/s   ours {ours_rate:8.0f}/s   "
-              f"ratio {ours_rate / raw_rate:.2f}")
+        print(
+            f"submit          raw insert+send_task {raw_rate:8.0f}/s   ours {ours_rate:8.0f}/s   "
+            f"ratio {ours_rate / raw_rate:.2f}"
+        )
         db.jobs.delete_many({})
         celery_app.control.purge()
 
@@ -61,24 +74,47 @@ def main() -> None:
         for i in range(N):
             files.put_bytes(f"raw/{i}", payload)
         raw_put = N / (time.perf_counter() - t)
-        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-                                   "-Q", "default", "-c", "2", "--prefetch-multiplier", "4",
-                                   "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                                  cwd=Path(__file__).resolve().parent.parent,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tasks.celery_app",
+                "worker",
+                "-Q",
+                "default",
+                "-c",
+                "2",
+                "--prefetch-multiplier",
+                "4",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "WARNING",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(3)
         t = time.perf_counter()
         ids = []
         for _ in range(N):
             job_id = ObjectId()
             files.put_bytes(files.staging_key(str(job_id)), payload)
-            ids.append(submit(db, jobs.NewJob(kind="upload", owner_id="bench", job_id=job_id,
-                                              params={"filename": "r.csv"}))["_id"])
+            ids.append(
+                submit(db, jobs.NewJob(kind="upload", owner_id="bench", job_id=job_id, params={"filename": "r.csv"}))[
+                    "_id"
+                ]
+            )
         while db.jobs.count_documents({"_id": {"$in": ids}, "state": "succeeded"}) < N:
             time.sleep(0.05)
         ours_trip = N / (time.perf_counter() - t)
-        print(f"upload jobs     raw S3 put           {raw_put:8.0f}/s   ours {ours_trip:8.0f}/s   "
-              f"ratio {ours_trip / raw_put:.2f}  (stage + job + worker check/copy/delete, 2 processes)")
+        print(
+            f"upload jobs     raw S3 put           {raw_put:8.0f}/s   ours {ours_trip:8.0f}/s   "
+            f"ratio {ours_trip / raw_put:.2f}  (stage + job + worker check/copy/delete, 2 processes)"
+        )
     finally:
         if worker:
             worker.terminate()

@@ -8,6 +8,7 @@ Starts its own MongoDB and Redis servers, the fake Brevo server and one real wor
 Targets (issue 5): 10,000 emails in at most 20 calls and under 30 s.
 Usage: .venv/bin/python bench/bench_notifications.py [N] [worker processes] [secantus|nx]
 """
+
 from __future__ import annotations
 
 import os
@@ -32,26 +33,60 @@ def main() -> None:
     mongo = servers.start_mongo(base / "m", servers.free_port(), ENGINE)
     redis = servers.start_redis(base / "r", servers.free_port(), persistent=False)
     brevo = FakeBrevo(api_key="bench-key").start()
-    os.environ.update({"SECRET_KEY": "b" * 40, "MONGO_URI": mongo.url, "REDIS_URL": redis.url,
-                       "S3_BUCKET": "bench", "LOG_LEVEL": "WARNING", "NOTIFY_BACKEND": "brevo",
-                       "BREVO_API_KEY": "bench-key", "BREVO_API_HOST": brevo.base_url})
+    os.environ.update(
+        {
+            "SECRET_KEY": "b" * 40,
+            "MONGO_URI": mongo.url,
+            "REDIS_URL": redis.url,
+            "S3_BUCKET": "bench",
+            "LOG_LEVEL": "WARNING",
+            "NOTIFY_BACKEND": "brevo",
+            "BREVO_API_KEY": "bench-key",
+            "BREVO_API_HOST": brevo.base_url,
+        }
+    )
     import tasks.notifications  # noqa: F401 - registers the kick
+    from services.notify import NotifyRequest, notify_many
     from store import migrations
     from store import notifications as outbox
     from store.mongo import get_db
-    from services.notify import NotifyRequest, notify_many
+
     db = get_db()
     migrations.apply_all(db)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-                               "-Q", "notifications", "-c", str(CONCURRENCY), "--prefetch-multiplier", "1",
-                               "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tasks.celery_app",
+            "worker",
+            "-Q",
+            "notifications",
+            "-c",
+            str(CONCURRENCY),
+            "--prefetch-multiplier",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(4)  # worker start-up
-        requests = [NotifyRequest("invitation", {"_id": f"bench-{i}", "name": f"Student {i}",
-                                                 "email": f"student{i}@school.test"},
-                                  {"token": f"token-{i:06d}", "expires_at": "2030-01-01T00:00:00"},
-                                  f"invitation:bench-{i}") for i in range(N)]
+        requests = [
+            NotifyRequest(
+                "invitation",
+                {"_id": f"bench-{i}", "name": f"Student {i}", "email": f"student{i}@school.test"},
+                {"token": f"token-{i:06d}", "expires_at": "2030-01-01T00:00:00"},
+                f"invitation:bench-{i}",
+            )
+            for i in range(N)
+        ]
         started = time.perf_counter()
         result = notify_many(db, requests)
         queued = time.perf_counter()
@@ -63,15 +98,20 @@ def main() -> None:
         last = db[outbox.COLLECTION].find_one({"state": "sent"}, sort=[("sent_at", -1)])
         done = queued + (outbox.as_utc(last["sent_at"]) - queued_at).total_seconds()
         calls = brevo.calls_to(EMAIL_PATH)
-        print(f"notifications   {N} invitation emails, batch 1000, one worker with {CONCURRENCY} processes, "
-              f"MongoDB stand-in {ENGINE}")
-        print(f"queue           {queued - started:6.2f} s   ({result.created} messages, "
-              f"{N / (queued - started):,.0f}/s)")
+        print(
+            f"notifications   {N} invitation emails, batch 1000, one worker with {CONCURRENCY} processes, "
+            f"MongoDB stand-in {ENGINE}"
+        )
+        print(
+            f"queue           {queued - started:6.2f} s   ({result.created} messages, {N / (queued - started):,.0f}/s)"
+        )
         print(f"dispatch        {done - queued:6.2f} s   ({N / (done - queued):,.0f}/s)")
         print(f"total           {done - started:6.2f} s   target < 30 s")
-        print(f"HTTP calls      {len(calls):6d}     target <= 20   "
-              f"(recipients delivered: {len(brevo.deliveries())}, duplicates: "
-              f"{len(brevo.deliveries()) - len(set(brevo.deliveries()))})")
+        print(
+            f"HTTP calls      {len(calls):6d}     target <= 20   "
+            f"(recipients delivered: {len(brevo.deliveries())}, duplicates: "
+            f"{len(brevo.deliveries()) - len(set(brevo.deliveries()))})"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=20)

@@ -11,6 +11,7 @@ Run twice: without invitations, and with them (one email and one SMS outbox mess
 student on top of the student itself).
 Usage: .venv/bin/python bench/bench_roster_import.py [ROWS]
 """
+
 from __future__ import annotations
 
 import io
@@ -30,18 +31,34 @@ ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 
 def roster_csv(prefix: str, count: int) -> bytes:
     lines = ["Student Name,Roll Number,Email,Mobile Number"]
-    lines += [f"Student {prefix} {i},{prefix}{i:05d},{prefix.lower()}.{i}@example.edu,9{prefix[-2:]}{i:07d}"
-              for i in range(count)]
+    lines += [
+        f"Student {prefix} {i},{prefix}{i:05d},{prefix.lower()}.{i}@example.edu,9{prefix[-2:]}{i:07d}"
+        for i in range(count)
+    ]
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
 def raw_documents(prefix: str, count: int, batch: dict) -> list[dict]:
     from store.jobs import utcnow
+
     now = utcnow()
-    return [{"name": f"Student {prefix} {i}", "roll_number": f"{prefix}{i:05d}",
-             "email": f"{prefix.lower()}.{i}@example.edu", "mobile": f"+919{prefix[-2:]}{i:07d}", "role": "student",
-             "campus_id": batch["campus_id"], "batch_id": str(batch["_id"]), "course_id": batch["course_ids"][0],
-             "active": True, "token_version": 1, "created_at": now, "updated_at": now} for i in range(count)]
+    return [
+        {
+            "name": f"Student {prefix} {i}",
+            "roll_number": f"{prefix}{i:05d}",
+            "email": f"{prefix.lower()}.{i}@example.edu",
+            "mobile": f"+919{prefix[-2:]}{i:07d}",
+            "role": "student",
+            "campus_id": batch["campus_id"],
+            "batch_id": str(batch["_id"]),
+            "course_id": batch["course_ids"][0],
+            "active": True,
+            "token_version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(count)
+    ]
 
 
 def main() -> None:
@@ -49,14 +66,26 @@ def main() -> None:
     mongo = servers.start_mongo(base / "m", servers.free_port())
     redis = servers.start_redis(base / "r", servers.free_port(), persistent=False)
     s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
-    os.environ.update({"SECRET_KEY": "b" * 40, "MONGO_URI": mongo.url, "REDIS_URL": redis.url,
-                       "S3_ENDPOINT_URL": s3.url, "S3_BUCKET": "bench", "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
-                       "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"], "LOG_LEVEL": "WARNING",
-                       "RATE_LIMITS_ENABLED": "false", "NOTIFY_BACKEND": "outbox", "OUTBOX_DIR": str(base / "outbox")})
+    os.environ.update(
+        {
+            "SECRET_KEY": "b" * 40,
+            "MONGO_URI": mongo.url,
+            "REDIS_URL": redis.url,
+            "S3_ENDPOINT_URL": s3.url,
+            "S3_BUCKET": "bench",
+            "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
+            "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMITS_ENABLED": "false",
+            "NOTIFY_BACKEND": "outbox",
+            "OUTBOX_DIR": str(base / "outbox"),
+        }
+    )
     from api.app import create_app
     from api.identity.tokens import issue_tokens
     from store import batches, campuses, courses, files, migrations, users
     from store.mongo import get_db
+
     db = get_db()
     migrations.apply_all(db)
     files.ensure_bucket()
@@ -68,9 +97,27 @@ def main() -> None:
     client = app.test_client()
     with app.app_context():
         headers = {"Authorization": f"Bearer {issue_tokens(admin)['access_token']}"}
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-                               "-Q", "imports,notifications", "-c", "1", "--without-gossip", "--without-mingle",
-                               "-l", "WARNING"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tasks.celery_app",
+            "worker",
+            "-Q",
+            "imports,notifications",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(4)
         # raw floor: the same documents, same server, same collection and indexes
@@ -82,10 +129,14 @@ def main() -> None:
         raw_rate = ROWS / raw_seconds
         print(f"raw insert_many            {ROWS} rows in {raw_seconds:6.2f} s  {raw_rate:8.0f} rows/s")
         for label, prefix, invite in (("import, no invitations", "A11", False), ("import + invitations", "B22", True)):
-            seconds, result = timed_import(client, headers, str(batch["_id"]), roster_csv(prefix, ROWS), invite, db)
+            seconds, result = timed_import(
+                client, headers, str(batch["_id"]), roster_csv(prefix, ROWS), db, invite=invite
+            )
             rate = ROWS / seconds
-            print(f"{label:26} {ROWS} rows in {seconds:6.2f} s  {rate:8.0f} rows/s   ratio {rate / raw_rate:.2f}"
-                  f"   (created {result['created']}, failed {result['failed']})")
+            print(
+                f"{label:26} {ROWS} rows in {seconds:6.2f} s  {rate:8.0f} rows/s   ratio {rate / raw_rate:.2f}"
+                f"   (created {result['created']}, failed {result['failed']})"
+            )
     finally:
         worker.terminate()
         worker.wait()
@@ -93,12 +144,16 @@ def main() -> None:
             server.stop()
 
 
-def timed_import(client, headers: dict, batch_id: str, data: bytes, invite: bool, db) -> tuple[float, dict]:
+def timed_import(client, headers: dict, batch_id: str, data: bytes, db, *, invite: bool) -> tuple[float, dict]:
     from store import jobs
+
     t = time.perf_counter()
-    resp = client.post(f"/api/v1/batches/{batch_id}/roster-imports", headers=headers,
-                       data={"file": (io.BytesIO(data), "bench.csv"), "send_invitations": str(invite).lower()},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/api/v1/batches/{batch_id}/roster-imports",
+        headers=headers,
+        data={"file": (io.BytesIO(data), "bench.csv"), "send_invitations": str(invite).lower()},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 202, resp.get_json()
     job_id = resp.get_json()["id"]
     while True:

@@ -44,13 +44,14 @@ def make_clip(directory: Path, target_seconds: float) -> tuple[Path, str]:
         raw = directory / "raw.wav"
         subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), text], check=True)
         subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", str(path)], check=True)
-        seconds = float(subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True).stdout)
+        seconds = float(subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True).stdout)
         if seconds >= target_seconds - 1.5 or index > 20:
             break
         index += 1
     if seconds > target_seconds:
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", str(path), "trim", "0", str(target_seconds)],
-                       check=True)
+        subprocess.run(
+            ["sox", str(raw), "-r", "16000", "-c", "1", str(path), "trim", "0", str(target_seconds)], check=True
+        )
     return path, text
 
 
@@ -92,8 +93,10 @@ def run(workers: int, clips: list[tuple[str, str]], repeats: int) -> None:
         samples = [s for r in results for s in r["latencies"][name]]
         total_clips += len(samples)
         per_worker = 1 / statistics.median(samples)
-        print(f"{name:10s} latency median {statistics.median(samples):.2f} s, max {max(samples):.2f} s "
-              f"({len(samples)} runs); {per_worker:.2f} clips/s per worker, {per_worker * workers:.2f} clips/s total")
+        print(
+            f"{name:10s} latency median {statistics.median(samples):.2f} s, max {max(samples):.2f} s "
+            f"({len(samples)} runs); {per_worker:.2f} clips/s per worker, {per_worker * workers:.2f} clips/s total"
+        )
     print(f"wall time incl. load and warm-up: {wall:.1f} s for {total_clips} scored clips")
 
 
@@ -104,7 +107,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         clips = [make_clip(Path(directory), seconds) for seconds in (3, 10, 30)]
         for path, _ in clips:
-            seconds = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True).stdout.strip()
+            seconds = subprocess.run(
+                ["soxi", "-D", str(path)], capture_output=True, text=True, check=True
+            ).stdout.strip()
             print(f"{path.name}: {float(seconds):.1f} s of audio")
         clip_args = [(str(p), t) for p, t in clips]
         for workers in (1, 2):

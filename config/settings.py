@@ -4,15 +4,20 @@ Every variable is declared once here (name, type, default, whether required); a
 missing or malformed one stops start-up with a message naming it. `.env.example`
 documents the same variables for people.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 _REQUIRED = object()
+_MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -37,6 +42,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
         if value not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}")
         return value
+
     return parse
 
 
@@ -45,6 +51,7 @@ def _url(*schemes: str) -> Callable[[str], str]:
         if not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", value):
             raise ValueError(f"expected a {' or '.join(schemes)} URL")
         return value
+
     return parse
 
 
@@ -54,8 +61,8 @@ def _optional_url(*schemes: str) -> Callable[[str], str]:
 
 
 def _secret(value: str) -> str:
-    if len(value) < 32:
-        raise ValueError("must be at least 32 characters")
+    if len(value) < _MIN_SECRET_LENGTH:
+        raise ValueError(f"must be at least {_MIN_SECRET_LENGTH} characters")
     return value
 
 
@@ -82,6 +89,7 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
         if not low <= number <= high:
             raise ValueError(f"must be between {low} and {high}")
         return number
+
     return parse
 
 
@@ -92,7 +100,7 @@ def _sms_sender(value: str) -> str:
     return value
 
 
-def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:  # noqa: ANN401 - a field of any type
+def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:
     """A setting read from the environment variable named like the field, in upper case."""
     return field(default=None, metadata={"parse": parse, "default": default})
 
@@ -100,7 +108,8 @@ def _env(parse: Callable[[str], Any], default: Any = _REQUIRED) -> Any:  # noqa:
 @dataclass(frozen=True)
 class ScoringSettings:
     """Speech scoring (workers/scoring). Loaded with the rest at start-up, and on its own by
-    `get_scoring_settings()` so that `python -m workers.scoring` runs without the app's settings."""
+    `get_scoring_settings()` so that `python -m workers.scoring` runs without the app's settings.
+    """
 
     scoring_model_dir: str = _env(_str, "")  # a CTranslate2 Whisper folder; "" = the packaged tiny.en
     scoring_model_sha256: str = _env(_str, "")  # expected SHA-256 of model.bin
@@ -148,8 +157,7 @@ class Settings:
 
     jwt_access_seconds: int = _env(_int, 900)
     jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
-    rate_limits_enabled: bool = _env(_bool, True)
-
+    rate_limits_enabled: bool = _env(_bool, default=True)
 
     # Notifications (workers/notifications). auto = brevo when BREVO_API_KEY is set, else outbox.
     notify_backend: str = _env(_choice("auto", "outbox", "brevo"), "auto")

@@ -16,14 +16,17 @@ In tests: `server = FakeBrevo(api_key="k").start()`; `server.base_url` is the va
 BrevoSender(host=...); `server.fail_next(...)`, `server.calls`, `server.stop()`.
 From a shell: `python -m devstack.fake_brevo --port 8025 --api-key dev-key`.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import threading
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -69,7 +72,7 @@ class FakeBrevo:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v3"
 
-    def start(self) -> "FakeBrevo":
+    def start(self) -> FakeBrevo:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-brevo", daemon=True)
         self._thread.start()
         return self
@@ -78,8 +81,18 @@ class FakeBrevo:
         self._server.shutdown()
         self._server.server_close()
 
-    def fail_next(self, mode: str, count: int = 1, *, retry_after: float = 1,
-                  hang_seconds: float = 5.0, path: str | None = None) -> None:
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (the command line)."""
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server_close()
+
+    def fail_next(
+        self, mode: str, count: int = 1, *, retry_after: float = 1, hang_seconds: float = 5.0, path: str | None = None
+    ) -> None:
         if mode not in FAILURE_MODES:
             raise ValueError(f"mode must be one of {FAILURE_MODES}")
         with self._lock:
@@ -116,16 +129,15 @@ class FakeBrevo:
     def _accept(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         if not isinstance(body, dict):
             return self._record(path, headers, body, 400, {"code": "bad_request", "message": "invalid JSON"})
-        key = ((body.get("headers") or {}).get("idempotencyKey") if path == EMAIL_PATH else None)
+        key = (body.get("headers") or {}).get("idempotencyKey") if path == EMAIL_PATH else None
         with self._lock:
             if key and key in self._idempotent:
                 status, answer = self._idempotent[key]
                 self.calls.append(Call(path, headers, body, status, answer, deduplicated=True))
                 return status, answer, {}
-        status, answer, delivered = (self._accept_email(body) if path == EMAIL_PATH
-                                     else self._accept_sms(body))
+        status, answer, delivered = self._accept_email(body) if path == EMAIL_PATH else self._accept_sms(body)
         with self._lock:
-            if key and status == 201:
+            if key and status == HTTPStatus.CREATED:
                 self._idempotent[key] = (status, answer)
             self.calls.append(Call(path, headers, body, status, answer, delivered=delivered))
         return status, answer, {}
@@ -151,8 +163,17 @@ class FakeBrevo:
         if not body.get("recipient") or not body.get("content") or not body.get("sender"):
             return 400, {"code": "missing_parameter", "message": "sender, recipient and content are required"}, []
         number = next(self._ids)
-        return 201, {"messageId": number, "reference": f"ref-{number}", "smsCount": 1,
-                     "usedCredits": 1.0, "remainingCredits": 1000.0}, [body["recipient"]]
+        return (
+            201,
+            {
+                "messageId": number,
+                "reference": f"ref-{number}",
+                "smsCount": 1,
+                "usedCredits": 1.0,
+                "remainingCredits": 1000.0,
+            },
+            [body["recipient"]],
+        )
 
     def _fail(self, failure: Failure, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         if failure.mode == "hang":
@@ -177,7 +198,9 @@ class FakeBrevo:
                     return failure
             return None
 
-    def _record(self, path: str, headers: dict[str, str], body: Any, status: int, answer: Any) -> tuple[int, Any, dict[str, str]]:
+    def _record(
+        self, path: str, headers: dict[str, str], body: Any, status: int, answer: Any
+    ) -> tuple[int, Any, dict[str, str]]:
         with self._lock:
             self.calls.append(Call(path, headers, body, status, answer))
         return status, answer, {}
@@ -194,9 +217,13 @@ class FakeBrevo:
             return 200, {"ok": True}
         if method == "POST" and path == "/_control/fail" and isinstance(body, dict):
             try:
-                self.fail_next(str(body.get("mode")), int(body.get("count", 1)),
-                               retry_after=float(body.get("retry_after", 1)),
-                               hang_seconds=float(body.get("hang_seconds", 5)), path=body.get("path"))
+                self.fail_next(
+                    str(body.get("mode")),
+                    int(body.get("count", 1)),
+                    retry_after=float(body.get("retry_after", 1)),
+                    hang_seconds=float(body.get("hang_seconds", 5)),
+                    path=body.get("path"),
+                )
             except ValueError as exc:
                 return 400, {"code": "bad_request", "message": str(exc)}
             return 200, {"ok": True}
@@ -207,7 +234,7 @@ def _handler_for(fake: FakeBrevo) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self._read_json()
             if self.path.startswith("/_control/"):
                 self._answer(*fake.control("POST", self.path, body), {})
@@ -217,7 +244,7 @@ def _handler_for(fake: FakeBrevo) -> type[BaseHTTPRequestHandler]:
             else:
                 self._answer(404, {"code": "not_found", "message": self.path}, {})
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._answer(*fake.control("GET", self.path, None), {})
 
         def _read_json(self) -> Any:
@@ -230,7 +257,7 @@ def _handler_for(fake: FakeBrevo) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, status: int, payload: Any, extra_headers: dict[str, str]) -> None:
             data = json.dumps(payload, default=str).encode()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up on a "hang"
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -238,8 +265,6 @@ def _handler_for(fake: FakeBrevo) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a "hang" it timed out on)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
             pass
@@ -255,12 +280,7 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeBrevo(api_key=args.api_key, host=args.host, port=args.port)
     print(f"fake Brevo listening on {fake.base_url}", flush=True)
-    try:
-        fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._server.server_close()
+    fake.serve_forever()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Starts a MongoDB wire-protocol server, Redis (AOF on) and an S3 server (files on
 applies migrations, creates the bucket and the development superadmin, then runs every
 Procfile process. Ctrl-C stops everything it started.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import IO
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -63,7 +65,7 @@ def procfile_entries() -> list[tuple[str, str]]:
     return entries
 
 
-def _relay(name: str, stream) -> None:
+def _relay(name: str, stream: IO[bytes]) -> None:
     for raw in iter(stream.readline, b""):
         sys.stdout.write(f"{name:>21} | {raw.decode(errors='replace')}")
         sys.stdout.flush()
@@ -72,8 +74,14 @@ def _relay(name: str, stream) -> None:
 def start_processes(env: dict[str, str]) -> list[tuple[str, subprocess.Popen]]:
     procs = []
     for name, command in procfile_entries():
-        proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["bash", "-c", f"exec {command}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         threading.Thread(target=_relay, args=(name, proc.stdout), daemon=True).start()
         procs.append((name, proc))
     return procs
@@ -93,13 +101,15 @@ def stop_processes(procs: list[tuple[str, subprocess.Popen]]) -> None:
 
 def banner(env: dict[str, str]) -> str:
     api = f"http://{env.get('API_HOST', '127.0.0.1')}:{env.get('API_PORT', '8000')}"
-    return (f"\nAI-VERSANT is running (Ctrl-C stops everything):\n"
-            f"  API         {api}/api/v1\n"
-            f"  Swagger UI  {api}/api/v1/docs\n"
-            f"  OpenAPI     {api}/api/v1/openapi.json\n"
-            f"  Flower      http://127.0.0.1:{env.get('FLOWER_PORT', '5555')}  (basic auth: FLOWER_BASIC_AUTH)\n"
-            f"  Sign in as  {env.get('DEV_ADMIN_EMAIL')} / the DEV_ADMIN_PASSWORD in .env(.example)\n"
-            f"  Data        {VAR}\n")
+    return (
+        f"\nAI-VERSANT is running (Ctrl-C stops everything):\n"
+        f"  API         {api}/api/v1\n"
+        f"  Swagger UI  {api}/api/v1/docs\n"
+        f"  OpenAPI     {api}/api/v1/openapi.json\n"
+        f"  Flower      http://127.0.0.1:{env.get('FLOWER_PORT', '5555')}  (basic auth: FLOWER_BASIC_AUTH)\n"
+        f"  Sign in as  {env.get('DEV_ADMIN_EMAIL')} / the DEV_ADMIN_PASSWORD in .env(.example)\n"
+        f"  Data        {VAR}\n"
+    )
 
 
 def main() -> int:

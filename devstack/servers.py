@@ -4,8 +4,10 @@ Used by `make run` (data kept under ./var) and by the test suite (throw-away dat
 free ports). Project code never imports these servers: it talks to them over the
 network through PyMongo, redis-py and boto3 exactly as it would to the real services.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -71,10 +73,8 @@ class Server:
         """SIGKILL, as a crash would."""
         pid = self._pid()
         if pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             if self.proc is not None:
                 self.proc.wait()
             else:
@@ -103,8 +103,12 @@ def _spawn(cmd: list[str], log_path: Path, env: dict | None = None) -> subproces
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, start_new_session=True,
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
         )
 
 
@@ -114,38 +118,72 @@ def start_mongo(data_dir: Path, port: int, engine: str = "secantus") -> Server:
         raise ValueError(f"MONGO_ENGINE must be one of {MONGO_ENGINES}, not {engine!r}")
     data_dir.mkdir(parents=True, exist_ok=True)
     if engine == "nx":
-        cmd = [str(VENV_BIN / "nx-27017"), "--host", "127.0.0.1", "-p", str(port),
-               "--data-dir", str(data_dir / "nx"), "--log-file", str(data_dir / "nx.log"),
-               "--pid-file", str(data_dir / "nx.pid")]
+        cmd = [
+            str(VENV_BIN / "nx-27017"),
+            "--host",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--data-dir",
+            str(data_dir / "nx"),
+            "--log-file",
+            str(data_dir / "nx.log"),
+            "--pid-file",
+            str(data_dir / "nx.pid"),
+        ]
     else:
-        cmd = [str(VENV_BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-               "--storage-path", str(data_dir / "secantus"), "--log-level", "WARNING"]
+        cmd = [
+            str(VENV_BIN / "secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir / "secantus"),
+            "--log-level",
+            "WARNING",
+        ]
     proc = _spawn(cmd, data_dir / f"mongo-{engine}.out")
     wait_for_port(port, 30, proc)
     return Server(f"mongo-{engine}", port, f"mongodb://127.0.0.1:{port}/", proc=proc)
 
 
-def start_redis(data_dir: Path, port: int, persistent: bool) -> Server:
+def start_redis(data_dir: Path, port: int, *, persistent: bool) -> Server:
     data_dir.mkdir(parents=True, exist_ok=True)
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server not found: install Debian's redis-server (make install does)")
-    persistence = (["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
-                   if persistent else ["--appendonly", "no", "--save", ""])
-    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-           "--daemonize", "no", "--logfile", str(data_dir / "redis.log"), *persistence]
+    persistence = (
+        ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+        if persistent
+        else ["--appendonly", "no", "--save", ""]
+    )
+    cmd = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(data_dir / "redis.log"),
+        *persistence,
+    ]
     proc = _spawn(cmd, data_dir / "redis.out")
     wait_for_port(port, 10, proc)
-    return Server("redis", port, f"redis://127.0.0.1:{port}/0", proc=proc,
-                  extra={"dir": data_dir, "persistent": persistent})
+    return Server(
+        "redis", port, f"redis://127.0.0.1:{port}/0", proc=proc, extra={"dir": data_dir, "persistent": persistent}
+    )
 
 
-def start_s3(data_dir: Path, port: int, persistent: bool) -> Server:
+def start_s3(data_dir: Path, port: int, *, persistent: bool) -> Server:
     """S3-compatible server: s3rver (files on disk) for `make run`, moto (memory) for tests."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if persistent:
-        cmd = [str(NODE_TOOLS / "s3rver"), "-d", str(data_dir / "s3"), "-a", "127.0.0.1",
-               "-p", str(port), "-s"]
+        cmd = [str(NODE_TOOLS / "s3rver"), "-d", str(data_dir / "s3"), "-a", "127.0.0.1", "-p", str(port), "-s"]
         creds = ("S3RVER", "S3RVER")
     else:
         cmd = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
@@ -153,5 +191,6 @@ def start_s3(data_dir: Path, port: int, persistent: bool) -> Server:
     (data_dir / "s3").mkdir(exist_ok=True)
     proc = _spawn(cmd, data_dir / "s3.out")
     wait_for_port(port, 30, proc)
-    return Server("s3", port, f"http://127.0.0.1:{port}", proc=proc,
-                  extra={"access_key": creds[0], "secret_key": creds[1]})
+    return Server(
+        "s3", port, f"http://127.0.0.1:{port}", proc=proc, extra={"access_key": creds[0], "secret_key": creds[1]}
+    )

@@ -12,6 +12,7 @@ Two questions, answered here and nowhere else:
 Adding a resource kind is one entry in RESOURCES plus its rows in the policy tests.
 Ids that point from one record to another (campus_id, course_ids ...) are strings.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -23,8 +24,18 @@ from bson import ObjectId
 ROLES = ("superadmin", "sub_superadmin", "campus_admin", "course_admin", "student")
 ADMIN_ROLES = ROLES[:4]
 UNSCOPED_ROLES = frozenset({"superadmin", "sub_superadmin"})
-MODULES = ("campuses", "courses", "batches", "students", "admins",
-           "items", "tests", "results", "notifications", "settings")
+MODULES = (
+    "campuses",
+    "courses",
+    "batches",
+    "students",
+    "admins",
+    "items",
+    "tests",
+    "results",
+    "notifications",
+    "settings",
+)
 LEVELS = {"none": 0, "read": 1, "write": 2}
 ACTIONS = ("read", "write")
 
@@ -39,21 +50,51 @@ def _grants(default: str = "none", **levels: str) -> dict[str, str]:
 
 # Named starting points for a sub-superadmin's permissions (a superadmin may then adjust each module).
 TEMPLATES: dict[str, dict[str, str]] = {
-    "content_manager": _grants(items="write", tests="write", results="read", notifications="read",
-                               campuses="read", courses="read", batches="read"),
-    "student_manager": _grants(campuses="read", courses="read", batches="write", students="write",
-                               tests="read", results="read", notifications="write"),
+    "content_manager": _grants(
+        items="write",
+        tests="write",
+        results="read",
+        notifications="read",
+        campuses="read",
+        courses="read",
+        batches="read",
+    ),
+    "student_manager": _grants(
+        campuses="read",
+        courses="read",
+        batches="write",
+        students="write",
+        tests="read",
+        results="read",
+        notifications="write",
+    ),
     "read_only": _grants(default="read", settings="none"),
 }
 
 # What each role may do inside its scope (a sub-superadmin's come from its stored permissions).
 ROLE_GRANTS: dict[str, dict[str, str]] = {
     "superadmin": _grants(default="write"),
-    "campus_admin": _grants(campuses="read", courses="write", batches="write", students="write",
-                            admins="write", items="read", tests="write", results="read",
-                            notifications="write"),
-    "course_admin": _grants(campuses="read", courses="read", batches="read", students="write",
-                            items="read", tests="write", results="read", notifications="read"),
+    "campus_admin": _grants(
+        campuses="read",
+        courses="write",
+        batches="write",
+        students="write",
+        admins="write",
+        items="read",
+        tests="write",
+        results="read",
+        notifications="write",
+    ),
+    "course_admin": _grants(
+        campuses="read",
+        courses="read",
+        batches="read",
+        students="write",
+        items="read",
+        tests="write",
+        results="read",
+        notifications="read",
+    ),
     "student": _grants(students="read", tests="read", results="read"),
 }
 
@@ -84,6 +125,7 @@ def may_manage_role(actor: User, role: str) -> bool:
 
 # --- scopes: what a role sees of a resource kind ----------------------------------------------
 
+
 def match_nothing() -> Filter:
     return {"_id": {"$in": []}}
 
@@ -98,17 +140,21 @@ def _course_ids(user: User) -> list[str]:
 
 def _by_campus(path: str = "campus_id") -> Scope:
     """Records whose `path` is the caller's campus."""
+
     def scope(user: User) -> Filter:
         campus = _campus_id(user)
         return {path: campus} if campus else match_nothing()
+
     return scope
 
 
 def _by_courses(path: str) -> Scope:
     """Records whose `path` (a course id, or a list of them) is one of the caller's courses."""
+
     def scope(user: User) -> Filter:
         courses = _course_ids(user)
         return {path: {"$in": courses}} if courses else match_nothing()
+
     return scope
 
 
@@ -135,7 +181,8 @@ class Resource:
     """How each scoped role's view of one kind of record is narrowed.
 
     `scopes` maps a role to its filter; `owner_field` names the field holding the id of the
-    account that created a record (jobs): its owner always sees it, whatever the role."""
+    account that created a record (jobs): its owner always sees it, whatever the role.
+    """
 
     scopes: Mapping[str, Scope] = field(default_factory=dict)
     owner_field: str | None = None
@@ -145,14 +192,18 @@ RESOURCES: dict[str, Resource] = {
     "campuses": Resource({"campus_admin": _own_campus, "course_admin": _own_campus}),
     "courses": Resource({"campus_admin": _by_campus(), "course_admin": _own_courses}),
     "batches": Resource({"campus_admin": _by_campus(), "course_admin": _by_courses("course_ids")}),
-    "students": Resource({"campus_admin": _by_campus(), "course_admin": _by_courses("course_id"),
-                          "student": _own_account}),
+    "students": Resource(
+        {"campus_admin": _by_campus(), "course_admin": _by_courses("course_id"), "student": _own_account}
+    ),
     "admins": Resource({"campus_admin": _course_admins_of_own_campus}),
     "tests": Resource({"campus_admin": _by_campus()}),
-    "notifications": Resource({"campus_admin": _by_campus("scope.campus_id"),
-                               "course_admin": _by_courses("scope.course_id")}),
-    "jobs": Resource({"campus_admin": _by_campus("scope.campus_id"),
-                      "course_admin": _by_courses("scope.course_id")}, owner_field="owner_id"),
+    "notifications": Resource(
+        {"campus_admin": _by_campus("scope.campus_id"), "course_admin": _by_courses("scope.course_id")}
+    ),
+    "jobs": Resource(
+        {"campus_admin": _by_campus("scope.campus_id"), "course_admin": _by_courses("scope.course_id")},
+        owner_field="owner_id",
+    ),
 }
 
 

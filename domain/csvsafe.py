@@ -1,16 +1,19 @@
 """CSV files people open in a spreadsheet: cells that could run as formulas are neutralised."""
+
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ROW_ERROR_COLUMNS = ("row", "column", "value", "message")
 
 
-def neutralise_cell(value: Any) -> str:  # noqa: ANN401 - any cell value is written as text
+def neutralise_cell(value: Any) -> str:
     """Prefix a quote so spreadsheets show the text instead of running it as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text

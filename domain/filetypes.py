@@ -1,4 +1,5 @@
 """What a file is, judged by its bytes (libmagic), never by its name."""
+
 from __future__ import annotations
 
 import magic

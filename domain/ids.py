@@ -1,4 +1,5 @@
 """Record ids: 24 hexadecimal characters, kept in lower case wherever they are stored or compared."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ The API records a job of a kind and publishes its task by name (tasks/publish.py
 the web process never imports a task module or the engine behind it; workers declare
 each task with `tasks.runtime.job_task(kind)`, which takes the name and queue from here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

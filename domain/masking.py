@@ -1,8 +1,10 @@
 """Mask addresses, phone numbers and tokens before they reach a log line."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def mask_email(address: str | None) -> str:
@@ -14,9 +16,12 @@ def mask_email(address: str | None) -> str:
     return f"{local[:1]}***@{masked_domain}"
 
 
+_MOBILE_DIGITS_SHOWN = 3  # the last digits of a number, shown only when more digits stay hidden
+
+
 def mask_mobile(number: str | None) -> str:
     digits = "".join(ch for ch in (number or "") if ch.isdigit())
-    return f"***{digits[-3:]}" if len(digits) > 3 else "***"
+    return f"***{digits[-_MOBILE_DIGITS_SHOWN:]}" if len(digits) > _MOBILE_DIGITS_SHOWN else "***"
 
 
 def mask_recipient(channel: str, address: str | None) -> str:
@@ -30,7 +35,8 @@ _URL = re.compile(r"^(https?://[^/\s?#]+)", re.IGNORECASE)
 
 def mask_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Template params safe to show an admin: secrets and token-like strings become "***",
-    links keep only their scheme and host (the path or query may carry a token)."""
+    links keep only their scheme and host (the path or query may carry a token).
+    """
     return {key: _mask_value(key, value) for key, value in (params or {}).items()}
 
 

@@ -1,4 +1,5 @@
 """What kinds of message exist and which of them are always sent."""
+
 from __future__ import annotations
 
 CHANNELS = ("email", "sms")

@@ -1,4 +1,5 @@
 """How far lists page: the API declares these bounds and the store enforces them."""
+
 from __future__ import annotations
 
 # skip() of a huge page would overflow the server's 64-bit integer, and no one reads page

@@ -13,7 +13,7 @@ _SEPARATORS = re.compile(r"[\s\-().]")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 
 
-class InvalidMobile(ValueError):
+class InvalidMobileError(ValueError):
     pass
 
 
@@ -32,7 +32,9 @@ class _RegionMobiles:
 @lru_cache(maxsize=32)
 def _region_mobiles(region: str) -> _RegionMobiles | None:
     metadata = PhoneMetadata.metadata_for_region(region.upper())
-    if metadata is None or metadata.mobile is None or not metadata.mobile.national_number_pattern:
+    if metadata is None or metadata.general_desc is None or metadata.mobile is None:
+        return None
+    if not metadata.mobile.national_number_pattern:
         return None
     patterns = (metadata.general_desc.national_number_pattern, metadata.mobile.national_number_pattern)
     return _RegionMobiles(
@@ -43,9 +45,11 @@ def _region_mobiles(region: str) -> _RegionMobiles | None:
 
 
 def normalise_mobile(raw: str, default_region: str) -> str:
-    """E.164 form of `raw`; raises InvalidMobile with a message fit for the person who wrote the file."""
+    """E.164 form of `raw`; raises InvalidMobileError with a message fit for the person who wrote the file."""
     if _SCIENTIFIC.match(raw.strip()):
-        raise InvalidMobile("The number was saved in scientific notation (e.g. 9.87E+09); format the column as text.")
+        raise InvalidMobileError(
+            "The number was saved in scientific notation (e.g. 9.87E+09); format the column as text."
+        )
     compact = _SEPARATORS.sub("", raw)
     return _fast_e164(compact, default_region) or _slow_e164(raw, default_region)
 
@@ -57,14 +61,14 @@ def _fast_e164(compact: str, region: str) -> str | None:
         return None
     code = mobiles.country_code
     if compact.startswith("+"):
-        return mobiles.e164(compact[1 + len(code):]) if compact[1:].startswith(code) else None
+        return mobiles.e164(compact[1 + len(code) :]) if compact[1:].startswith(code) else None
     candidates = [compact]
     if compact.startswith("00" + code):
-        candidates.append(compact[2 + len(code):])
+        candidates.append(compact[2 + len(code) :])
     if mobiles.national_prefix and compact.startswith(mobiles.national_prefix):
-        candidates.append(compact[len(mobiles.national_prefix):])
+        candidates.append(compact[len(mobiles.national_prefix) :])
     if compact.startswith(code):
-        candidates.append(compact[len(code):])
+        candidates.append(compact[len(code) :])
     return next((e164 for e164 in map(mobiles.e164, candidates) if e164), None)
 
 
@@ -72,7 +76,7 @@ def _slow_e164(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(raw, region.upper())
     except NumberParseException:
-        raise InvalidMobile("Not a phone number.") from None
+        raise InvalidMobileError("Not a phone number.") from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidMobile("Not a valid phone number.")
+        raise InvalidMobileError("Not a valid phone number.")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -1,4 +1,5 @@
 """JSON logs carrying the request id and job id of whatever is running."""
+
 from __future__ import annotations
 
 import contextvars
@@ -34,10 +35,12 @@ class MaskingJsonFormatter(JsonFormatter):
 
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(MaskingJsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(job_id)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-    ))
+    handler.setFormatter(
+        MaskingJsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(job_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -6,8 +6,11 @@ from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime
 
 
 class LoginSchema(StrictSchema):
-    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
-                          metadata={"description": "Email address or roll number"})
+    login = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "Email address or roll number"},
+    )
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
 
 

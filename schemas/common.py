@@ -1,9 +1,11 @@
 """Shapes shared by every endpoint: errors, pagination, timestamps, ids."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from domain.paging import MAX_PAGE, MAX_PER_PAGE
 
@@ -11,19 +13,19 @@ from domain.paging import MAX_PAGE, MAX_PER_PAGE
 class UtcDateTime(fields.DateTime):
     """ISO 8601 in UTC with a `Z`, millisecond precision."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(self, value: datetime | None, _attr: str | None, _obj: Any, **_: Any) -> str | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 class ObjectIdStr(fields.String):
     """A MongoDB ObjectId going out as a string."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(self, value: Any, _attr: str | None, _obj: Any, **_: Any) -> str | None:
         return None if value is None else str(value)
 
 
@@ -51,16 +53,12 @@ class PageArgsSchema(StrictSchema):
 
 def list_envelope(item_schema: type[Schema], name: str) -> type[Schema]:
     """The list shape: {"items": [...], "total": N, "page": P, "per_page": K}."""
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-    }, name=name)
-
-
-def parse_iso(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError("Not a valid ISO 8601 datetime.") from exc
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )

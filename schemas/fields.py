@@ -3,6 +3,7 @@
 A student's (or admin's) name, roll number, email and mobile are defined once here; both the
 organisation endpoints (schemas/org.py) and a roster file's rows (schemas/roster_row.py) use them.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ from marshmallow import ValidationError, fields, validate
 
 from config import get_settings
 from domain.ids import ID_PATTERN, normalise_id
-from domain.phones import InvalidMobile, normalise_mobile
+from domain.phones import InvalidMobileError, normalise_mobile
 
 MAX_NAME_LENGTH = 120
 MAX_EMAIL_LENGTH = 254
@@ -36,10 +37,10 @@ def _collapse(text: str) -> str:
 class IdField(fields.String):
     """An id given by the client: 24 hex characters, kept in lower case."""
 
-    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - marshmallow field options
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(metadata={"pattern": ID_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = normalise_id(super()._deserialize(value, attr, data, **kwargs))
         if text is None:
             msg = "Not a valid id."
@@ -50,17 +51,17 @@ class IdField(fields.String):
 class NameField(fields.String):
     """The name of a campus, course or batch: trimmed, inner whitespace collapsed, not blank."""
 
-    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - marshmallow field options
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(validate=validate.Length(min=1, max=MAX_NAME_LENGTH), **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return _collapse(super()._deserialize(value, attr, data, **kwargs))
 
 
 class PersonName(fields.String):
     """A person's name: whitespace collapsed, at least one letter, never a spreadsheet formula."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         name = _collapse(super()._deserialize(value, attr, data, **kwargs))
         if name.startswith(_FORMULA_LEAD):
             msg = "A name cannot start with =, +, - or @."
@@ -75,7 +76,7 @@ class PersonName(fields.String):
 
 
 class RollNumber(fields.String):
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         roll_number = super()._deserialize(value, attr, data, **kwargs).strip().upper()
         if not ROLL_NUMBER.fullmatch(roll_number):
             raise ValidationError(ROLL_NUMBER_RULE)
@@ -85,7 +86,7 @@ class RollNumber(fields.String):
 class EmailAddress(fields.String):
     """Checked without DNS (email-validator), kept in lower case: one spelling keeps duplicate checks honest."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         return (_plain_email(text) or _checked_email(text)).lower()
 
@@ -103,7 +104,8 @@ def _checked_email(text: str) -> str:
 
 def _plain_email(text: str) -> str | None:
     """Fast path for the usual ASCII address: the domain (shared by many students) is checked once.
-    None whenever the full email-validator check is needed."""
+    None whenever the full email-validator check is needed.
+    """
     local, at, domain = text.rpartition("@")
     if not at or len(local) > MAX_LOCAL_PART or not _ASCII_DOT_ATOM.fullmatch(local):
         return None
@@ -122,9 +124,10 @@ def _checked_domain(domain: str) -> str | None:
 
 class MobileNumber(fields.String):
     """A mobile number, stored in E.164. Without a country code it is read as a number of the
-    schema's `default_region` (a roster import's), else ROSTER_DEFAULT_REGION."""
+    schema's `default_region` (a roster import's), else ROSTER_DEFAULT_REGION.
+    """
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         if len(text) > 32:  # noqa: PLR2004 - no phone number is this long; refuse before parsing
             msg = "Longer than 32 characters."
@@ -132,5 +135,5 @@ class MobileNumber(fields.String):
         region = getattr(self.parent, "default_region", None) or get_settings().roster_default_region
         try:
             return normalise_mobile(text, region)
-        except InvalidMobile as error:
+        except InvalidMobileError as error:
             raise ValidationError(str(error)) from None

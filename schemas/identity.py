@@ -1,7 +1,8 @@
 """Bodies of the account endpoints: invitations, password reset and change, and the audit trail."""
+
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
@@ -17,8 +18,11 @@ class TokenPasswordSchema(StrictSchema):
 
 
 class PasswordResetRequestSchema(StrictSchema):
-    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
-                          metadata={"description": "Email address or roll number"})
+    login = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "Email address or roll number"},
+    )
 
 
 class PasswordChangeSchema(StrictSchema):
@@ -48,8 +52,8 @@ class AuditListArgsSchema(PageArgsSchema):
     action = fields.String(validate=validate.Length(max=64))
     target_type = fields.String(validate=validate.Length(max=64))
     target_id = fields.String(validate=validate.Length(max=64))
-    since = fields.AwareDateTime(default_timezone=timezone.utc, metadata={"description": "ISO 8601; UTC if no offset"})
-    until = fields.AwareDateTime(default_timezone=timezone.utc)
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "ISO 8601; UTC if no offset"})
+    until = fields.AwareDateTime(default_timezone=UTC)
 
 
 AuditListSchema = list_envelope(AuditEntrySchema, "AuditList")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
 from domain.jobkinds import JOB_STATES as STATES
+from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
 
 
 class ProgressSchema(Schema):

@@ -1,11 +1,19 @@
 """Notifications as admins see them (params masked: no tokens or links) and their list filters."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
 from domain.masking import mask_email, mask_mobile, mask_params
 from domain.notifications import CHANNELS, KINDS, STATES
+from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
+
+
+def _masked_address(doc: dict) -> str:
+    recipient = doc.get("recipient") or {}
+    if doc.get("channel") == "email":
+        return mask_email(recipient.get("email"))
+    return mask_mobile(recipient.get("mobile"))
 
 
 class NotificationErrorSchema(Schema):
@@ -21,12 +29,13 @@ class NotificationSchema(Schema):
     channel = fields.String(metadata={"enum": list(CHANNELS)})
     state = fields.String(metadata={"enum": list(STATES)})
     user_id = fields.Function(lambda doc: doc["recipient"].get("user_id"))
-    to = fields.Function(lambda doc: _masked_address(doc), metadata={"description": "Masked address"})
+    to = fields.Function(_masked_address, metadata={"description": "Masked address"})
     subject_entity = fields.String()
     template = fields.String()
     template_version = fields.String(allow_none=True)
-    params = fields.Function(lambda doc: mask_params(doc.get("params")),
-                             metadata={"description": "Template params; tokens and links masked"})
+    params = fields.Function(
+        lambda doc: mask_params(doc.get("params")), metadata={"description": "Template params; tokens and links masked"}
+    )
     essential = fields.Boolean()
     attempts = fields.Integer()
     provider = fields.String(allow_none=True)
@@ -50,10 +59,3 @@ class NotificationListArgsSchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(KINDS))
     user_id = fields.String(validate=validate.Length(min=1, max=64))
     needs_review = fields.Boolean()
-
-
-def _masked_address(doc: dict) -> str:
-    recipient = doc.get("recipient") or {}
-    if doc.get("channel") == "email":
-        return mask_email(recipient.get("email"))
-    return mask_mobile(recipient.get("mobile"))

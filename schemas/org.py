@@ -1,5 +1,8 @@
 """Organisation resources: campuses, courses, batches, students and admins, in and out."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -10,8 +13,11 @@ from schemas.fields import EmailAddress, IdField, MobileNumber, NameField, Perso
 
 def _sort_field(*names: str) -> fields.String:
     allowed = [n for name in names for n in (name, f"-{name}")]
-    return fields.String(load_default=names[0], validate=validate.OneOf(allowed),
-                         metadata={"description": "Field to sort by; prefix with - for descending."})
+    return fields.String(
+        load_default=names[0],
+        validate=validate.OneOf(allowed),
+        metadata={"description": "Field to sort by; prefix with - for descending."},
+    )
 
 
 # ---- campuses
@@ -79,7 +85,7 @@ class BatchSchema(Schema):
     updated_at = UtcDateTime()
 
 
-_COURSE_IDS = dict(validate=validate.Length(min=1, max=50))
+_COURSE_IDS = {"validate": validate.Length(min=1, max=50)}
 
 
 class BatchCreateSchema(StrictSchema):
@@ -138,7 +144,7 @@ class StudentUpdateSchema(StrictSchema):
     active = fields.Boolean()
 
     @validates_schema
-    def batch_and_course_together(self, data, **kwargs):
+    def batch_and_course_together(self, data: dict[str, Any], **_: Any) -> None:
         if ("batch_id" in data) != ("course_id" in data):
             raise ValidationError("Change batch_id and course_id together.", "batch_id")
 
@@ -153,8 +159,9 @@ class StudentListArgsSchema(PageArgsSchema):
 
 
 # ---- admins
-Permissions = fields.Dict(keys=fields.String(validate=validate.OneOf(MODULES)),
-                          values=fields.String(validate=validate.OneOf(list(LEVELS))))
+Permissions = fields.Dict(
+    keys=fields.String(validate=validate.OneOf(MODULES)), values=fields.String(validate=validate.OneOf(list(LEVELS)))
+)
 
 
 class AdminSchema(Schema):

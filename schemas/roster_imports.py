@@ -1,25 +1,28 @@
 """Roster imports: the upload form, the import record and its row errors."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from domain.jobkinds import JOB_STATES as STATES
 from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
 from schemas.jobs import JobErrorSchema
-from domain.jobkinds import JOB_STATES as STATES
 
 
 class RosterImportFileSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                               "description": "The roster, .csv or .xlsx"})
+    file = fields.Raw(
+        required=True, metadata={"type": "string", "format": "binary", "description": "The roster, .csv or .xlsx"}
+    )
 
 
 class RosterImportOptionsSchema(StrictSchema):
-    dry_run = fields.Boolean(load_default=False,
-                             metadata={"description": "Validate and report only; write nothing."})
-    send_invitations = fields.Boolean(load_default=True,
-                                      metadata={"description": "Invite each newly created student."})
-    sheet = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
-                          metadata={"description": "Workbook sheet to read (default: the first non-empty one)."})
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Validate and report only; write nothing."})
+    send_invitations = fields.Boolean(load_default=True, metadata={"description": "Invite each newly created student."})
+    sheet = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
+    )
 
 
 class RosterImportCountsSchema(Schema):

@@ -8,12 +8,14 @@ Load with RosterRowSchema(courses=..., course_required=..., default_region=...).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
 from schemas.fields import EmailAddress, MobileNumber, PersonName, RollNumber
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -23,11 +25,15 @@ def course_key(name: str) -> str:
 
 
 class CourseName(fields.String):
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # noqa: ANN401
-        text = super()._deserialize(value, attr, data, **kwargs)
-        course_id = self.parent.course_ids.get(course_key(text))
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        schema = self.parent
+        if not isinstance(schema, RosterRowSchema):
+            msg = "CourseName is a field of RosterRowSchema"
+            raise TypeError(msg)
+        course_id = schema.course_ids.get(course_key(text))
         if course_id is None:
-            known = ", ".join(sorted(self.parent.course_names)) or "none"
+            known = ", ".join(sorted(schema.course_names)) or "none"
             msg = f"Unknown course for this batch (known: {known})."
             raise ValidationError(msg)
         return course_id
@@ -49,7 +55,7 @@ class RosterRowSchema(Schema):
         courses: Mapping[str, str] | None = None,
         course_required: bool = False,
         default_region: str = "IN",
-        **kwargs: Any,  # noqa: ANN401 - marshmallow Schema options
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.course_names = list(courses or {})
@@ -60,6 +66,6 @@ class RosterRowSchema(Schema):
         self.implied_course_id = next(iter(self.course_ids.values())) if len(self.course_ids) == 1 else None
 
     @post_load
-    def fill_implied_course(self, row: dict[str, Any], **_: Any) -> dict[str, Any]:  # noqa: ANN401
+    def fill_implied_course(self, row: dict[str, Any], **_: Any) -> dict[str, Any]:
         row.setdefault("course_id", self.implied_course_id)
         return row

@@ -11,6 +11,7 @@ _REF = {"validate": validate.Length(min=1, max=64)}
 
 class ScoreRefsMixin:
     """Optional links to the assessment an answer belongs to; re-scoring selects by them."""
+
     attempt_id = fields.String(**_REF)
     test_id = fields.String(**_REF)
     item_id = fields.String(**_REF)
@@ -21,25 +22,28 @@ class SpokenAudioSchema(StrictSchema):
 
 
 class SpokenScoreFormSchema(ScoreRefsMixin, StrictSchema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                         metadata={"description": "The expected text"})
+    text = fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "The expected text"}
+    )
     item_type = fields.String(load_default="read_aloud", validate=validate.OneOf(SPOKEN_ITEM_TYPES))
-    accepted_answers = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
-                                   load_default=list, validate=validate.Length(max=20))
+    accepted_answers = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), load_default=list, validate=validate.Length(max=20)
+    )
 
 
 class WrittenScoreSchema(ScoreRefsMixin, StrictSchema):
     item_type = fields.String(required=True, validate=validate.OneOf(WRITTEN_ITEM_TYPES))
     answer = fields.String(required=True, validate=validate.Length(max=20000))
     item = fields.Dict(required=True, metadata={"description": "The item definition (workers/writing/README.md)"})
-    context = fields.Dict(load_default=dict, metadata={"description": "e.g. {\"elapsed_seconds\": 60} for typing"})
+    context = fields.Dict(load_default=dict, metadata={"description": 'e.g. {"elapsed_seconds": 60} for typing'})
 
 
 class RescoreSchema(StrictSchema):
     attempt_id = fields.String(**_REF)
     test_id = fields.String(**_REF)
-    force = fields.Boolean(load_default=False,
-                           metadata={"description": "Also re-score answers already at the current version"})
+    force = fields.Boolean(
+        load_default=False, metadata={"description": "Also re-score answers already at the current version"}
+    )
 
     @validates_schema
     def _one_target(self, data: dict, **_: object) -> None:

@@ -1,4 +1,5 @@
 """What makes a password acceptable: long enough, not common, not the person's own identifiers."""
+
 from __future__ import annotations
 
 from functools import lru_cache

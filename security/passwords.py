@@ -1,4 +1,5 @@
 """argon2id password hashing (argon2-cffi defaults follow RFC 9106's recommendations)."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -18,7 +19,3 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)

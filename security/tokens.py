@@ -1,4 +1,5 @@
 """Single-use secrets sent to people (invitations, password resets): only their hash is stored."""
+
 from __future__ import annotations
 
 import hashlib

@@ -6,20 +6,23 @@ subject entity is the hash's prefix, so each token gets exactly one message). On
 a time (`issue`, the API) or in bulk (`new_invitation` embedded in a new student document,
 then `queue_messages`, the roster importer).
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from pymongo.database import Database
+from typing import TYPE_CHECKING, Any
 
 from security.tokens import new_single_use_token
 from services.notify import NotifyRequest, notify_many
 from store import notifications as outbox
 from store import users
 from store.common import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from pymongo.database import Database
 
 LIFETIMES = {"invitation": timedelta(days=7), "password_reset": timedelta(hours=1)}
 
@@ -32,14 +35,16 @@ class SingleUseToken:
 
     @property
     def expires_at(self) -> datetime:
-        return self.record["expires_at"]
+        expires_at: datetime = self.record["expires_at"]
+        return expires_at
 
 
 def new_token(purpose: str, now: datetime | None = None) -> SingleUseToken:
     now = now or utcnow()
     raw, digest = new_single_use_token()
-    return SingleUseToken(purpose, raw, {"token_hash": digest, "expires_at": now + LIFETIMES[purpose],
-                                         "created_at": now})
+    return SingleUseToken(
+        purpose, raw, {"token_hash": digest, "expires_at": now + LIFETIMES[purpose], "created_at": now}
+    )
 
 
 def new_invitation(now: datetime | None = None) -> SingleUseToken:
@@ -64,11 +69,12 @@ def queue_messages(db: Database, issued: Iterable[tuple[Mapping[str, Any], Singl
 
 def reinvite_uninvited(db: Database, students: Sequence[Mapping[str, Any]], chunk: int) -> int:
     """Students created without their invitation being queued (a delivery died in between):
-    give those with no invitation message and no password a fresh token and queue it."""
+    give those with no invitation message and no password a fresh token and queue it.
+    """
     invited = outbox.users_with_message(db, "invitation", [str(student["_id"]) for student in students])
     pending = [(student, new_invitation()) for student in students if str(student["_id"]) not in invited]
     for start in range(0, len(pending), max(1, chunk)):
-        part = pending[start:start + max(1, chunk)]
+        part = pending[start : start + max(1, chunk)]
         users.set_invitations_where_no_password(db, [(student["_id"], token.record) for student, token in part])
         queue_messages(db, part)
     return len(pending)
@@ -76,5 +82,6 @@ def reinvite_uninvited(db: Database, students: Sequence[Mapping[str, Any]], chun
 
 def _message(user: Mapping[str, Any], token: SingleUseToken) -> NotifyRequest:
     params = {"token": token.raw, "name": user.get("name"), "expires_at": token.expires_at}
-    return NotifyRequest(token.purpose, user, params,
-                         subject_entity=f"{token.purpose}:{token.record['token_hash'][:16]}")
+    return NotifyRequest(
+        token.purpose, user, params, subject_entity=f"{token.purpose}:{token.record['token_hash'][:16]}"
+    )

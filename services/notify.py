@@ -14,22 +14,25 @@ NOTIFY_DISPATCH_INTERVAL_SECONDS.
 Links: invitations and password resets are given the raw single-use `token`; the link
 (APP_BASE_URL + path + token) and the human-readable expiry are built here.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bson import ObjectId
-from pymongo.database import Database
 
 from config import get_settings
 from domain.notifications import CHANNELS, ESSENTIAL_KINDS, KINDS
 from store import notifications as outbox
 from store.common import utcnow
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +70,15 @@ def use_kicker(kicker: Kicker | None) -> None:
         _registered["kicker"] = kicker
 
 
-def notify(db: Database, kind: str, user: Mapping[str, Any], params: Mapping[str, Any],
-           subject_entity: str, *, channels: Sequence[str] = CHANNELS) -> list[ObjectId]:
+def notify(
+    db: Database,
+    kind: str,
+    user: Mapping[str, Any],
+    params: Mapping[str, Any],
+    subject_entity: str,
+    *,
+    channels: Sequence[str] = CHANNELS,
+) -> list[ObjectId]:
     """Queue `kind` for `user` on every channel they have; returns the message ids."""
     request = NotifyRequest(kind, user, params, subject_entity, tuple(channels))
     return notify_many(db, [request]).message_ids
@@ -99,10 +109,17 @@ def build_notifications(request: NotifyRequest) -> list[outbox.NewNotification]:
     scope = dict(request.scope) if request.scope is not None else _scope_of(user)
     return [
         outbox.NewNotification(
-            kind=request.kind, channel=channel, subject_entity=request.subject_entity, params=params,
-            user_id=str(user["_id"]) if user.get("_id") else None, email=addresses["email"],
-            mobile=addresses["mobile"], name=user.get("name"), essential=request.kind in ESSENTIAL_KINDS,
-            scope=scope)
+            kind=request.kind,
+            channel=channel,
+            subject_entity=request.subject_entity,
+            params=params,
+            user_id=str(user["_id"]) if user.get("_id") else None,
+            email=addresses["email"],
+            mobile=addresses["mobile"],
+            name=user.get("name"),
+            essential=request.kind in ESSENTIAL_KINDS,
+            scope=scope,
+        )
         for channel in request.channels
         if addresses["email" if channel == "email" else "mobile"]
     ]
@@ -135,8 +152,7 @@ def _kick(message_ids: Sequence[ObjectId]) -> None:
     try:
         kicker(message_ids)
     except Exception:  # the beat dispatcher picks the messages up; the request still succeeds
-        log.warning("notification kick failed for %d messages; beat will send them", len(message_ids),
-                    exc_info=True)
+        log.warning("notification kick failed for %d messages; beat will send them", len(message_ids), exc_info=True)
 
 
 def _scope_of(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,7 +162,7 @@ def _scope_of(user: Mapping[str, Any]) -> dict[str, Any]:
 def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value)
         except ValueError:
             return None
     if not isinstance(value, datetime):

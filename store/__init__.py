@@ -4,6 +4,7 @@ Beside them: `common` (time, ids, bounded pages, `Records`), `mongo` and `redis`
 per process), `files` (S3), `migrations` (indexes and data migrations, `python -m store migrate`).
 Nothing outside this package opens a collection.
 """
+
 from store import audit, batches, campuses, courses, jobs, notifications, preferences, roster_imports, scores, users
 
 # Every module whose indexes `python -m store migrate` applies.

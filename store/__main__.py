@@ -1,5 +1,7 @@
 """`python -m store migrate` applies indexes and migrations; `ensure-bucket` creates the S3 bucket;
-`create-admin` creates (or leaves alone) the development superadmin named in the environment."""
+`create-admin` creates (or leaves alone) the development superadmin named in the environment.
+"""
+
 from __future__ import annotations
 
 import argparse
@@ -7,6 +9,9 @@ import sys
 
 from config import ConfigError, get_settings
 from observability.logs import setup_logging
+from security.passwords import hash_password
+from store import files, migrations, users
+from store.mongo import get_db
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,8 +24,6 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    from store import files, migrations, users
-    from store.mongo import get_db
     if args.command == "migrate":
         applied = migrations.apply_all(get_db())
         print(f"migrations applied: {applied or 'none (up to date)'}")
@@ -31,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         if not (settings.dev_admin_email and settings.dev_admin_password):
             print("DEV_ADMIN_EMAIL and DEV_ADMIN_PASSWORD must be set", file=sys.stderr)
             return 2
-        from security.passwords import hash_password
-        created = users.ensure_superadmin(get_db(), settings.dev_admin_email,
-                                          hash_password(settings.dev_admin_password))
+        created = users.ensure_superadmin(
+            get_db(), settings.dev_admin_email, hash_password(settings.dev_admin_password)
+        )
         print("development superadmin " + ("created" if created else "already exists"))
     return 0
 

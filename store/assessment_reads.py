@@ -12,16 +12,19 @@ this module, so a change of their shape is fixed here. The contract assumed:
 - students are `users` {_id (ObjectId), role: "student", batch_id (str), active (bool),
   name, email, mobile, campus_id, course_id}.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
-
-from bson import ObjectId
-from pymongo.database import Database
+from typing import TYPE_CHECKING, Any
 
 from store.common import as_utc, to_object_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from bson import ObjectId
+    from pymongo.database import Database
 
 TESTS = "tests"
 ATTEMPTS = "attempts"
@@ -65,8 +68,10 @@ def _assigned_students(db: Database, test: dict) -> Iterator[dict]:
     seen: set[str] = set()
     named = [oid for oid in map(to_object_id, test.get("student_ids") or []) if oid is not None]
     # Two queries rather than one $or: the nx-27017 stand-in mis-evaluates some $or forms.
-    queries: list[dict[str, Any]] = [{"batch_id": {"$in": [str(b) for b in test.get("batch_ids") or []]}},
-                                     {"_id": {"$in": named}}]
+    queries: list[dict[str, Any]] = [
+        {"batch_id": {"$in": [str(b) for b in test.get("batch_ids") or []]}},
+        {"_id": {"$in": named}},
+    ]
     for query in queries:
         for student in db[USERS].find({**query, "role": "student", "active": True}, STUDENT_FIELDS):
             if str(student["_id"]) not in seen:

@@ -1,14 +1,17 @@
 """The `audit` collection: who changed what, when, and from which request."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
-from pymongo.database import Database
 
 from store.common import Page, page_of, utcnow
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
 
 COLLECTION = "audit"
 # Never copied into the audit trail.
@@ -27,8 +30,10 @@ def changes(before: dict | None, after: dict | None) -> tuple[dict, dict]:
     before, after = before or {}, after or {}
     keys = (set(before) | set(after)) - SECRET_FIELDS - {"_id", "created_at", "updated_at"}
     changed = sorted(k for k in keys if before.get(k) != after.get(k))
-    return ({k: _plain(before[k]) for k in changed if k in before},
-            {k: _plain(after[k]) for k in changed if k in after})
+    return (
+        {k: _plain(before[k]) for k in changed if k in before},
+        {k: _plain(after[k]) for k in changed if k in after},
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -44,8 +49,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record(db: Database, *, actor: dict, action: str, target_type: str, target_id: str,
-           before: dict | None = None, after: dict | None = None, request_id: str | None = None) -> dict:
+def record(
+    db: Database,
+    *,
+    actor: dict,
+    action: str,
+    target_type: str,
+    target_id: str,
+    before: dict | None = None,
+    after: dict | None = None,
+    request_id: str | None = None,
+) -> dict:
     old, new = changes(before, after)
     doc: dict[str, Any] = {
         "at": utcnow(),

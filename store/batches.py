@@ -1,19 +1,25 @@
 """The `batches` collection: a batch is in one campus and spans one or more of its courses."""
+
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymongo import ASCENDING
-from pymongo.database import Database
 
 from store import users
 from store.common import NamedRecords, name_key, utcnow
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
 
 COLLECTION = "batches"
 records = NamedRecords(COLLECTION)
 
 
 def ensure_indexes(db: Database) -> None:
-    db[COLLECTION].create_index([("campus_id", ASCENDING), ("name_key", ASCENDING)],
-                                name="batch_name_in_campus_unique", unique=True)
+    db[COLLECTION].create_index(
+        [("campus_id", ASCENDING), ("name_key", ASCENDING)], name="batch_name_in_campus_unique", unique=True
+    )
     db[COLLECTION].create_index([("course_ids", ASCENDING)], name="batch_courses")
 
 

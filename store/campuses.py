@@ -3,13 +3,18 @@
 Ids that point from one collection to another (campus_id, course_ids, batch_id ...) are stored
 as strings, the form they have in the API and in job scopes.
 """
+
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymongo import ASCENDING
-from pymongo.database import Database
 
 from store import batches, courses, users
 from store.common import NamedRecords, name_key, utcnow
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
 
 COLLECTION = "campuses"
 records = NamedRecords(COLLECTION)

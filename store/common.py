@@ -4,6 +4,7 @@
 (find by id within a filter, a page, set fields, delete, count); the module adds what is
 particular to its collection. Nothing outside `store/` opens a collection itself.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def as_utc(value: Any) -> datetime | None:  # noqa: ANN401 - whatever a stand-in server returns
+def as_utc(value: Any) -> datetime | None:
     """A stored time back as an aware UTC datetime, also from a server that returns text (nx-27017)."""
     if value is None:
         return None
@@ -59,8 +60,14 @@ class Page:
         return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page}
 
 
-def page_of(collection: Collection, query: Filter, sort: list[tuple[str, int]], page: int, per_page: int,
-            projection: Filter | None = None) -> Page:
+def page_of(
+    collection: Collection,
+    query: Filter,
+    sort: list[tuple[str, int]],
+    page: int,
+    per_page: int,
+    projection: Filter | None = None,
+) -> Page:
     """One page of a query, in `sort` order; page is 1-based and at most MAX_PAGE."""
     if not 1 <= page <= MAX_PAGE or per_page < 1:
         msg = f"page must be 1..{MAX_PAGE} and per_page positive (got {page}, {per_page})"
@@ -70,7 +77,7 @@ def page_of(collection: Collection, query: Filter, sort: list[tuple[str, int]], 
 
 
 def sort_spec(sort: str) -> list[tuple[str, int]]:
-    """"name" or "-name" (descending), ties broken by _id in the same direction."""
+    """Sort by "name", or by "-name" (descending); ties broken by _id in the same direction."""
     direction = DESCENDING if sort.startswith("-") else ASCENDING
     return [(sort.lstrip("-"), direction), ("_id", direction)]
 
@@ -95,8 +102,9 @@ class Records:
     def find_one(self, db: Database, query: Filter) -> dict | None:
         return self.of(db).find_one(query)
 
-    def page(self, db: Database, query: Filter, sort: str, page: int, per_page: int,
-             projection: Filter | None = None) -> Page:
+    def page(
+        self, db: Database, query: Filter, sort: str, page: int, per_page: int, projection: Filter | None = None
+    ) -> Page:
         return page_of(self.of(db), query, sort_spec(sort), page, per_page, projection)
 
     def count(self, db: Database, query: Filter) -> int:
@@ -109,8 +117,8 @@ class Records:
     def set_fields(self, db: Database, record_id: ObjectId, changes: Filter) -> dict | None:
         """Set fields (and updated_at); the record as it is afterwards, or None if it is gone."""
         return self.of(db).find_one_and_update(
-            {"_id": record_id}, {"$set": {**changes, "updated_at": utcnow()}},
-            return_document=ReturnDocument.AFTER)
+            {"_id": record_id}, {"$set": {**changes, "updated_at": utcnow()}}, return_document=ReturnDocument.AFTER
+        )
 
     def delete(self, db: Database, record_id: ObjectId) -> bool:
         return self.of(db).delete_one({"_id": record_id}).deleted_count == 1

@@ -1,22 +1,28 @@
 """The `courses` collection: each course belongs to one campus; names are unique within it."""
+
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pymongo import ASCENDING
-from pymongo.database import Database
 
 from domain.ids import to_object_id
 from store import batches, users
 from store.common import NamedRecords, name_key, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pymongo.database import Database
 
 COLLECTION = "courses"
 records = NamedRecords(COLLECTION)
 
 
 def ensure_indexes(db: Database) -> None:
-    db[COLLECTION].create_index([("campus_id", ASCENDING), ("name_key", ASCENDING)],
-                                name="course_name_in_campus_unique", unique=True)
+    db[COLLECTION].create_index(
+        [("campus_id", ASCENDING), ("name_key", ASCENDING)], name="course_name_in_campus_unique", unique=True
+    )
 
 
 def create(db: Database, fields: dict) -> dict:

@@ -4,19 +4,24 @@ Key layout (documented in the README):
   staging/<job_id>                          bytes the API received, until a worker takes them
   uploads/<owner_id>/<yyyy>/<mm>/<job_id>/<filename>   validated uploads
 """
+
 from __future__ import annotations
 
 import os
 import re
 import threading
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING
 
 import boto3
-from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from config import get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from botocore.client import BaseClient
 
 _lock = threading.Lock()
 _clients: dict[int, BaseClient] = {}
@@ -34,8 +39,13 @@ def client() -> BaseClient:
                 region_name=s.s3_region,
                 aws_access_key_id=s.aws_access_key_id or None,
                 aws_secret_access_key=s.aws_secret_access_key or None,
-                config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
-                              s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=30),
+                config=Config(
+                    signature_version="s3v4",
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    s3={"addressing_style": "path"},
+                    connect_timeout=5,
+                    read_timeout=30,
+                ),
             )
         return _clients[pid]
 
@@ -72,20 +82,23 @@ def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stre
 
 def head(key: str) -> dict | None:
     try:
-        return client().head_object(Bucket=bucket(), Key=key)
+        metadata: dict = client().head_object(Bucket=bucket(), Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
+    return metadata
 
 
 def read_range(key: str, start: int, length: int) -> bytes:
     obj = client().get_object(Bucket=bucket(), Key=key, Range=f"bytes={start}-{start + length - 1}")
-    return obj["Body"].read()
+    data: bytes = obj["Body"].read()
+    return data
 
 
 def read_all(key: str) -> bytes:
-    return client().get_object(Bucket=bucket(), Key=key)["Body"].read()
+    data: bytes = client().get_object(Bucket=bucket(), Key=key)["Body"].read()
+    return data
 
 
 def iter_chunks(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
@@ -94,25 +107,25 @@ def iter_chunks(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
 
 
 def copy(src_key: str, dst_key: str, content_type: str) -> None:
-    client().copy_object(Bucket=bucket(), Key=dst_key, CopySource={"Bucket": bucket(), "Key": src_key},
-                         ContentType=content_type, MetadataDirective="REPLACE")
+    client().copy_object(
+        Bucket=bucket(),
+        Key=dst_key,
+        CopySource={"Bucket": bucket(), "Key": src_key},
+        ContentType=content_type,
+        MetadataDirective="REPLACE",
+    )
 
 
 def delete(key: str) -> None:
     client().delete_object(Bucket=bucket(), Key=key)
 
 
-def list_keys(prefix: str) -> list[str]:
-    pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix)
-    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
-
-
 def presigned_get(key: str, filename: str | None = None) -> str:
     params = {"Bucket": bucket(), "Key": key}
     if filename:
         params["ResponseContentDisposition"] = f'attachment; filename="{safe_filename(filename)}"'
-    return client().generate_presigned_url("get_object", Params=params,
-                                           ExpiresIn=get_settings().s3_presign_seconds)
+    url: str = client().generate_presigned_url("get_object", Params=params, ExpiresIn=get_settings().s3_presign_seconds)
+    return url
 
 
 def ping() -> None:

@@ -5,30 +5,38 @@ A job moves queued -> running -> succeeded | failed | cancelled. Every change bu
 worker renews; a delivery that finds a live lease held by someone else is a duplicate
 and is dropped, and the sweeper re-publishes jobs whose lease ran out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
-from pymongo.database import Database
 
 from domain.jobkinds import JOB_STATES, TERMINAL_STATES
 from store.common import Page, Records, page_of, utcnow
 
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
 COLLECTION = "jobs"
 records = Records(COLLECTION)
 STATES, TERMINAL = JOB_STATES, TERMINAL_STATES
+
 
 def ensure_indexes(db: Database) -> None:
     jobs = db[COLLECTION]
     jobs.create_index([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner_recent")
     jobs.create_index([("state", ASCENDING), ("published_at", ASCENDING)], name="state_published")
     jobs.create_index([("state", ASCENDING), ("lease_until", ASCENDING)], name="state_lease")
-    jobs.create_index([("dedup_key", ASCENDING)], name="dedup_key", unique=True,
-                      partialFilterExpression={"dedup_key": {"$type": "string"}})
+    jobs.create_index(
+        [("dedup_key", ASCENDING)],
+        name="dedup_key",
+        unique=True,
+        partialFilterExpression={"dedup_key": {"$type": "string"}},
+    )
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ class NewJob:
 def create(db: Database, new: NewJob, queue: str) -> dict:
     """Insert a queued job. With a dedup_key, the job already holding that key (in any state) is returned instead.
 
-    Scope ids are stored as text, the form the access policy's scope queries compare with."""
+    Scope ids are stored as text, the form the access policy's scope queries compare with.
+    """
     now = utcnow()
     doc = {
         "_id": new.job_id or ObjectId(),
@@ -72,7 +81,7 @@ def create(db: Database, new: NewJob, queue: str) -> dict:
     }
     if new.dedup_key:
         doc["dedup_key"] = new.dedup_key
-        existing = db[COLLECTION].find_one({"dedup_key": new.dedup_key})
+        existing: dict[str, Any] | None = db[COLLECTION].find_one({"dedup_key": new.dedup_key})
         if existing is not None:
             return existing
     db[COLLECTION].insert_one(doc)
@@ -86,36 +95,44 @@ def get(db: Database, job_id: str | ObjectId, within: dict[str, Any] | None = No
 
 def list_for(db: Database, query: dict, page: int, per_page: int) -> Page:
     """Newest first, without params (they can be large)."""
-    return page_of(db[COLLECTION], query, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page,
-                   {"params": 0})
+    return page_of(
+        db[COLLECTION], query, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page, {"params": 0}
+    )
 
 
 def states_of(db: Database, job_ids: list[ObjectId]) -> dict[ObjectId, dict]:
-    """state and error of each of these jobs, by id."""
+    """State and error of each of these jobs, by id."""
     return {job["_id"]: job for job in db[COLLECTION].find({"_id": {"$in": job_ids}}, {"state": 1, "error": 1})}
 
 
 def mark_published(db: Database, job_id: ObjectId) -> None:
-    db[COLLECTION].update_one({"_id": job_id},
-                              {"$set": {"published_at": utcnow()}, "$inc": {"publishes": 1}})
+    db[COLLECTION].update_one({"_id": job_id}, {"$set": {"published_at": utcnow()}, "$inc": {"publishes": 1}})
 
 
-def claim(db: Database, job_id: ObjectId, holder: str, lease_seconds: int,
-          holder_is_dead: bool = False) -> dict | None:
+def claim(
+    db: Database, job_id: ObjectId, holder: str, lease_seconds: int, *, holder_is_dead: bool = False
+) -> dict | None:
     """Start a delivery: queued, or running with an expired (or dead) holder -> running.
 
     Returns the claimed job, or None when this delivery must do nothing (finished,
-    cancelled, or another live worker holds it)."""
+    cancelled, or another live worker holds it).
+    """
     now = utcnow()
-    takeover = [{"state": "queued"},
-                {"state": "running", "lease_until": {"$lt": now}}]
+    takeover = [{"state": "queued"}, {"state": "running", "lease_until": {"$lt": now}}]
     if holder_is_dead:
         takeover.append({"state": "running"})
     claimed = db[COLLECTION].update_one(
         {"_id": job_id, "$or": takeover},
-        {"$set": {"state": "running", "holder": holder, "started_at": now, "updated_at": now,
-                  "lease_until": now + timedelta(seconds=lease_seconds)},
-         "$inc": {"deliveries": 1, "rev": 1}},
+        {
+            "$set": {
+                "state": "running",
+                "holder": holder,
+                "started_at": now,
+                "updated_at": now,
+                "lease_until": now + timedelta(seconds=lease_seconds),
+            },
+            "$inc": {"deliveries": 1, "rev": 1},
+        },
     )
     # A conditional update_one is atomic; reading back by holder sees only our own claim.
     # (update_one + find_one rather than find_one_and_update: one dev server is slow at the latter.)
@@ -124,26 +141,34 @@ def claim(db: Database, job_id: ObjectId, holder: str, lease_seconds: int,
 
 def renew_lease(db: Database, job_id: ObjectId, holder: str, lease_seconds: int) -> bool:
     until = utcnow() + timedelta(seconds=lease_seconds)
-    res = db[COLLECTION].update_one({"_id": job_id, "state": "running", "holder": holder},
-                                    {"$set": {"lease_until": until}})
+    res = db[COLLECTION].update_one(
+        {"_id": job_id, "state": "running", "holder": holder}, {"$set": {"lease_until": until}}
+    )
     return res.matched_count == 1
 
 
-def report_progress(db: Database, job_id: ObjectId, holder: str, done: int,
-                    total: int | None = None) -> dict | None:
+def report_progress(db: Database, job_id: ObjectId, holder: str, done: int, total: int | None = None) -> dict | None:
     """Record progress; returns the job (so the caller sees cancel_requested) or None if lost."""
     fields: dict[str, Any] = {"progress.done": done, "updated_at": utcnow()}
     if total is not None:
         fields["progress.total"] = total
-    updated = db[COLLECTION].update_one({"_id": job_id, "state": "running", "holder": holder},
-                                        {"$set": fields, "$inc": {"rev": 1}})
+    updated = db[COLLECTION].update_one(
+        {"_id": job_id, "state": "running", "holder": holder}, {"$set": fields, "$inc": {"rev": 1}}
+    )
     if not updated.matched_count:
         return None
     return db[COLLECTION].find_one({"_id": job_id}, {"cancel_requested": 1, "progress": 1})
 
 
-def finish(db: Database, job_id: ObjectId, state: str, *, holder: str | None = None,
-           result: Any = None, error: dict | None = None) -> bool:
+def finish(
+    db: Database,
+    job_id: ObjectId,
+    state: str,
+    *,
+    holder: str | None = None,
+    result: Any = None,
+    error: dict | None = None,
+) -> bool:
     """Move a job to a terminal state once. With holder, only that delivery may finish it."""
     if state not in TERMINAL:
         raise ValueError(f"not a terminal state: {state}")
@@ -151,8 +176,14 @@ def finish(db: Database, job_id: ObjectId, state: str, *, holder: str | None = N
     if holder is not None:
         query["holder"] = holder
     now = utcnow()
-    update: dict[str, Any] = {"state": state, "finished_at": now, "updated_at": now,
-                              "result": result, "error": error, "lease_until": None}
+    update: dict[str, Any] = {
+        "state": state,
+        "finished_at": now,
+        "updated_at": now,
+        "result": result,
+        "error": error,
+        "lease_until": None,
+    }
     res = db[COLLECTION].update_one(query, {"$set": update, "$inc": {"rev": 1}})
     return res.modified_count == 1
 
@@ -162,12 +193,20 @@ def request_cancel(db: Database, job_id: ObjectId) -> dict | None:
     now = utcnow()
     db[COLLECTION].update_one(
         {"_id": job_id, "state": "queued"},
-        {"$set": {"state": "cancelled", "finished_at": now, "updated_at": now,
-                  "error": {"code": "cancelled", "message": "Cancelled before it started."}},
-         "$inc": {"rev": 1}})
+        {
+            "$set": {
+                "state": "cancelled",
+                "finished_at": now,
+                "updated_at": now,
+                "error": {"code": "cancelled", "message": "Cancelled before it started."},
+            },
+            "$inc": {"rev": 1},
+        },
+    )
     db[COLLECTION].update_one(
         {"_id": job_id, "state": "running", "cancel_requested": False},
-        {"$set": {"cancel_requested": True, "updated_at": now}, "$inc": {"rev": 1}})
+        {"$set": {"cancel_requested": True, "updated_at": now}, "$inc": {"rev": 1}},
+    )
     return get(db, job_id)
 
 
@@ -175,8 +214,7 @@ def requeue(db: Database, job_id: ObjectId, expected_rev: int) -> bool:
     """Put a running job whose worker vanished back to queued (the sweeper then publishes it)."""
     res = db[COLLECTION].update_one(
         {"_id": job_id, "state": "running", "rev": expected_rev},
-        {"$set": {"state": "queued", "holder": None, "lease_until": None, "updated_at": utcnow()},
-         "$inc": {"rev": 1}},
+        {"$set": {"state": "queued", "holder": None, "lease_until": None, "updated_at": utcnow()}, "$inc": {"rev": 1}},
     )
     return res.modified_count == 1
 
@@ -187,5 +225,4 @@ def stale_queued(db: Database, older_than: datetime, limit: int = 500) -> list[d
 
 
 def expired_running(db: Database, now: datetime, limit: int = 500) -> list[dict]:
-    return list(db[COLLECTION].find({"state": "running", "lease_until": {"$lt": now}},
-                                    {"params": 0}).limit(limit))
+    return list(db[COLLECTION].find({"state": "running", "lease_until": {"$lt": now}}, {"params": 0}).limit(limit))

@@ -4,10 +4,11 @@ Indexes are declared next to each collection's access functions (`ensure_indexes
 each store module) and are (re)applied on every run: creating an existing index is a
 no-op. Data migrations are numbered steps, each recorded once in `migrations`.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from pymongo.database import Database
 

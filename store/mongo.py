@@ -1,13 +1,17 @@
 """The one MongoDB client per process (PyMongo clients are not fork-safe, so one per pid)."""
+
 from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from pymongo import MongoClient
-from pymongo.database import Database
 
 from config import get_settings
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
 
 _lock = threading.Lock()
 _clients: dict[tuple[int, str], MongoClient] = {}
@@ -22,6 +26,13 @@ def get_client(uri: str | None = None) -> MongoClient:
             client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="aiversant")
             _clients[key] = client
         return client
+
+
+def close_clients() -> None:
+    """Close this process's clients (at shutdown); the next get_db() opens a new one."""
+    with _lock:
+        for key in [key for key in _clients if key[0] == os.getpid()]:
+            _clients.pop(key).close()
 
 
 def get_db() -> Database:

@@ -5,15 +5,20 @@ Documents: `{_id: "global", channels: {"email": true, "sms": false}, updated_at}
 `{_id: "user:<user_id>", user_id, opt_outs: ["sms:*", "*:test_reminder", ...], updated_at}`
 where an opt-out is "<channel>:<kind>" and `*` matches any channel or kind.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING
 
 from pymongo import ASCENDING
-from pymongo.database import Database
 
 from domain.notifications import CHANNELS
 from store.common import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pymongo.database import Database
 
 COLLECTION = "notification_preferences"
 GLOBAL_ID = "global"
@@ -30,12 +35,17 @@ def channel_switches(db: Database) -> dict[str, bool]:
     return {channel: bool(stored.get(channel, True)) for channel in CHANNELS}
 
 
-def set_channel_enabled(db: Database, channel: str, enabled: bool) -> None:
+def set_channel_enabled(
+    db: Database,
+    channel: str,
+    *,
+    enabled: bool,
+) -> None:
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
-    db[COLLECTION].update_one({"_id": GLOBAL_ID},
-                              {"$set": {f"channels.{channel}": enabled, "updated_at": utcnow()}},
-                              upsert=True)
+    db[COLLECTION].update_one(
+        {"_id": GLOBAL_ID}, {"$set": {f"channels.{channel}": enabled, "updated_at": utcnow()}}, upsert=True
+    )
 
 
 def opt_outs_for(db: Database, user_ids: Iterable[str]) -> dict[str, set[str]]:
@@ -46,12 +56,12 @@ def opt_outs_for(db: Database, user_ids: Iterable[str]) -> dict[str, set[str]]:
     return {doc["user_id"]: set(doc.get("opt_outs") or []) for doc in cursor}
 
 
-def set_opt_out(db: Database, user_id: str, *, channel: str = "*", kind: str = "*",
-                opted_out: bool = True) -> None:
+def set_opt_out(db: Database, user_id: str, *, channel: str = "*", kind: str = "*", opted_out: bool = True) -> None:
     """Record (or withdraw) a user's opt-out; essential kinds are sent regardless."""
     entry = f"{channel}:{kind}"
     operator = "$addToSet" if opted_out else "$pull"
-    db[COLLECTION].update_one({"_id": f"user:{user_id}"},
-                              {operator: {"opt_outs": entry},
-                               "$set": {"user_id": str(user_id), "updated_at": utcnow()}},
-                              upsert=True)
+    db[COLLECTION].update_one(
+        {"_id": f"user:{user_id}"},
+        {operator: {"opt_outs": entry}, "$set": {"user_id": str(user_id), "updated_at": utcnow()}},
+        upsert=True,
+    )

@@ -1,4 +1,5 @@
 """The one Redis client per process (rate limits, token revocation; Celery has its own)."""
+
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ def get_redis() -> redis.Redis:
     pid = os.getpid()
     with _lock:
         if pid not in _clients:
-            _clients[pid] = redis.Redis.from_url(get_settings().redis_url, socket_timeout=5,
-                                                 socket_connect_timeout=5, decode_responses=True)
+            _clients[pid] = redis.Redis.from_url(
+                get_settings().redis_url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True
+            )
         return _clients[pid]

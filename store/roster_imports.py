@@ -5,28 +5,32 @@ the options, the job that runs it and, once it finished, its counts. Its state i
 Row errors live one document each in `roster_import_errors` (a 50,000-row file can have 50,000 of
 them), keyed by import and a sequence number so pages and the CSV come out in row order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
-from pymongo.database import Database
 
 from store.common import Page, page_of, to_object_id, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from bson import ObjectId
+    from pymongo.database import Database
 
 COLLECTION = "roster_imports"
 ERRORS_COLLECTION = "roster_import_errors"
 ERROR_FIELDS = ("row", "column", "value", "message")
-_ERROR_PROJECTION = {"_id": 0, **{name: 1 for name in ERROR_FIELDS}}
+_ERROR_PROJECTION = {"_id": 0, **dict.fromkeys(ERROR_FIELDS, 1)}
 _ERRORS_PER_INSERT = 5_000
 
 
 def ensure_indexes(db: Database) -> None:
     db[COLLECTION].create_index([("batch_id", ASCENDING), ("created_at", DESCENDING)], name="batch_recent")
-    db[ERRORS_COLLECTION].create_index([("import_id", ASCENDING), ("seq", ASCENDING)],
-                                       name="import_seq", unique=True)
+    db[ERRORS_COLLECTION].create_index([("import_id", ASCENDING), ("seq", ASCENDING)], name="import_seq", unique=True)
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,14 @@ def get(db: Database, import_id: str | ObjectId) -> dict | None:
 
 def list_for_batch(db: Database, batch_id: str, page: int, per_page: int) -> Page:
     """The batch's imports, newest first."""
-    return page_of(db[COLLECTION], {"batch_id": batch_id}, [("created_at", DESCENDING), ("_id", DESCENDING)],
-                   page, per_page)
+    return page_of(
+        db[COLLECTION], {"batch_id": batch_id}, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page
+    )
 
 
 def record_counts(db: Database, import_id: ObjectId, counts: dict[str, Any]) -> None:
     now = utcnow()
-    db[COLLECTION].update_one({"_id": import_id},
-                              {"$set": {"counts": counts, "updated_at": now, "finished_at": now}})
+    db[COLLECTION].update_one({"_id": import_id}, {"$set": {"counts": counts, "updated_at": now, "finished_at": now}})
 
 
 def replace_errors(db: Database, import_id: ObjectId, errors: Iterable[dict[str, Any]]) -> int:
@@ -113,8 +117,9 @@ def _insert(db: Database, batch: list[dict]) -> int:
 
 def error_page(db: Database, import_id: ObjectId, page: int, per_page: int) -> Page:
     """Row errors in row order."""
-    return page_of(db[ERRORS_COLLECTION], {"import_id": import_id}, [("seq", ASCENDING)], page, per_page,
-                   _ERROR_PROJECTION)
+    return page_of(
+        db[ERRORS_COLLECTION], {"import_id": import_id}, [("seq", ASCENDING)], page, per_page, _ERROR_PROJECTION
+    )
 
 
 def iter_errors(db: Database, import_id: ObjectId) -> Iterator[dict]:

@@ -5,15 +5,20 @@ same document. `attempt_id` / `test_id` / `item_id` tie a score to the assessmen
 asked for it (optional: admins may score a single answer to check an item). Re-scoring keeps
 earlier versions' figures in `history`.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from bson import ObjectId
 from pymongo import ASCENDING
-from pymongo.database import Database
 
 from store.common import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from bson import ObjectId
+    from pymongo.database import Database
 
 COLLECTION = "scores"
 KINDS = ("spoken", "written")
@@ -32,14 +37,31 @@ def ensure_indexes(db: Database) -> None:
     scores.create_index([("test_id", ASCENDING)], name="test")
 
 
-def save(db: Database, score_id: ObjectId, kind: str, inputs: dict[str, Any], refs: dict[str, Any],
-         owner_id: str, result: dict[str, Any]) -> None:
+def save(
+    db: Database,
+    score_id: ObjectId,
+    kind: str,
+    inputs: dict[str, Any],
+    refs: dict[str, Any],
+    *,
+    owner_id: str,
+    result: dict[str, Any],
+) -> None:
     now = utcnow()
     db[COLLECTION].update_one(
         {"_id": score_id},
-        {"$set": {"kind": kind, "inputs": inputs, "owner_id": owner_id, **refs,
-                  "scoring_version": result.get("scoring_version"), "result": result, "scored_at": now},
-         "$setOnInsert": {"created_at": now, "history": []}},
+        {
+            "$set": {
+                "kind": kind,
+                "inputs": inputs,
+                "owner_id": owner_id,
+                **refs,
+                "scoring_version": result.get("scoring_version"),
+                "result": result,
+                "scored_at": now,
+            },
+            "$setOnInsert": {"created_at": now, "history": []},
+        },
         upsert=True,
     )
 
@@ -56,12 +78,17 @@ def count_matching(db: Database, *, attempt_id: str | None = None, test_id: str 
 
 def replace_result(db: Database, score: dict, result: dict[str, Any]) -> None:
     """Store a re-score; the figures it replaces go to `history`."""
-    previous = {"scoring_version": score.get("scoring_version"), "overall": _overall(score["result"]),
-                "scored_at": score.get("scored_at")}
+    previous = {
+        "scoring_version": score.get("scoring_version"),
+        "overall": _overall(score["result"]),
+        "scored_at": score.get("scored_at"),
+    }
     db[COLLECTION].update_one(
         {"_id": score["_id"], "scoring_version": score.get("scoring_version")},
-        {"$set": {"result": result, "scoring_version": result.get("scoring_version"), "scored_at": utcnow()},
-         "$push": {"history": previous}},
+        {
+            "$set": {"result": result, "scoring_version": result.get("scoring_version"), "scored_at": utcnow()},
+            "$push": {"history": previous},
+        },
     )
 
 

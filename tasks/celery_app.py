@@ -1,4 +1,5 @@
 """The Celery application. Workers start it with `celery -A tasks.celery_app worker -Q <queue>`."""
+
 from __future__ import annotations
 
 from celery import Celery
@@ -12,8 +13,9 @@ celery_app = Celery("aiversant")
 celery_app.config_from_object("celeryconfig")
 # Every module that defines a named task, so every worker knows every task. Only workers
 # import them; publishers (the API) send by name.
-celery_app.conf.include = sorted({name.rsplit(".", 1)[0]
-                                  for name in [*PLAIN_TASKS, *(kind.task for kind in JOB_KINDS.values())]})
+celery_app.conf.include = sorted(
+    {name.rsplit(".", 1)[0] for name in [*PLAIN_TASKS, *(kind.task for kind in JOB_KINDS.values())]}
+)
 
 
 @after_setup_logger.connect

@@ -1,4 +1,5 @@
 """Roster import jobs on the `imports` queue; the engine is workers/roster/importer.py."""
+
 from __future__ import annotations
 
 from config import get_settings

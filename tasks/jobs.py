@@ -1,4 +1,5 @@
 """The sweeper (Celery beat): no job stays queued or running forever."""
+
 from __future__ import annotations
 
 import logging
@@ -28,9 +29,15 @@ def sweep() -> dict:
         republished += publish(db, job)
     for job in jobs.expired_running(db, now):
         if job["deliveries"] >= settings.job_max_deliveries:
-            failed += jobs.finish(db, job["_id"], "failed", error={
-                "code": "worker_lost",
-                "message": f"The worker running this job stopped answering {job['deliveries']} times."})
+            failed += jobs.finish(
+                db,
+                job["_id"],
+                "failed",
+                error={
+                    "code": "worker_lost",
+                    "message": f"The worker running this job stopped answering {job['deliveries']} times.",
+                },
+            )
         elif jobs.requeue(db, job["_id"], expected_rev=job["rev"]):
             republished += publish(db, {**job, "state": "queued"})
     if republished or failed:

@@ -11,12 +11,13 @@
 The messages live in MongoDB, so a Celery message is only a nudge: losing one delays a
 notification until the next beat run, never loses it.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import time
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bson import ObjectId
 
@@ -34,7 +35,11 @@ from workers.errors import WorkError
 from workers.notifications import DispatchOutcome, dispatch_batch
 from workers.notifications.backend import build_rate_limiter, build_sender, dispatch_options
 from workers.notifications.reminders import remind_open_tests, remind_test
-from workers.notifications.senders import Sender
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from workers.notifications.senders import Sender
 
 log = logging.getLogger("notifications.tasks")
 DUE_PAGE = 1000
@@ -47,15 +52,13 @@ def _sender_and_limiter() -> tuple[Sender, object]:
     """One sender (connection pool) and one rate limiter per worker process."""
     if _per_process.get("pid") != os.getpid():
         settings = get_settings()
-        _per_process.update(pid=os.getpid(), sender=build_sender(settings),
-                            limiter=build_rate_limiter(settings))
+        _per_process.update(pid=os.getpid(), sender=build_sender(settings), limiter=build_rate_limiter(settings))
     return _per_process["sender"], _per_process["limiter"]  # type: ignore[return-value]
 
 
 def _dispatch(ids: Sequence[str | ObjectId]) -> DispatchOutcome:
     sender, limiter = _sender_and_limiter()
-    return dispatch_batch(get_db(), ids, sender, options=dispatch_options(get_settings()),
-                          rate_limiter=limiter)  # type: ignore[arg-type]
+    return dispatch_batch(get_db(), ids, sender, options=dispatch_options(get_settings()), rate_limiter=limiter)  # type: ignore[arg-type]
 
 
 # Every worker imports this module (celery_app's include): messages queued by an engine in
@@ -74,7 +77,8 @@ def _schedule_retry(outcome: DispatchOutcome) -> None:
     """Re-publish soon retries with a countdown; later ones are left to dispatch_due.
 
     A countdown longer than the broker's visibility timeout would make Redis hand the
-    waiting message out again and again, so long waits live only in next_attempt_at."""
+    waiting message out again and again, so long waits live only in next_attempt_at.
+    """
     delay = outcome.retry_after_seconds
     if delay is None or delay > get_settings().broker_visibility_timeout / 2:
         return

@@ -5,18 +5,22 @@ is down the job stays queued with `published_at` unset and the sweeper publishes
 so a 202 never promises work that is lost. The task is named, never imported: the API
 process loads no task module and so no engine (domain/jobkinds.py names every task).
 """
+
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-
-from bson import ObjectId
-from pymongo.database import Database
+from typing import TYPE_CHECKING
 
 from config import get_settings
 from domain.jobkinds import DISPATCH_TASK, PLAIN_TASKS, job_kind
 from store import jobs
 from tasks.celery_app import celery_app
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bson import ObjectId
+    from pymongo.database import Database
 
 log = logging.getLogger("jobs")
 _RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
@@ -34,8 +38,9 @@ def publish(db: Database, job: dict) -> bool:
     """Publish the job's task; False (and the job stays for the sweeper) if the broker is unreachable."""
     kind = job_kind(job["kind"])
     try:
-        celery_app.send_task(kind.task, args=[str(job["_id"])], queue=kind.queue,
-                             retry=True, retry_policy=_RETRY_POLICY)
+        celery_app.send_task(
+            kind.task, args=[str(job["_id"])], queue=kind.queue, retry=True, retry_policy=_RETRY_POLICY
+        )
     except Exception:  # broker unreachable: the sweeper publishes it once the broker is back
         log.warning("job publish failed job_id=%s kind=%s", job["_id"], job["kind"], exc_info=True)
         return False
@@ -50,7 +55,13 @@ def kick_notifications(message_ids: Sequence[ObjectId], countdown: float | None 
     ids = [str(mid) for mid in message_ids]
     published = 0
     for start in range(0, len(ids), size):
-        celery_app.send_task(DISPATCH_TASK, args=[ids[start:start + size]], queue=PLAIN_TASKS[DISPATCH_TASK],
-                             countdown=countdown, retry=True, retry_policy=_RETRY_POLICY)
+        celery_app.send_task(
+            DISPATCH_TASK,
+            args=[ids[start : start + size]],
+            queue=PLAIN_TASKS[DISPATCH_TASK],
+            countdown=countdown,
+            retry=True,
+            retry_policy=_RETRY_POLICY,
+        )
         published += 1
     return published

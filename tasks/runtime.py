@@ -6,20 +6,18 @@ a JobContext (params, progress, cancellation) and records the outcome. Engines r
 `workers.errors.WorkError` for bad input: the job fails with its code and message and the
 worker carries on.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore.exceptions
 from bson import ObjectId
-from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
-from pymongo.database import Database
 from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from config import get_settings
@@ -30,23 +28,37 @@ from store.mongo import get_db
 from tasks.celery_app import celery_app
 from workers.errors import WorkError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from celery import Task
+    from pymongo.database import Database
+
 log = logging.getLogger("jobs")
 HOSTNAME = socket.gethostname()
 # A service that did not answer: the job goes back to the queue and is retried with backoff.
-TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ConnectionError, TimeoutError,
-                    botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError)
+TRANSIENT_ERRORS = (
+    AutoReconnect,
+    ConnectionFailure,
+    ConnectionError,
+    TimeoutError,
+    botocore.exceptions.ConnectionError,
+    botocore.exceptions.ReadTimeoutError,
+)
 
 
-class JobCancelled(Exception):
+class JobCancelledError(Exception):
     """Raised inside a job body when a cancel was requested; the job ends `cancelled`."""
 
 
-class LeaseLost(Exception):
-    """This delivery no longer holds the job (the sweeper or another worker took it)."""
+class LeaseLostError(Exception):
+    """Raised inside a job body when this delivery no longer holds the job (the sweeper or another
+    worker took it).
+    """
 
 
 class JobContext:
-    def __init__(self, db: Database, job: dict, holder: str):
+    def __init__(self, db: Database, job: dict, holder: str) -> None:
         self.db = db
         self.job = job
         self.holder = holder
@@ -54,23 +66,23 @@ class JobContext:
         self.params: dict[str, Any] = job.get("params") or {}
 
     def progress(self, done: int, total: int | None = None) -> None:
-        """Record progress; raise JobCancelled if a cancel was requested meanwhile."""
+        """Record progress; raise JobCancelledError if a cancel was requested meanwhile."""
         state = jobs.report_progress(self.db, self.id, self.holder, done, total)
         if state is None:
-            raise LeaseLost(str(self.id))
+            raise LeaseLostError(str(self.id))
         if state.get("cancel_requested"):
-            raise JobCancelled(str(self.id))
+            raise JobCancelledError(str(self.id))
 
     def check_cancelled(self) -> None:
         job = jobs.get(self.db, self.id)
         if job is None or job.get("holder") != self.holder or job["state"] != "running":
-            raise LeaseLost(str(self.id))
+            raise LeaseLostError(str(self.id))
         if job.get("cancel_requested"):
-            raise JobCancelled(str(self.id))
+            raise JobCancelledError(str(self.id))
 
 
 class _Heartbeat(threading.Thread):
-    def __init__(self, db: Database, job_id: ObjectId, holder: str, lease_seconds: int):
+    def __init__(self, db: Database, job_id: ObjectId, holder: str, lease_seconds: int) -> None:
         super().__init__(daemon=True, name=f"lease-{job_id}")
         self._db, self._job_id, self._holder, self._lease = db, job_id, holder, lease_seconds
         self._stop_event = threading.Event()
@@ -113,14 +125,18 @@ def _claim(db: Database, job_id: ObjectId, holder: str, lease: int) -> dict | No
 
 def job_task(kind: str, **task_options: Any) -> Callable[[Callable[[JobContext], Any]], Task]:
     """Declare the Celery task that runs jobs of `kind` (named in domain/jobkinds.py):
-    `body(ctx) -> result dict`."""
+    `body(ctx) -> result dict`.
+    """
     declared = job_kind(kind)
 
     def decorate(body: Callable[[JobContext], Any]) -> Task:
         @celery_app.task(name=declared.task, bind=True, **task_options)
         def run(self: Task, job_id: str) -> None:
             _run_job(self, kind, body, ObjectId(job_id))
-        return run
+
+        # celery_app.task(**options) is typed Any by celery-types: the options could match any overload.
+        return cast("Task", run)
+
     return decorate
 
 
@@ -135,8 +151,13 @@ def _run_job(task: Task, kind: str, body: Callable[[JobContext], Any], job_id: O
             log.info("job delivery skipped job_id=%s kind=%s reason=not_claimable", job_id, kind)
             return
         if job["deliveries"] > settings.job_max_deliveries:
-            _fail(db, job_id, holder, "worker_lost",
-                  f"The job stopped its worker {job['deliveries'] - 1} times and was not retried again.")
+            _fail(
+                db,
+                job_id,
+                holder,
+                "worker_lost",
+                f"The job stopped its worker {job['deliveries'] - 1} times and was not retried again.",
+            )
             return
         log.info("job running job_id=%s kind=%s delivery=%s", job_id, kind, job["deliveries"])
         heartbeat = _Heartbeat(db, job_id, holder, settings.job_lease_seconds)
@@ -149,28 +170,25 @@ def _run_job(task: Task, kind: str, body: Callable[[JobContext], Any], job_id: O
         job_id_var.reset(token)
 
 
-def _execute(task: Task, db: Database, job: dict, holder: str, body: Callable[[JobContext], Any],
-             max_deliveries: int) -> None:
+def _execute(
+    task: Task, db: Database, job: dict, holder: str, body: Callable[[JobContext], Any], max_deliveries: int
+) -> None:
     job_id = job["_id"]
     try:
         result = body(JobContext(db, job, holder))
-    except JobCancelled:
-        jobs.finish(db, job_id, "cancelled", holder=holder,
-                    error={"code": "cancelled", "message": "Cancelled while running."})
+    except JobCancelledError:
+        jobs.finish(
+            db, job_id, "cancelled", holder=holder, error={"code": "cancelled", "message": "Cancelled while running."}
+        )
         log.info("job cancelled job_id=%s", job_id)
-    except LeaseLost:
+    except LeaseLostError:
         log.warning("job lease lost job_id=%s", job_id)
     except WorkError as exc:
         _fail(db, job_id, holder, exc.code, exc.message, exc.details)
     except SoftTimeLimitExceeded:
         _fail(db, job_id, holder, "time_limit", "The job took longer than its time limit.")
     except TRANSIENT_ERRORS as exc:
-        if job["deliveries"] >= max_deliveries:
-            _fail(db, job_id, holder, "unavailable", "A service the job needs stayed unavailable.")
-            return
-        jobs.requeue(db, job_id, expected_rev=jobs.get(db, job_id)["rev"])
-        log.warning("job retry job_id=%s reason=%s", job_id, type(exc).__name__)
-        raise task.retry(exc=exc, countdown=2 ** job["deliveries"], max_retries=None)
+        _retry_or_fail(task, db, job, holder, exc, max_deliveries)
     except Exception:
         log.exception("job crashed job_id=%s", job_id)
         _fail(db, job_id, holder, "internal_error", "The job failed unexpectedly; it has been logged.")
@@ -179,9 +197,21 @@ def _execute(task: Task, db: Database, job: dict, holder: str, body: Callable[[J
             log.info("job succeeded job_id=%s", job_id)
 
 
-def _fail(db: Database, job_id: ObjectId, holder: str, code: str, message: str,
-          details: dict | None = None) -> None:
-    error = {"code": code, "message": message}
+def _retry_or_fail(task: Task, db: Database, job: dict, holder: str, exc: Exception, max_deliveries: int) -> None:
+    """A service did not answer: back to the queue to retry with backoff, or failed after the last delivery."""
+    job_id = job["_id"]
+    if job["deliveries"] >= max_deliveries:
+        _fail(db, job_id, holder, "unavailable", "A service the job needs stayed unavailable.")
+        return
+    current = jobs.get(db, job_id)
+    if current is not None:  # a job deleted meanwhile: the retry finds nothing to claim
+        jobs.requeue(db, job_id, expected_rev=current["rev"])
+    log.warning("job retry job_id=%s reason=%s", job_id, type(exc).__name__)
+    raise task.retry(exc=exc, countdown=2 ** job["deliveries"], max_retries=None) from exc
+
+
+def _fail(db: Database, job_id: ObjectId, holder: str, code: str, message: str, details: dict | None = None) -> None:
+    error: dict[str, Any] = {"code": code, "message": message}
     if details:
         error["details"] = details
     jobs.finish(db, job_id, "failed", holder=holder, error=error)

@@ -1,4 +1,5 @@
 """Scoring jobs on the `scoring` queue: one answer in, a versioned, explained score out."""
+
 from __future__ import annotations
 
 from tasks.runtime import JobContext, job_task
@@ -8,8 +9,7 @@ from workers.answer_scoring import rescore, score_answer
 def _score(ctx: JobContext, kind: str) -> dict:
     ctx.progress(0, 1)
     params = ctx.params
-    result = score_answer(ctx.db, ctx.id, kind, params["inputs"], params.get("refs") or {},
-                          ctx.job["owner_id"])
+    result = score_answer(ctx.db, ctx.id, kind, params["inputs"], params.get("refs") or {}, ctx.job["owner_id"])
     ctx.progress(1)
     return result
 
@@ -27,5 +27,10 @@ def score_written(ctx: JobContext) -> dict:
 @job_task("rescore", soft_time_limit=3600, time_limit=3660)
 def rescore_answers(ctx: JobContext) -> dict:
     params = ctx.params
-    return rescore(ctx.db, attempt_id=params.get("attempt_id"), test_id=params.get("test_id"),
-                   force=params.get("force", False), progress=ctx.progress)
+    return rescore(
+        ctx.db,
+        attempt_id=params.get("attempt_id"),
+        test_id=params.get("test_id"),
+        force=params.get("force", False),
+        progress=ctx.progress,
+    )

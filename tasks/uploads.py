@@ -1,4 +1,5 @@
 """Upload jobs: the API staged the bytes in S3; the engine validates and files them."""
+
 from __future__ import annotations
 
 from config import get_settings
@@ -10,8 +11,13 @@ from workers.uploads import store_upload
 def process_upload(ctx: JobContext) -> dict:
     settings = get_settings()
     ctx.progress(0, 1)
-    result = store_upload(str(ctx.id), ctx.job["owner_id"], ctx.params["filename"],
-                          settings.upload_max_bytes, settings.allowed_upload_types,
-                          created_at=ctx.job["created_at"])
+    result = store_upload(
+        str(ctx.id),
+        ctx.job["owner_id"],
+        ctx.params["filename"],
+        settings.upload_max_bytes,
+        settings.allowed_upload_types,
+        created_at=ctx.job["created_at"],
+    )
     ctx.progress(1)
     return result

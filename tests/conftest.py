@@ -9,10 +9,13 @@ stand-in (secantus, the default, or nx) so the data-layer tests run against both
 Tests that use `stack` (directly or through another fixture) are marked `functional`, the
 others `unit`: `pytest -m unit` runs the server-free part of the suite.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,36 +39,53 @@ def pytest_configure(config: pytest.Config) -> None:
     if _STACK:
         return
     ports = {name: servers.free_port() for name in ("mongo", "redis", "s3")}
-    _STACK.update(base=Path(tempfile.mkdtemp(prefix="aiversant-tests-")), ports=ports,
-                  engine=os.environ.get("TEST_MONGO_ENGINE", "secantus"))
-    os.environ.update({
-        "APP_ENV": "test",
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "LOG_LEVEL": "WARNING",
-        "MONGO_URI": f"mongodb://127.0.0.1:{ports['mongo']}/",
-        "MONGO_DB": f"aiversant_test_{uuid.uuid4().hex[:8]}",
-        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
-        "S3_BUCKET": "aiversant-test",
-        "AWS_ACCESS_KEY_ID": S3_KEYS[0],
-        "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
-        "UPLOAD_MAX_BYTES": str(1024 * 1024),
-        # Short timings so recovery paths finish within a test.
-        "JOB_LEASE_SECONDS": "4",
-        "JOB_QUEUED_REPUBLISH_SECONDS": "3",
-        "JOB_SWEEP_INTERVAL_SECONDS": "1",
-        "BROKER_VISIBILITY_TIMEOUT": "6",
-        "JOB_MAX_DELIVERIES": "3",
-        "RATE_LIMITS_ENABLED": "true",
-        # Development backend for messages: files here, never in ./var of the checkout.
-        "OUTBOX_DIR": str(_STACK["base"] / "outbox"),
-    })
+    _STACK.update(
+        base=Path(tempfile.mkdtemp(prefix="aiversant-tests-")),
+        ports=ports,
+        engine=os.environ.get("TEST_MONGO_ENGINE", "secantus"),
+    )
+    os.environ.update(
+        {
+            "APP_ENV": "test",
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "LOG_LEVEL": "WARNING",
+            "MONGO_URI": f"mongodb://127.0.0.1:{ports['mongo']}/",
+            "MONGO_DB": f"aiversant_test_{uuid.uuid4().hex[:8]}",
+            "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
+            "S3_BUCKET": "aiversant-test",
+            "AWS_ACCESS_KEY_ID": S3_KEYS[0],
+            "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
+            "UPLOAD_MAX_BYTES": str(1024 * 1024),
+            # Short timings so recovery paths finish within a test.
+            "JOB_LEASE_SECONDS": "4",
+            "JOB_QUEUED_REPUBLISH_SECONDS": "3",
+            "JOB_SWEEP_INTERVAL_SECONDS": "1",
+            "BROKER_VISIBILITY_TIMEOUT": "6",
+            "JOB_MAX_DELIVERIES": "3",
+            "RATE_LIMITS_ENABLED": "true",
+            # Development backend for messages: files here, never in ./var of the checkout.
+            "OUTBOX_DIR": str(_STACK["base"] / "outbox"),
+        }
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         needs_servers = "stack" in getattr(item, "fixturenames", ())
         item.add_marker(pytest.mark.functional if needs_servers else pytest.mark.unit)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the coverage data of processes the tests killed with SIGKILL (half-written, unreadable)
+    before pytest-cov combines the rest."""
+    for path in REPO_ROOT.glob(".coverage.*"):
+        try:
+            with contextlib.closing(sqlite3.connect(path)) as data:
+                data.execute("select count(*) from coverage_schema").fetchone()
+        except sqlite3.Error:
+            path.unlink(missing_ok=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -95,23 +115,27 @@ def stack() -> dict:
 @pytest.fixture(scope="session")
 def settings():
     from config import get_settings
+
     return get_settings()
 
 
 @pytest.fixture(scope="session")
 def db(stack, settings):
     from store import files, migrations
-    from store.mongo import get_db
+    from store.mongo import close_clients, get_db
+
     database = get_db()
     migrations.apply_all(database)
     files.ensure_bucket()
-    return database
+    yield database
+    close_clients()
 
 
-@pytest.fixture()
+@pytest.fixture
 def mongo_db(stack):
     """A fresh, empty database on the real server for data-layer tests; dropped afterwards."""
     from pymongo import MongoClient
+
     client = MongoClient(stack["mongo"].url, tz_aware=True)
     name = f"t_{uuid.uuid4().hex[:12]}"
     yield client[name]
@@ -122,12 +146,13 @@ def mongo_db(stack):
 @pytest.fixture(scope="session")
 def app(db):
     from api.app import create_app
+
     flask_app = create_app()
     flask_app.testing = True
     return flask_app
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -138,8 +163,8 @@ def _empty_broker_per_module():
     thousands of invitation dispatches) must not keep this module's workers busy."""
     if _servers_started():
         import redis as redis_lib
+
         redis_lib.Redis.from_url(_STACK["redis"].url).delete(*QUEUES, "unacked", "unacked_index")
-    yield
 
 
 @pytest.fixture(autouse=True)
@@ -147,32 +172,40 @@ def _fresh_rate_limits(request):
     """Rate-limit counters live in Redis; each test that reaches the servers starts with none."""
     if "stack" in request.fixturenames:
         import redis as redis_lib
+
         r = redis_lib.Redis.from_url(request.getfixturevalue("stack")["redis"].url)
         for key in r.scan_iter("LIMITS*"):
             r.delete(key)
-    yield
 
 
-@pytest.fixture()
+@pytest.fixture
 def make_user(db):
     from security.passwords import hash_password
     from store import users
 
     def create(role: str = "superadmin", **fields) -> dict:
         suffix = uuid.uuid4().hex[:8]
-        doc = {"name": f"{role} {suffix}", "email": f"{role}.{suffix}@example.edu", "role": role,
-               "password_hash": hash_password(TEST_PASSWORD), **fields}
+        doc = {
+            "name": f"{role} {suffix}",
+            "email": f"{role}.{suffix}@example.edu",
+            "role": role,
+            "password_hash": hash_password(TEST_PASSWORD),
+            **fields,
+        }
         return users.create(db, doc)
+
     return create
 
 
-@pytest.fixture()
+@pytest.fixture
 def auth_header(client):
     def login(user: dict) -> dict:
-        resp = client.post("/api/v1/auth/login", json={"login": user["email"] or user["roll_number"],
-                                                         "password": TEST_PASSWORD})
+        resp = client.post(
+            "/api/v1/auth/login", json={"login": user["email"] or user["roll_number"], "password": TEST_PASSWORD}
+        )
         assert resp.status_code == 200, resp.get_json()
         return {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
+
     return login
 
 
@@ -183,22 +216,52 @@ class WorkerProcess:
 
     ALL_QUEUES = ",".join(QUEUES)
 
-    def __init__(self, log_dir: Path, extra_args: list[str] | None = None,
-                 env: dict[str, str] | None = None, queues: str = ALL_QUEUES):
+    def __init__(
+        self,
+        log_dir: Path,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        queues: str = ALL_QUEUES,
+    ):
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.extra_args = extra_args or []
         self.env = env or {}
         self.queues = queues
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "WorkerProcess":
-        cmd = [sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker",
-               "-Q", self.queues, "--pool", "prefork", "-c", "1",
-               "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h",
-               "-I", "tests.support.job_tasks", "--loglevel", "INFO", *self.extra_args]
+    def start(self) -> WorkerProcess:
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tasks.celery_app",
+            "worker",
+            "-Q",
+            self.queues,
+            "--pool",
+            "prefork",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test-{uuid.uuid4().hex[:6]}@%h",
+            "-I",
+            "tests.support.job_tasks",
+            "--loglevel",
+            "INFO",
+            *self.extra_args,
+        ]
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True, env={**os.environ, "LOG_LEVEL": "INFO", **self.env})
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "LOG_LEVEL": "INFO", **self.env},
+            )
         self._wait_ready()
         return self
 
@@ -230,7 +293,7 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture()
+@pytest.fixture
 def start_worker(db, tmp_path):
     started: list[WorkerProcess] = []
 
@@ -238,12 +301,13 @@ def start_worker(db, tmp_path):
         worker = WorkerProcess(tmp_path, extra_args).start()
         started.append(worker)
         return worker
+
     yield start
     for worker in started:
         worker.stop()
 
 
-@pytest.fixture()
+@pytest.fixture
 def wait_for_job(db):
     from store import jobs
 
@@ -256,12 +320,14 @@ def wait_for_job(db):
                 return job
             time.sleep(0.1)
         raise AssertionError(f"job {job_id} not in {states} after {timeout}s: {job}")
+
     return wait
 
 
-@pytest.fixture()
+@pytest.fixture
 def poll_job(client):
     """Poll a job over HTTP (as a client would) until it leaves queued/running."""
+
     def poll(headers: dict, location: str, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         body: dict = {}
@@ -271,4 +337,5 @@ def poll_job(client):
                 return body
             time.sleep(0.2)
         raise AssertionError(f"job still {body.get('state')} after {timeout}s")
+
     return poll

@@ -1,5 +1,6 @@
 """The shape of the codebase, checked: imports flow one way, the API process loads no engine,
 the store owns every collection, and queues and job kinds are named in one place."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,19 @@ import pytest
 from domain.jobkinds import JOB_KINDS, PLAIN_TASKS, QUEUES
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = ("api", "schemas", "tasks", "workers", "store", "services", "domain", "config", "security",
-        "observability", "devstack")
+OURS = (
+    "api",
+    "schemas",
+    "tasks",
+    "workers",
+    "store",
+    "services",
+    "domain",
+    "config",
+    "security",
+    "observability",
+    "devstack",
+)
 BASE = {"domain", "config"}
 # Package -> our packages (or modules) it may import. Imports flow one way:
 # api -> schemas, services, tasks.publish, store; tasks -> workers, services, store; workers ->
@@ -34,8 +46,17 @@ ALLOWED: dict[str, set[str]] = {
     "tasks": {"tasks", "workers", "services", "store", "schemas", "observability"} | BASE,
     "api": {"api", "schemas", "services", "store", "security", "observability", "tasks.publish"} | BASE,
 }
-ENGINE_MODULES = ("numpy", "jiwer", "faster_whisper", "ctranslate2", "openpyxl", "pydub", "rapidfuzz",
-                  "sib_api_v3_sdk", "workers")
+ENGINE_MODULES = (
+    "numpy",
+    "jiwer",
+    "faster_whisper",
+    "ctranslate2",
+    "openpyxl",
+    "pydub",
+    "rapidfuzz",
+    "sib_api_v3_sdk",
+    "workers",
+)
 
 
 def _our_imports(path: Path) -> set[str]:
@@ -52,8 +73,10 @@ def _our_imports(path: Path) -> set[str]:
 
 
 def _allowed(importer: str, imported: str) -> bool:
-    return any(imported == rule or imported.startswith(rule + ".") or rule.startswith(imported + ".")
-               for rule in ALLOWED[importer])
+    return any(
+        imported == rule or imported.startswith(rule + ".") or rule.startswith(imported + ".")
+        for rule in ALLOWED[importer]
+    )
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
@@ -77,10 +100,19 @@ def test_the_api_imports_only_the_publishing_side_of_tasks():
 def test_the_api_process_loads_no_engine():
     """create_app in a fresh interpreter: Flask, marshmallow, PyMongo, redis, boto3 and our thin
     layers, nothing of speech, spreadsheets or the Brevo SDK."""
-    script = ("import json, sys\nfrom api.app import create_app\ncreate_app()\n"
-              "print(json.dumps({'count': len(sys.modules), 'modules': sorted(sys.modules)}))")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ), capture_output=True,
-                         text=True, check=True, timeout=120)
+    script = (
+        "import json, sys\nfrom api.app import create_app\ncreate_app()\n"
+        "print(json.dumps({'count': len(sys.modules), 'modules': sorted(sys.modules)}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     engines = [name for name in loaded["modules"] if name.split(".")[0] in ENGINE_MODULES]
     assert not engines, engines
@@ -90,11 +122,13 @@ def test_the_api_process_loads_no_engine():
 
 def test_no_collection_is_opened_outside_the_store():
     opened = re.compile(r"\bdb\[|get_db\(\)\[|\.db\[")
-    found = [f"{path.relative_to(ROOT)}:{number}"
-             for package in ("api", "workers", "tasks", "schemas", "services", "domain")
-             for path in (ROOT / package).rglob("*.py")
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-             if opened.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in ("api", "workers", "tasks", "schemas", "services", "domain")
+        for path in (ROOT / package).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if opened.search(line)
+    ]
     assert not found, found
 
 
@@ -109,6 +143,7 @@ def test_every_procfile_worker_consumes_a_declared_queue_and_every_queue_has_a_w
 
 def test_every_declared_task_is_defined_with_its_queue():
     from tasks.celery_app import celery_app
+
     celery_app.loader.import_default_modules()
     routes = celery_app.conf.task_routes
     for kind in JOB_KINDS.values():

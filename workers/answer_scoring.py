@@ -3,12 +3,10 @@
 Joins the scoring engines (workers/scoring, workers/writing) to storage: spoken answers'
 audio is read from S3, every result is kept in `scores` with the inputs that produced it.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from bson import ObjectId
-from pymongo.database import Database
+from typing import TYPE_CHECKING, Any
 
 from store import files, scores
 from store.scores import REF_FIELDS
@@ -18,37 +16,55 @@ from workers.scoring import score_spoken_answer
 from workers.writing import CURRENT_VERSION as WRITING_VERSION
 from workers.writing import score_written_answer
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bson import ObjectId
+    from pymongo.database import Database
+
 CURRENT_VERSIONS = {"spoken": SPEECH_VERSION, "written": WRITING_VERSION}
+MAX_ERRORS_LISTED = 100  # a re-score's summary lists the first errors; `failed` counts them all
 
 
 def run_engine(kind: str, inputs: dict[str, Any]) -> dict:
     """The engine's result for one answer's stored inputs (current scoring version)."""
     if kind == "spoken":
         audio = files.read_all(inputs["audio_key"])
-        return score_spoken_answer(audio, inputs["expected_text"], inputs["item_type"],
-                                   inputs.get("accepted_answers") or None)
+        return score_spoken_answer(
+            audio, inputs["expected_text"], inputs["item_type"], inputs.get("accepted_answers") or None
+        )
     if kind == "written":
-        return score_written_answer(inputs["item_type"], inputs["answer"], inputs["item"],
-                                    **(inputs.get("context") or {}))
+        return score_written_answer(
+            inputs["item_type"], inputs["answer"], inputs["item"], **(inputs.get("context") or {})
+        )
     raise WorkError("unknown_score_kind", f"Unknown kind of answer: {kind}.")
 
 
-def score_answer(db: Database, score_id: ObjectId, kind: str, inputs: dict[str, Any],
-                 refs: dict[str, Any], owner_id: str) -> dict:
+def score_answer(
+    db: Database, score_id: ObjectId, kind: str, inputs: dict[str, Any], refs: dict[str, Any], owner_id: str
+) -> dict:
     result = run_engine(kind, inputs)
-    scores.save(db, score_id, kind, inputs, {k: refs.get(k) for k in REF_FIELDS}, owner_id, result)
+    scores.save(db, score_id, kind, inputs, {k: refs.get(k) for k in REF_FIELDS}, owner_id=owner_id, result=result)
     return result
 
 
-def rescore(db: Database, *, attempt_id: str | None, test_id: str | None, force: bool,
-            progress: Callable[[int, int], None]) -> dict:
+def rescore(
+    db: Database, *, attempt_id: str | None, test_id: str | None, force: bool, progress: Callable[[int, int], None]
+) -> dict:
     """Re-score every stored answer of an attempt or a test whose version is not current.
 
     An answer the engine now refuses (e.g. its audio is gone) keeps its old score and is
-    counted in `failed` with its error code; the others carry on."""
+    counted in `failed` with its error code; the others carry on.
+    """
     total = scores.count_matching(db, attempt_id=attempt_id, test_id=test_id)
-    summary: dict[str, Any] = {"matched": total, "rescored": 0, "unchanged": 0, "failed": 0,
-                               "errors": [], "versions": CURRENT_VERSIONS}
+    summary: dict[str, Any] = {
+        "matched": total,
+        "rescored": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "errors": [],
+        "versions": CURRENT_VERSIONS,
+    }
     progress(0, total)
     for done, score in enumerate(scores.matching(db, attempt_id=attempt_id, test_id=test_id), start=1):
         if not force and score.get("scoring_version") == CURRENT_VERSIONS.get(score["kind"]):
@@ -64,7 +80,7 @@ def _rescore_one(db: Database, score: dict, summary: dict) -> None:
         result = run_engine(score["kind"], score["inputs"])
     except WorkError as exc:
         summary["failed"] += 1
-        if len(summary["errors"]) < 100:
+        if len(summary["errors"]) < MAX_ERRORS_LISTED:
             summary["errors"].append({"score_id": str(score["_id"]), "code": exc.code, "message": exc.message})
         return
     scores.replace_result(db, score, result)

@@ -1,11 +1,12 @@
 """The error every engine raises for bad input: the job fails with this code and message."""
+
 from __future__ import annotations
 
 from typing import Any
 
 
 class WorkError(Exception):
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None):
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -1,4 +1,5 @@
 """Admin accounts: superadmins, sub-superadmins (per-module permissions), campus and course admins."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,13 @@ from store.mongo import get_db
 
 blp = Blueprint("admins", __name__, url_prefix="/api/v1/admins", description="Admin accounts")
 KIND = "admins"
-ADMINS = ScopedResource(KIND, "admin", users.records, base={"role": {"$in": list(ADMIN_ROLES)}},
-                        duplicates={"email": "An account with this email exists already."})
+ADMINS = ScopedResource(
+    KIND,
+    "admin",
+    users.records,
+    base={"role": {"$in": list(ADMIN_ROLES)}},
+    duplicates={"email": "An account with this email exists already."},
+)
 # Changing any of these changes what the account may do: its issued tokens must stop working.
 AUTHORITY_FIELDS = ("role", "campus_id", "course_ids", "permissions", "permission_template", "active")
 SCOPE_FIELDS = {"role", "campus_id", "course_ids", "permissions", "permission_template"}
@@ -47,8 +53,11 @@ def resolved_scope(account: dict) -> dict:
         return {**cleared, "campus_id": account["campus_id"]}
     if not account.get("course_ids"):
         raise invalid({"course_ids": ["A course_admin needs at least one course."]})
-    return {**cleared, "campus_id": account["campus_id"],
-            "course_ids": checked_course_ids(account["campus_id"], account["course_ids"])}
+    return {
+        **cleared,
+        "campus_id": account["campus_id"],
+        "course_ids": checked_course_ids(account["campus_id"], account["course_ids"]),
+    }
 
 
 def _permissions(account: dict) -> dict:
@@ -71,8 +80,7 @@ def list_admins(args: dict) -> dict:
         filters["course_ids"] = args["course_id"]
     if args.get("q"):
         pattern = re.escape(args["q"].strip())
-        filters["$or"] = [{"name": {"$regex": pattern, "$options": "i"}},
-                          {"email": {"$regex": pattern.lower()}}]
+        filters["$or"] = [{"name": {"$regex": pattern, "$options": "i"}}, {"email": {"$regex": pattern.lower()}}]
     return ADMINS.page(filters, args)
 
 
@@ -118,8 +126,7 @@ def update_admin(body: dict, admin_id: str) -> dict:
             merged["permissions"] = None  # a new template replaces the earlier per-module choices
         changes.update(resolved_scope(merged))
     revoke = any(name in body and body[name] != admin.get(name) for name in AUTHORITY_FIELDS)
-    return ADMINS.update(admin, changes,
-                         lambda db, oid, fields: users.update(db, oid, fields, revoke_tokens=revoke))
+    return ADMINS.update(admin, changes, lambda db, oid, fields: users.update(db, oid, fields, revoke_tokens=revoke))
 
 
 @blp.route("/<id:admin_id>", methods=["DELETE"])

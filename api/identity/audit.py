@@ -1,4 +1,5 @@
 """The audit trail of admin writes, for superadmins."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -15,7 +16,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audi
 @only("superadmin")
 @blp.arguments(AuditListArgsSchema, location="query")
 @blp.response(200, AuditListSchema)
-def list_audit(args: dict):
+def list_audit(args: dict) -> dict:
     query: dict = {f: args[f] for f in ("actor_id", "action", "target_type", "target_id") if f in args}
     window = {op: args[key] for op, key in (("$gte", "since"), ("$lt", "until")) if key in args}
     if window:

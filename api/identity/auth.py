@@ -1,4 +1,5 @@
 """Sign in and out, token refresh, invitations, password reset and change, and who am I."""
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,7 @@ def _refresh_account_key() -> str:
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     try:
         return "account:" + decode_token(raw, allow_expired=True)["sub"]
-    except Exception:  # any undecodable token is keyed by address; the view answers 401
+    except Exception:  # noqa: BLE001 - any undecodable token is keyed by address; the view answers 401
         return get_remote_address()
 
 
@@ -65,7 +66,7 @@ def _refresh_account_key() -> str:
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
-def login(body: dict):
+def login(body: dict) -> dict:
     user = users.find_by_login(get_db(), body["login"])
     # verify_password checks a dummy hash for unknown users, so both failures cost the same.
     valid = verify_password(user.get("password_hash") if user else None, body["password"])
@@ -81,21 +82,26 @@ def login(body: dict):
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
-def refresh():
+def refresh() -> dict:
     """Send the refresh token as Bearer; get a new pair. The old refresh token stops working, and
-    using it again revokes every token of that sign-in."""
+    using it again revokes every token of that sign-in.
+    """
     verify_jwt_in_request(refresh=True)
     pair = rotate_refresh(current_user, get_jwt())
     if pair is None:
-        raise ApiError(401, "token_reused", "This refresh token was already used; sign in again.",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "token_reused",
+            "This refresh token was already used; sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return {**pair, "user": current_user}
 
 
 @blp.route("/auth/logout", methods=["POST"])
 @authenticated
 @blp.response(204)
-def logout():
+def logout() -> None:
     """Revokes this token and every token of the same sign-in (the refresh token too)."""
     revoke_session(get_jwt())
 
@@ -108,7 +114,7 @@ def logout():
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
-def accept_invitation(body: dict):
+def accept_invitation(body: dict) -> dict:
     user = _set_password_with_token("invitation", body["token"], body["password"])
     return {**issue_tokens(user), "user": user}
 
@@ -120,7 +126,7 @@ def accept_invitation(body: dict):
 @blp.arguments(PasswordResetRequestSchema)
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(429, schema=ErrorSchema)
-def request_password_reset(body: dict):
+def request_password_reset(body: dict) -> dict:
     """Always 202: the answer does not say whether the account exists."""
     db = get_db()
     user = users.find_by_login(db, body["login"])
@@ -137,7 +143,7 @@ def request_password_reset(body: dict):
 @blp.response(204)
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
-def confirm_password_reset(body: dict):
+def confirm_password_reset(body: dict) -> None:
     """Sets the new password; every token issued before stops working."""
     _set_password_with_token("password_reset", body["token"], body["password"])
 
@@ -145,7 +151,7 @@ def confirm_password_reset(body: dict):
 @blp.route("/me", methods=["GET"])
 @authenticated
 @blp.response(200, UserSchema)
-def me():
+def me() -> dict:
     return current_user
 
 
@@ -154,14 +160,19 @@ def me():
 @blp.arguments(PasswordChangeSchema)
 @blp.response(200, TokenPairSchema, description="A new pair: every earlier token stops working")
 @blp.alt_response(422, schema=ErrorSchema)
-def change_password(body: dict):
+def change_password(body: dict) -> dict:
     user = current_user
     if not verify_password(user.get("password_hash"), body["current_password"]):
-        raise ApiError(422, "validation_error", "The request is not valid; see details.",
-                       {"current_password": ["This is not your current password."]})
+        raise ApiError(
+            422,
+            "validation_error",
+            "The request is not valid; see details.",
+            {"current_password": ["This is not your current password."]},
+        )
     _check_policy(body["new_password"], user, field="new_password")
-    updated = users.update(get_db(), user["_id"], {"password_hash": hash_password(body["new_password"])},
-                           revoke_tokens=True)
+    updated = users.update(
+        get_db(), user["_id"], {"password_hash": hash_password(body["new_password"])}, revoke_tokens=True
+    )
     return {**issue_tokens(updated), "user": updated}
 
 
@@ -181,5 +192,4 @@ def _set_password_with_token(purpose: str, raw_token: str, password: str) -> dic
 def _check_policy(password: str, user: dict, field: str) -> None:
     found = password_policy.problems(password, user)
     if found:
-        raise ApiError(422, "validation_error", "The password does not meet the policy; see details.",
-                       {field: found})
+        raise ApiError(422, "validation_error", "The password does not meet the policy; see details.", {field: found})

@@ -8,10 +8,12 @@ whole family is revoked: `token_family_revoked:<fam>` makes every access and ref
 family fail. Logout revokes the family the same way. Independently, a user's `token_version`
 (the `tv` claim) invalidates all their tokens at once on deactivation, password or role change.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 
@@ -21,6 +23,9 @@ from config import get_settings
 from store import users
 from store.mongo import get_db
 from store.redis import get_redis
+
+if TYPE_CHECKING:
+    from flask import Response
 
 # Compare-and-swap of the family's current refresh jti: 1 if swapped, 0 if the jti was not current.
 _ROTATE = """
@@ -48,13 +53,15 @@ def rotate_refresh(user: dict, claims: dict) -> dict | None:
     """Exchange the refresh token described by `claims` for a new pair in the same family.
 
     None when that refresh token is not the family's current one (already used): the family
-    is then revoked, so whoever holds the newer tokens must sign in again."""
+    is then revoked, so whoever holds the newer tokens must sign in again.
+    """
     family = claims.get("fam")
     if not family:
         return None
     pair, refresh_jti = _new_pair(user, family)
     swapped = get_redis().register_script(_ROTATE)(
-        keys=[_family_key(family)], args=[claims["jti"], refresh_jti, _refresh_seconds()])
+        keys=[_family_key(family)], args=[claims["jti"], refresh_jti, _refresh_seconds()]
+    )
     if not swapped:
         revoke_family(family)
         return None
@@ -117,40 +124,40 @@ def _is_revoked(_header: dict, payload: dict) -> bool:
     return get_redis().exists(*keys) > 0
 
 
-def _unauthorized(message: str):
+def _unauthorized(message: str) -> Response:
     return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
 @jwt.unauthorized_loader
-def _missing(reason: str):
+def _missing(_reason: str) -> Response:
     return _unauthorized("Sign in first: this needs an access token.")
 
 
 @jwt.invalid_token_loader
-def _invalid(reason: str):
+def _invalid(_reason: str) -> Response:
     return _unauthorized("The token is not valid.")
 
 
 @jwt.expired_token_loader
-def _expired(_header: dict, _payload: dict):
+def _expired(_header: dict, _payload: dict) -> Response:
     return _unauthorized("The token has expired.")
 
 
 @jwt.revoked_token_loader
-def _revoked(_header: dict, _payload: dict):
+def _revoked(_header: dict, _payload: dict) -> Response:
     return _unauthorized("The token has been revoked.")
 
 
 @jwt.user_lookup_error_loader
-def _user_gone(_header: dict, _payload: dict):
+def _user_gone(_header: dict, _payload: dict) -> Response:
     return _unauthorized("The token no longer matches an active account.")
 
 
 @jwt.needs_fresh_token_loader
-def _needs_fresh(_header: dict, _payload: dict):
+def _needs_fresh(_header: dict, _payload: dict) -> Response:
     return _unauthorized("Sign in again to do this.")
 
 
 @jwt.token_verification_failed_loader
-def _failed(_header: dict, _payload: dict):
+def _failed(_header: dict, _payload: dict) -> Response:
     return _unauthorized("The token is not valid.")

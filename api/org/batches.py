@@ -1,4 +1,5 @@
 """Batches: in one campus, spanning one or more of its courses; names unique within the campus."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -15,8 +16,9 @@ from store.mongo import get_db
 
 blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches", description="Batches")
 KIND = "batches"
-BATCHES = ScopedResource(KIND, "batch", batches.records,
-                         duplicates={"name_key": "This campus has a batch with this name already."})
+BATCHES = ScopedResource(
+    KIND, "batch", batches.records, duplicates={"name_key": "This campus has a batch with this name already."}
+)
 
 
 @blp.route("", methods=["GET"])
@@ -68,9 +70,12 @@ def _refuse_removing_courses_in_use(batch: dict, new_course_ids: list[str]) -> N
     removed = [course_id for course_id in batch["course_ids"] if course_id not in new_course_ids]
     enrolled = batches.students_in_courses(get_db(), batch_id=str(batch["_id"]), course_ids=removed)
     if enrolled:
-        raise ApiError(409, "has_dependents",
-                       f"{enrolled} students of this batch are in the courses being removed; move them first.",
-                       {"dependents": {"students": enrolled}})
+        raise ApiError(
+            409,
+            "has_dependents",
+            f"{enrolled} students of this batch are in the courses being removed; move them first.",
+            {"dependents": {"students": enrolled}},
+        )
 
 
 @blp.route("/<id:batch_id>", methods=["DELETE"])

@@ -1,4 +1,5 @@
 """Campuses: the top of the organisation."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -12,8 +13,9 @@ from store.mongo import get_db
 
 blp = Blueprint("campuses", __name__, url_prefix="/api/v1/campuses", description="Campuses")
 KIND = "campuses"
-CAMPUSES = ScopedResource(KIND, "campus", campuses.records,
-                          duplicates={"name_key": "A campus with this name exists already."})
+CAMPUSES = ScopedResource(
+    KIND, "campus", campuses.records, duplicates={"name_key": "A campus with this name exists already."}
+)
 
 
 @blp.route("", methods=["GET"])

@@ -1,4 +1,5 @@
 """Courses: each in one campus; names unique within the campus."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -13,8 +14,9 @@ from store.mongo import get_db
 
 blp = Blueprint("courses", __name__, url_prefix="/api/v1/courses", description="Courses")
 KIND = "courses"
-COURSES = ScopedResource(KIND, "course", courses.records,
-                         duplicates={"name_key": "This campus has a course with this name already."})
+COURSES = ScopedResource(
+    KIND, "course", courses.records, duplicates={"name_key": "This campus has a course with this name already."}
+)
 
 
 @blp.route("", methods=["GET"])

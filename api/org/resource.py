@@ -4,6 +4,7 @@ Scoped lookups and pages, writes whose unique-index refusals become 409s naming 
 the dependents check before a delete, and the audit trail. Each blueprint keeps only what is
 particular to its resource (placement checks, role rules, token revocation).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
@@ -65,9 +66,13 @@ class ScopedResource:
         blocking = {kind: count for kind, count in dependents.items() if count}
         if blocking:
             listed = ", ".join(f"{count} {kind}" for kind, count in blocking.items())
-            raise ApiError(409, "has_dependents",
-                           f"This {self.what} still has {listed}; move or delete them first, "
-                           f"or deactivate it instead (PATCH active=false).", {"dependents": blocking})
+            raise ApiError(
+                409,
+                "has_dependents",
+                f"This {self.what} still has {listed}; move or delete them first, "
+                f"or deactivate it instead (PATCH active=false).",
+                {"dependents": blocking},
+            )
         (remove or self.records.delete)(get_db(), doc["_id"])
         self.audit("delete", doc, None)
 
@@ -86,9 +91,16 @@ class ScopedResource:
 
     def audit(self, verb: str, before: dict | None, after: dict | None) -> None:
         target = after if after is not None else before
-        audit.record(get_db(), actor=current_user, action=f"{self.what}.{verb}", target_type=self.what,
-                     target_id=str(target["_id"]) if target else "", before=before, after=after,
-                     request_id=request_id())
+        audit.record(
+            get_db(),
+            actor=current_user,
+            action=f"{self.what}.{verb}",
+            target_type=self.what,
+            target_id=str(target["_id"]) if target else "",
+            before=before,
+            after=after,
+            request_id=request_id(),
+        )
 
 
 def common_filters(args: Mapping[str, Any], exact: tuple[str, ...] = ("active",)) -> dict[str, Any]:

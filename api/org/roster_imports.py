@@ -4,6 +4,7 @@ The view checks only what it must (caller, batch, multipart, size), keeps the or
 with an import record, and answers 202 with the job. Everything about the file's content is the
 worker's business (workers/roster/importer.py).
 """
+
 from __future__ import annotations
 
 from bson import ObjectId
@@ -55,12 +56,31 @@ def create_roster_import(upload: dict, options: dict, batch_id: str) -> Response
     key = roster_imports.file_key(batch_id, str(import_id), filename)
     files.put_stream(key, stream.stream)
     db = get_db()
-    roster_imports.create(db, roster_imports.NewImport(
-        import_id=import_id, job_id=job_id, batch_id=batch_id, campus_id=batch["campus_id"], owner_id=user_id(),
-        course_ids=course_ids, file_key=key, filename=filename, size=size, **options))
-    job = submit(db, jobs.NewJob(kind="roster_import", owner_id=user_id(), job_id=job_id,
-                                 params={"import_id": str(import_id)},
-                                 scope={"campus_id": batch["campus_id"], "batch_id": batch_id}))
+    roster_imports.create(
+        db,
+        roster_imports.NewImport(
+            import_id=import_id,
+            job_id=job_id,
+            batch_id=batch_id,
+            campus_id=batch["campus_id"],
+            owner_id=user_id(),
+            course_ids=course_ids,
+            file_key=key,
+            filename=filename,
+            size=size,
+            **options,
+        ),
+    )
+    job = submit(
+        db,
+        jobs.NewJob(
+            kind="roster_import",
+            owner_id=user_id(),
+            job_id=job_id,
+            params={"import_id": str(import_id)},
+            scope={"campus_id": batch["campus_id"], "batch_id": batch_id},
+        ),
+    )
     return job_response(job, 202)
 
 
@@ -108,8 +128,11 @@ def list_roster_import_errors(args: dict, import_id: str) -> dict:
 def roster_import_errors_csv(import_id: str) -> Response:
     record = _visible_import(import_id)
     body = row_errors_to_csv(roster_imports.iter_errors(get_db(), record["_id"]))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="roster-import-{record["_id"]}-errors.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="roster-import-{record["_id"]}-errors.csv"'},
+    )
 
 
 def _visible_import(import_id: str) -> dict:
@@ -126,6 +149,12 @@ def _visible_import(import_id: str) -> dict:
 
 def _with_job_state(records: list[dict]) -> list[dict]:
     states = jobs.states_of(get_db(), [record["job_id"] for record in records])
-    return [{**record, "state": (states.get(record["job_id"]) or {}).get("state"),
-             "error": (states.get(record["job_id"]) or {}).get("error"),
-             "errors_url": f"/api/v1/roster-imports/{record['_id']}/errors"} for record in records]
+    return [
+        {
+            **record,
+            "state": (states.get(record["job_id"]) or {}).get("state"),
+            "error": (states.get(record["job_id"]) or {}).get("error"),
+            "errors_url": f"/api/v1/roster-imports/{record['_id']}/errors",
+        }
+        for record in records
+    ]

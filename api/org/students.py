@@ -1,4 +1,5 @@
 """Students: accounts with role `student`, each in one batch and one of that batch's courses."""
+
 from __future__ import annotations
 
 import re
@@ -23,9 +24,16 @@ from store.mongo import get_db
 
 blp = Blueprint("students", __name__, url_prefix="/api/v1/students", description="Students")
 KIND = "students"
-STUDENTS = ScopedResource(KIND, "student", users.records, base={"role": "student"},
-                          duplicates={"roll_number": "This roll number is taken already.",
-                                      "email": "An account with this email exists already."})
+STUDENTS = ScopedResource(
+    KIND,
+    "student",
+    users.records,
+    base={"role": "student"},
+    duplicates={
+        "roll_number": "This roll number is taken already.",
+        "email": "An account with this email exists already.",
+    },
+)
 
 
 def placement(batch_id: str, course_id: str) -> dict:
@@ -45,8 +53,7 @@ def list_students(args: dict) -> dict:
     filters = {name: args[name] for name in ("active", "campus_id", "batch_id", "course_id") if name in args}
     if args.get("q"):
         pattern = re.escape(args["q"].strip())
-        filters["$or"] = [{"name": {"$regex": pattern, "$options": "i"}},
-                          {"roll_number": {"$regex": pattern.upper()}}]
+        filters["$or"] = [{"name": {"$regex": pattern, "$options": "i"}}, {"roll_number": {"$regex": pattern.upper()}}]
     return STUDENTS.page(filters, args)
 
 
@@ -86,8 +93,9 @@ def update_student(body: dict, student_id: str) -> dict:
     if "batch_id" in body:
         body.update(placement(body["batch_id"], body["course_id"]))
     deactivated = body.get("active") is False and student.get("active", True)
-    return STUDENTS.update(student, body,
-                           lambda db, oid, changes: users.update(db, oid, changes, revoke_tokens=deactivated))
+    return STUDENTS.update(
+        student, body, lambda db, oid, changes: users.update(db, oid, changes, revoke_tokens=deactivated)
+    )
 
 
 @blp.route("/<id:student_id>", methods=["DELETE"])

@@ -6,7 +6,8 @@ def _assert_error(resp, status, code):
     body = resp.get_json()
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert isinstance(body["error"]["details"], dict)
 
 
@@ -45,11 +46,13 @@ def test_wrong_password_is_401(client, make_user):
 
 def test_a_crash_in_a_view_is_500_without_internals(db):
     from api.app import create_app
+
     fresh = create_app()
 
     @fresh.route("/boom-for-test")
     def boom():
         raise RuntimeError("secret internals")
+
     resp = fresh.test_client().get("/boom-for-test")
     _assert_error(resp, 500, "internal_error")
     assert "secret" not in resp.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The jobs resource over HTTP: shape, ETag, access, cancel, errors."""
+
 from bson import ObjectId
 
 from store import jobs
@@ -7,8 +8,7 @@ from tests.support import job_tasks  # noqa: F401 - registers the test job kinds
 
 
 def _job_for(db, user, **params):
-    return submit(db, jobs.NewJob(kind="test_steps", owner_id=str(user["_id"]),
-                                  params={"steps": 1, **params}, total=1))
+    return submit(db, jobs.NewJob(kind="test_steps", owner_id=str(user["_id"]), params={"steps": 1, **params}, total=1))
 
 
 def test_job_shape_follows_the_contract(client, db, make_user, auth_header):
@@ -18,8 +18,10 @@ def test_job_shape_follows_the_contract(client, db, make_user, auth_header):
     assert resp.status_code == 200
     body = resp.get_json()
     assert set(body) >= {"id", "kind", "state", "progress", "result", "error", "created_at", "updated_at"}
-    assert body["id"] == str(job["_id"]) and body["kind"] == "test_steps"
-    assert body["state"] == "queued" and body["progress"] == {"done": 0, "total": 1}
+    assert body["id"] == str(job["_id"])
+    assert body["kind"] == "test_steps"
+    assert body["state"] == "queued"
+    assert body["progress"] == {"done": 0, "total": 1}
     assert body["created_at"].endswith("Z")
     assert resp.headers["Retry-After"] == "2"
 
@@ -70,7 +72,9 @@ def test_list_shows_only_the_callers_jobs_with_pagination(client, db, make_user,
     resp = client.get("/api/v1/jobs?per_page=2&page=1", headers=auth_header(user))
     body = resp.get_json()
     assert resp.status_code == 200
-    assert body["total"] == 3 and body["page"] == 1 and body["per_page"] == 2
+    assert body["total"] == 3
+    assert body["page"] == 1
+    assert body["per_page"] == 2
     assert len(body["items"]) == 2
     assert {i["id"] for i in body["items"]} <= {str(j["_id"]) for j in mine}
 
@@ -79,7 +83,8 @@ def test_list_rejects_per_page_over_200(client, make_user, auth_header):
     resp = client.get("/api/v1/jobs?per_page=500", headers=auth_header(make_user("student")))
     assert resp.status_code == 422
     error = resp.get_json()["error"]
-    assert error["code"] == "validation_error" and "per_page" in error["details"]
+    assert error["code"] == "validation_error"
+    assert "per_page" in error["details"]
 
 
 def test_cancel_a_queued_job_and_then_conflict(client, db, make_user, auth_header):
@@ -87,7 +92,8 @@ def test_cancel_a_queued_job_and_then_conflict(client, db, make_user, auth_heade
     headers = auth_header(user)
     job = _job_for(db, user)
     resp = client.post(f"/api/v1/jobs/{job['_id']}/cancel", headers=headers)
-    assert resp.status_code == 200 and resp.get_json()["state"] == "cancelled"
+    assert resp.status_code == 200
+    assert resp.get_json()["state"] == "cancelled"
     again = client.post(f"/api/v1/jobs/{job['_id']}/cancel", headers=headers)
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "job_finished"

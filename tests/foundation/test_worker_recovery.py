@@ -1,4 +1,5 @@
 """The job mechanism against real failures: killed workers, a wiped broker, crashing tasks."""
+
 import time
 
 from store import jobs
@@ -28,7 +29,7 @@ def test_kill_9_of_the_worker_mid_job_then_restart_completes_once(db, start_work
     _wait_progress(db, job["_id"], 2)
     worker.kill()
 
-    start_worker(BEAT + [str(tmp_path / "beat-schedule")])
+    start_worker([*BEAT, str(tmp_path / "beat-schedule")])
     done = wait_for_job(job["_id"], timeout=90)
     assert done["state"] == "succeeded", done
     assert done["deliveries"] == 2
@@ -39,13 +40,14 @@ def test_kill_9_of_the_worker_mid_job_then_restart_completes_once(db, start_work
 
 def test_redis_restarted_empty_the_sweeper_republishes(db, stack, start_worker, wait_for_job, tmp_path):
     from devstack import servers
+
     job = _submit(db, "test_steps", steps=1, step_seconds=0.01)
     assert jobs.get(db, job["_id"])["published_at"] is not None
     redis = stack["redis"]
     redis.stop()
     stack["redis"] = servers.start_redis(redis.extra["dir"], redis.port, persistent=False)
 
-    start_worker(BEAT + [str(tmp_path / "beat-schedule")])
+    start_worker([*BEAT, str(tmp_path / "beat-schedule")])
     done = wait_for_job(job["_id"], timeout=60)
     assert done["state"] == "succeeded", done
     assert done["publishes"] >= 2
@@ -65,10 +67,14 @@ def test_bad_input_fails_the_job_readably_and_the_worker_carries_on(db, start_wo
     worker = start_worker()
     bad = wait_for_job(_submit(db, "test_bad_input")["_id"])
     assert bad["state"] == "failed"
-    assert bad["error"] == {"code": "bad_row", "message": "Row 3 has no roll number.",
-                            "details": {"row": 3, "column": "roll_number"}}
+    assert bad["error"] == {
+        "code": "bad_row",
+        "message": "Row 3 has no roll number.",
+        "details": {"row": 3, "column": "roll_number"},
+    }
     bug = wait_for_job(_submit(db, "test_bug")["_id"])
-    assert bug["state"] == "failed" and bug["error"]["code"] == "internal_error"
+    assert bug["state"] == "failed"
+    assert bug["error"]["code"] == "internal_error"
     good = wait_for_job(_submit(db, "test_steps", steps=1, step_seconds=0.01)["_id"])
     assert good["state"] == "succeeded"
     assert worker.proc.poll() is None
@@ -87,6 +93,7 @@ def test_cancelling_a_running_job_stops_it_at_the_next_step(db, start_worker, wa
 
 def test_a_duplicate_delivery_of_a_running_job_is_dropped(db, start_worker, wait_for_job):
     from tasks.publish import publish
+
     start_worker()
     start_worker()
     job = _submit(db, "test_steps", steps=12, step_seconds=0.25)

@@ -4,6 +4,7 @@ Two campuses (A, B); courses A1, A2 in A and B1 in B; batch A spans A1 and A2, b
 student sA (batch A, course A1) and sB (batch B, course B1). Accounts are created once per module
 (argon2 hashing is slow) with names made unique so modules do not collide.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -30,6 +31,7 @@ def org(db) -> Org:
     from domain.access import TEMPLATES
     from security.passwords import hash_password
     from store import batches, campuses, courses, users
+
     suffix = uuid.uuid4().hex[:8]
     password_hash = hash_password(TEST_PASSWORD)
     o = Org(suffix=suffix)
@@ -40,28 +42,60 @@ def org(db) -> Org:
     b1 = courses.create(db, {"name": "B1", "campus_id": _id(campus_b)})
     batch_a = batches.create(db, {"name": "Batch A", "campus_id": _id(campus_a), "course_ids": [_id(a1), _id(a2)]})
     batch_b = batches.create(db, {"name": "Batch B", "campus_id": _id(campus_b), "course_ids": [_id(b1)]})
-    o.ids.update(campusA=_id(campus_a), campusB=_id(campus_b), courseA1=_id(a1), courseA2=_id(a2),
-                 courseB1=_id(b1), batchA=_id(batch_a), batchB=_id(batch_b))
+    o.ids.update(
+        campusA=_id(campus_a),
+        campusB=_id(campus_b),
+        courseA1=_id(a1),
+        courseA2=_id(a2),
+        courseB1=_id(b1),
+        batchA=_id(batch_a),
+        batchB=_id(batch_b),
+    )
 
     def account(key: str, role: str, **extra) -> dict:
-        doc = {"name": f"{key} person", "email": f"{key.lower()}.{suffix}@example.edu", "role": role,
-               "password_hash": password_hash, **extra}
+        doc = {
+            "name": f"{key} person",
+            "email": f"{key.lower()}.{suffix}@example.edu",
+            "role": role,
+            "password_hash": password_hash,
+            **extra,
+        }
         o.users[key] = users.create(db, doc)
         return o.users[key]
 
     account("superadmin", "superadmin")
     account("reader", "sub_superadmin", permissions=TEMPLATES["read_only"], permission_template="read_only")
-    account("student_manager", "sub_superadmin", permissions=TEMPLATES["student_manager"],
-            permission_template="student_manager")
+    account(
+        "student_manager",
+        "sub_superadmin",
+        permissions=TEMPLATES["student_manager"],
+        permission_template="student_manager",
+    )
     account("campus_admin", "campus_admin", campus_id=o.ids["campusA"])
     account("course_admin", "course_admin", campus_id=o.ids["campusA"], course_ids=[o.ids["courseA1"]])
     account("course_admin_b", "course_admin", campus_id=o.ids["campusB"], course_ids=[o.ids["courseB1"]])
-    student_a = account("student", "student", roll_number=f"RA{suffix}", campus_id=o.ids["campusA"],
-                        batch_id=o.ids["batchA"], course_id=o.ids["courseA1"])
-    student_b = account("student_b", "student", roll_number=f"RB{suffix}", campus_id=o.ids["campusB"],
-                        batch_id=o.ids["batchB"], course_id=o.ids["courseB1"])
-    o.ids.update(studentA=_id(student_a), studentB=_id(student_b),
-                 adminA=_id(o.users["course_admin"]), adminB=_id(o.users["course_admin_b"]))
+    student_a = account(
+        "student",
+        "student",
+        roll_number=f"RA{suffix}",
+        campus_id=o.ids["campusA"],
+        batch_id=o.ids["batchA"],
+        course_id=o.ids["courseA1"],
+    )
+    student_b = account(
+        "student_b",
+        "student",
+        roll_number=f"RB{suffix}",
+        campus_id=o.ids["campusB"],
+        batch_id=o.ids["batchB"],
+        course_id=o.ids["courseB1"],
+    )
+    o.ids.update(
+        studentA=_id(student_a),
+        studentB=_id(student_b),
+        adminA=_id(o.users["course_admin"]),
+        adminB=_id(o.users["course_admin_b"]),
+    )
     return o
 
 
@@ -69,12 +103,14 @@ def org(db) -> Org:
 def tokens(app, db, org):
     """role key -> Authorization header, minted directly (no login, so no login rate limit)."""
     from api.identity.tokens import issue_tokens
+
     with app.app_context():
-        return {key: {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"}
-                for key, user in org.users.items()}
+        return {
+            key: {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"} for key, user in org.users.items()
+        }
 
 
-@pytest.fixture()
+@pytest.fixture
 def pair_for(app, db):
     """A fresh access + refresh pair (a new token family) for the user as currently stored."""
     from api.identity.tokens import issue_tokens
@@ -83,6 +119,7 @@ def pair_for(app, db):
     def issue(user: dict) -> dict:
         with app.app_context():
             return issue_tokens(users.get(db, user["_id"]))
+
     return issue
 
 

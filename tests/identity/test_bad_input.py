@@ -1,4 +1,5 @@
 """Bad input on every write endpoint answers 422 validation_error naming the fields."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,10 +15,19 @@ def _valid(org) -> dict[str, dict]:
         "campuses": {"name": "Valid Campus"},
         "courses": {"campus_id": org.ids["campusA"], "name": "Valid Course"},
         "batches": {"campus_id": org.ids["campusA"], "course_ids": [org.ids["courseA1"]], "name": "Valid Batch"},
-        "students": {"name": "Valid Student", "roll_number": "VALID-1", "batch_id": org.ids["batchA"],
-                     "course_id": org.ids["courseA1"], "send_invitation": False},
-        "admins": {"name": "Valid Admin", "email": "valid.admin@example.edu", "role": "campus_admin",
-                   "campus_id": org.ids["campusA"]},
+        "students": {
+            "name": "Valid Student",
+            "roll_number": "VALID-1",
+            "batch_id": org.ids["batchA"],
+            "course_id": org.ids["courseA1"],
+            "send_invitation": False,
+        },
+        "admins": {
+            "name": "Valid Admin",
+            "email": "valid.admin@example.edu",
+            "role": "campus_admin",
+            "campus_id": org.ids["campusA"],
+        },
     }
 
 
@@ -47,8 +57,11 @@ CREATE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("resource,change,fields", CREATE_CASES,
-                         ids=[f"{r}-{'-'.join(sorted(f))}-{i}" for i, (r, _, f) in enumerate(CREATE_CASES)])
+@pytest.mark.parametrize(
+    ("resource", "change", "fields"),
+    CREATE_CASES,
+    ids=[f"{r}-{'-'.join(sorted(f))}-{i}" for i, (r, _, f) in enumerate(CREATE_CASES)],
+)
 def test_bad_create_bodies(client, org, tokens, resource, change, fields):
     body = {**_valid(org)[resource], **change}
     body = {k: v for k, v in body.items() if v is not None}
@@ -64,7 +77,8 @@ def test_missing_every_required_field(client, tokens, resource):
     resp = client.post(f"/api/v1/{resource}", json={}, headers=tokens["superadmin"])
     assert resp.status_code == 422
     details = error_of(resp)["details"]
-    assert details and all(messages == ["Missing data for required field."] for messages in details.values())
+    assert details
+    assert all(messages == ["Missing data for required field."] for messages in details.values())
 
 
 @pytest.mark.parametrize("resource", ["campuses", "courses", "batches", "students", "admins"])
@@ -89,8 +103,11 @@ UPDATE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("resource,key,body,fields", UPDATE_CASES,
-                         ids=[f"{r}-{'-'.join(sorted(f))}-{i}" for i, (r, _, _, f) in enumerate(UPDATE_CASES)])
+@pytest.mark.parametrize(
+    ("resource", "key", "body", "fields"),
+    UPDATE_CASES,
+    ids=[f"{r}-{'-'.join(sorted(f))}-{i}" for i, (r, _, _, f) in enumerate(UPDATE_CASES)],
+)
 def test_bad_update_bodies(client, org, tokens, resource, key, body, fields):
     resp = client.patch(f"/api/v1/{resource}/{org.ids[key]}", json=body, headers=tokens["superadmin"])
     assert resp.status_code == 422, resp.get_json()
@@ -109,8 +126,9 @@ AUTH_CASES = [
 ]
 
 
-@pytest.mark.parametrize("path,body,fields", AUTH_CASES, ids=[f"{p.rsplit('/', 1)[1]}-{i}" for i, (p, _, _) in
-                                                              enumerate(AUTH_CASES)])
+@pytest.mark.parametrize(
+    ("path", "body", "fields"), AUTH_CASES, ids=[f"{p.rsplit('/', 1)[1]}-{i}" for i, (p, _, _) in enumerate(AUTH_CASES)]
+)
 def test_bad_auth_bodies(client, path, body, fields):
     resp = client.post(path, json=body)
     assert resp.status_code == 422, resp.get_json()
@@ -125,12 +143,17 @@ def test_bad_password_change_body(client, tokens):
 
 def test_admin_shape_is_checked_against_the_role(client, org, tokens):
     sa = tokens["superadmin"]
-    no_campus = client.post("/api/v1/admins", headers=sa, json={"name": "N", "email": "nc@example.edu",
-                                                               "role": "campus_admin"})
-    no_courses = client.post("/api/v1/admins", headers=sa, json={"name": "N", "email": "nk@example.edu",
-                                                                "role": "course_admin", "campus_id": org.ids["campusA"]})
-    no_permissions = client.post("/api/v1/admins", headers=sa, json={"name": "N", "email": "np@example.edu",
-                                                                    "role": "sub_superadmin"})
+    no_campus = client.post(
+        "/api/v1/admins", headers=sa, json={"name": "N", "email": "nc@example.edu", "role": "campus_admin"}
+    )
+    no_courses = client.post(
+        "/api/v1/admins",
+        headers=sa,
+        json={"name": "N", "email": "nk@example.edu", "role": "course_admin", "campus_id": org.ids["campusA"]},
+    )
+    no_permissions = client.post(
+        "/api/v1/admins", headers=sa, json={"name": "N", "email": "np@example.edu", "role": "sub_superadmin"}
+    )
     assert [r.status_code for r in (no_campus, no_courses, no_permissions)] == [422, 422, 422]
     assert set(error_of(no_campus)["details"]) == {"campus_id"}
     assert set(error_of(no_courses)["details"]) == {"course_ids"}

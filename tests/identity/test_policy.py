@@ -5,6 +5,7 @@ Each kind gets a record in the caller's part of the organisation ("in") and one 
 real MongoDB stand-in, as they do behind the API. A kind added to the policy without its row
 here fails `test_every_resource_kind_is_in_the_matrix`.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -32,24 +33,30 @@ RECORDS = {
     "campuses": {"in": {"_id": CAMPUS_A}, "out": {"_id": CAMPUS_B}},
     "courses": {"in": {"_id": COURSE_A1, "campus_id": A}, "out": {"_id": COURSE_B1, "campus_id": B}},
     "batches": {"in": {"campus_id": A, "course_ids": [A1, "x"]}, "out": {"campus_id": B, "course_ids": [B1]}},
-    "students": {"in": {"_id": STUDENT_A, "role": "student", "campus_id": A, "course_id": A1},
-                 "out": {"role": "student", "campus_id": B, "course_id": B1}},
+    "students": {
+        "in": {"_id": STUDENT_A, "role": "student", "campus_id": A, "course_id": A1},
+        "out": {"role": "student", "campus_id": B, "course_id": B1},
+    },
     "admins": {"in": {"role": "course_admin", "campus_id": A}, "out": {"role": "course_admin", "campus_id": B}},
     "tests": {"in": {"campus_id": A}, "out": {"campus_id": B}},
-    "notifications": {"in": {"scope": {"campus_id": A, "course_id": A1}},
-                      "out": {"scope": {"campus_id": B, "course_id": B1}}},
-    "jobs": {"in": {"owner_id": "someone", "scope": {"campus_id": A, "course_id": A1}},
-             "out": {"owner_id": "someone", "scope": {"campus_id": B}},
-             "own": {"owner_id": str(OWNER), "scope": {"campus_id": B}}},
+    "notifications": {
+        "in": {"scope": {"campus_id": A, "course_id": A1}},
+        "out": {"scope": {"campus_id": B, "course_id": B1}},
+    },
+    "jobs": {
+        "in": {"owner_id": "someone", "scope": {"campus_id": A, "course_id": A1}},
+        "out": {"owner_id": "someone", "scope": {"campus_id": B}},
+        "own": {"owner_id": str(OWNER), "scope": {"campus_id": B}},
+    },
 }
 
 EVERYTHING = {kind: set(records) for kind, records in RECORDS.items()}
-NOTHING = dict.fromkeys(RECORDS, set())
+NOTHING: dict[str, set[str]] = {kind: set() for kind in RECORDS}
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "superadmin": EVERYTHING,
     "sub_superadmin": EVERYTHING,
-    "campus_admin": {**dict.fromkeys(RECORDS, {"in"}), "jobs": {"in", "own"}},
-    "course_admin": {**dict.fromkeys(RECORDS, {"in"}), "admins": set(), "tests": set(), "jobs": {"in", "own"}},
+    "campus_admin": {**{kind: {"in"} for kind in RECORDS}, "jobs": {"in", "own"}},
+    "course_admin": {**{kind: {"in"} for kind in RECORDS}, "admins": set(), "tests": set(), "jobs": {"in", "own"}},
     "student": {**NOTHING, "students": {"in"}},
     "campus_admin_without_campus": {**NOTHING, "jobs": {"own"}},
 }
@@ -83,14 +90,17 @@ def test_within_scope_narrows_a_query_and_keeps_it_for_the_unscoped():
     assert access.within_scope(USERS["campus_admin"], "courses", {}) == {"campus_id": A}
 
 
-@pytest.mark.parametrize(("role", "module", "action", "allowed"), [
-    ("superadmin", "settings", "write", True),
-    ("campus_admin", "campuses", "write", False),
-    ("campus_admin", "courses", "write", True),
-    ("course_admin", "batches", "write", False),
-    ("student", "students", "read", True),
-    ("student", "students", "write", False),
-])
+@pytest.mark.parametrize(
+    ("role", "module", "action", "allowed"),
+    [
+        ("superadmin", "settings", "write", True),
+        ("campus_admin", "campuses", "write", False),
+        ("campus_admin", "courses", "write", True),
+        ("course_admin", "batches", "write", False),
+        ("student", "students", "read", True),
+        ("student", "students", "write", False),
+    ],
+)
 def test_role_grants(role, module, action, allowed):
     assert access.allows(USERS[role], module, action) is allowed
 

@@ -1,4 +1,5 @@
 """Login, refresh, invitation accept and password reset are limited per account and per address."""
+
 from __future__ import annotations
 
 import uuid
@@ -30,13 +31,18 @@ def test_login_is_limited_per_account_whatever_the_address(client, org):
 
 def test_login_is_limited_per_address_across_accounts(client):
     for n in range(30):
-        resp = client.post("/api/v1/auth/login", json={"login": f"u{n}@example.edu", "password": "x"},
-                           environ_base=_from("10.2.0.1"))
+        resp = client.post(
+            "/api/v1/auth/login", json={"login": f"u{n}@example.edu", "password": "x"}, environ_base=_from("10.2.0.1")
+        )
         assert resp.status_code == 401
-    assert_rate_limited(client.post("/api/v1/auth/login", json={"login": "fresh@example.edu", "password": "x"},
-                                    environ_base=_from("10.2.0.1")))
-    other_address = client.post("/api/v1/auth/login", json={"login": "fresh@example.edu", "password": "x"},
-                                environ_base=_from("10.2.0.2"))
+    assert_rate_limited(
+        client.post(
+            "/api/v1/auth/login", json={"login": "fresh@example.edu", "password": "x"}, environ_base=_from("10.2.0.1")
+        )
+    )
+    other_address = client.post(
+        "/api/v1/auth/login", json={"login": "fresh@example.edu", "password": "x"}, environ_base=_from("10.2.0.2")
+    )
     assert other_address.status_code == 401
 
 
@@ -46,8 +52,9 @@ def test_refresh_is_limited_per_account(client, org, pair_for):
         resp = client.post("/api/v1/auth/refresh", headers=bearer(refresh_token), environ_base=_from(f"10.3.0.{n}"))
         assert resp.status_code == 200, resp.get_json()
         refresh_token = resp.get_json()["refresh_token"]
-    assert_rate_limited(client.post("/api/v1/auth/refresh", headers=bearer(refresh_token),
-                                    environ_base=_from("10.3.0.99")))
+    assert_rate_limited(
+        client.post("/api/v1/auth/refresh", headers=bearer(refresh_token), environ_base=_from("10.3.0.99"))
+    )
 
 
 def test_invitation_accept_is_limited_per_token(client):
@@ -61,7 +68,9 @@ def test_invitation_accept_is_limited_per_token(client):
 def test_invitation_accept_is_limited_per_address(client):
     for n in range(10):
         body = {"token": f"guess-{n}-" + uuid.uuid4().hex, "password": "Some-Long-Password-1"}
-        assert client.post("/api/v1/auth/invitations/accept", json=body, environ_base=_from("10.5.0.1")).status_code == 400
+        assert (
+            client.post("/api/v1/auth/invitations/accept", json=body, environ_base=_from("10.5.0.1")).status_code == 400
+        )
     body = {"token": "one-more-" + uuid.uuid4().hex, "password": "Some-Long-Password-1"}
     assert_rate_limited(client.post("/api/v1/auth/invitations/accept", json=body, environ_base=_from("10.5.0.1")))
 
@@ -69,7 +78,9 @@ def test_invitation_accept_is_limited_per_address(client):
 def test_password_reset_is_limited_per_account(client, org):
     body = {"login": org.users["student_b"]["email"]}
     for n in range(3):
-        assert client.post("/api/v1/auth/password-reset", json=body, environ_base=_from(f"10.6.0.{n}")).status_code == 202
+        assert (
+            client.post("/api/v1/auth/password-reset", json=body, environ_base=_from(f"10.6.0.{n}")).status_code == 202
+        )
     assert_rate_limited(client.post("/api/v1/auth/password-reset", json=body, environ_base=_from("10.6.0.99")))
 
 

@@ -2,6 +2,7 @@
 
 Out of scope answers 404 (existence not revealed); a role that may not take the action 403.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -25,19 +26,39 @@ SCOPED_WRITE, SCOPED_READ = (200, 404, 200, 404), (200, 404, 403, 403)
 EXPECTED = {
     "superadmin": dict.fromkeys(ALL, OPEN),
     "reader": dict.fromkeys(ALL, READ_ONLY),
-    "student_manager": {"campuses": READ_ONLY, "courses": READ_ONLY, "batches": OPEN, "students": OPEN,
-                        "admins": NOTHING},
-    "campus_admin": {"campuses": SCOPED_READ, "courses": SCOPED_WRITE, "batches": SCOPED_WRITE,
-                     "students": SCOPED_WRITE, "admins": SCOPED_WRITE},
-    "course_admin": {"campuses": SCOPED_READ, "courses": SCOPED_READ, "batches": SCOPED_READ,
-                     "students": SCOPED_WRITE, "admins": NOTHING},
-    "student": {"campuses": NOTHING, "courses": NOTHING, "batches": NOTHING,
-                "students": (200, 404, 403, 403), "admins": NOTHING},
+    "student_manager": {
+        "campuses": READ_ONLY,
+        "courses": READ_ONLY,
+        "batches": OPEN,
+        "students": OPEN,
+        "admins": NOTHING,
+    },
+    "campus_admin": {
+        "campuses": SCOPED_READ,
+        "courses": SCOPED_WRITE,
+        "batches": SCOPED_WRITE,
+        "students": SCOPED_WRITE,
+        "admins": SCOPED_WRITE,
+    },
+    "course_admin": {
+        "campuses": SCOPED_READ,
+        "courses": SCOPED_READ,
+        "batches": SCOPED_READ,
+        "students": SCOPED_WRITE,
+        "admins": NOTHING,
+    },
+    "student": {
+        "campuses": NOTHING,
+        "courses": NOTHING,
+        "batches": NOTHING,
+        "students": (200, 404, 403, 403),
+        "admins": NOTHING,
+    },
 }
 CASES = [(role, resource) for role in EXPECTED for resource in ALL]
 
 
-@pytest.mark.parametrize("role,resource", CASES, ids=[f"{r}-{k}" for r, k in CASES])
+@pytest.mark.parametrize(("role", "resource"), CASES, ids=[f"{r}-{k}" for r, k in CASES])
 def test_role_against_in_and_out_of_scope_records(client, org, tokens, role, resource):
     in_key, out_key = RESOURCES[resource]
     header = tokens[role]
@@ -50,7 +71,7 @@ def test_role_against_in_and_out_of_scope_records(client, org, tokens, role, res
     assert got == EXPECTED[role][resource]
 
 
-@pytest.mark.parametrize("role,resource", CASES, ids=[f"{r}-{k}" for r, k in CASES])
+@pytest.mark.parametrize(("role", "resource"), CASES, ids=[f"{r}-{k}" for r, k in CASES])
 def test_lists_hold_only_records_in_scope(client, org, tokens, role, resource):
     in_key, out_key = RESOURCES[resource]
     resp = client.get(f"/api/v1/{resource}", query_string={"per_page": 200}, headers=tokens[role])
@@ -75,9 +96,18 @@ def test_out_of_scope_and_missing_look_the_same(client, org, tokens):
 
 def test_course_admin_sees_only_students_of_their_courses(client, db, org, tokens):
     from store import users
-    other_course = users.create(db, {"name": "Other Course Kid", "role": "student", "roll_number": f"RX{org.suffix}",
-                                     "campus_id": org.ids["campusA"], "batch_id": org.ids["batchA"],
-                                     "course_id": org.ids["courseA2"]})
+
+    other_course = users.create(
+        db,
+        {
+            "name": "Other Course Kid",
+            "role": "student",
+            "roll_number": f"RX{org.suffix}",
+            "campus_id": org.ids["campusA"],
+            "batch_id": org.ids["batchA"],
+            "course_id": org.ids["courseA2"],
+        },
+    )
     try:
         as_course_admin = client.get(f"/api/v1/students/{other_course['_id']}", headers=tokens["course_admin"])
         as_campus_admin = client.get(f"/api/v1/students/{other_course['_id']}", headers=tokens["campus_admin"])
@@ -86,16 +116,20 @@ def test_course_admin_sees_only_students_of_their_courses(client, db, org, token
         users.delete(db, other_course["_id"])
 
 
-@pytest.mark.parametrize("role,path,body_key,expected", [
-    ("campus_admin", "/api/v1/courses", "campusB", 422),
-    ("campus_admin", "/api/v1/courses", "campusA", 201),
-    ("course_admin", "/api/v1/courses", "campusA", 403),
-    ("student", "/api/v1/courses", "campusA", 403),
-    ("reader", "/api/v1/courses", "campusA", 403),
-])
+@pytest.mark.parametrize(
+    ("role", "path", "body_key", "expected"),
+    [
+        ("campus_admin", "/api/v1/courses", "campusB", 422),
+        ("campus_admin", "/api/v1/courses", "campusA", 201),
+        ("course_admin", "/api/v1/courses", "campusA", 403),
+        ("student", "/api/v1/courses", "campusA", 403),
+        ("reader", "/api/v1/courses", "campusA", 403),
+    ],
+)
 def test_creating_inside_and_outside_the_scope(client, db, org, tokens, role, path, body_key, expected):
-    resp = client.post(path, json={"campus_id": org.ids[body_key], "name": f"New {role} {body_key}"},
-                       headers=tokens[role])
+    resp = client.post(
+        path, json={"campus_id": org.ids[body_key], "name": f"New {role} {body_key}"}, headers=tokens[role]
+    )
     assert resp.status_code == expected, resp.get_json()
     if expected == 422:
         assert error_of(resp)["details"] == {"campus_id": ["No such campus."]}
@@ -105,22 +139,44 @@ def test_creating_inside_and_outside_the_scope(client, db, org, tokens, role, pa
 
 def test_course_admin_creates_students_only_in_their_courses(client, db, org, tokens):
     header = tokens["course_admin"]
-    outside = client.post("/api/v1/students", headers=header, json={
-        "name": "Out Side", "roll_number": f"OS{org.suffix}", "batch_id": org.ids["batchA"],
-        "course_id": org.ids["courseA2"], "send_invitation": False})
-    inside = client.post("/api/v1/students", headers=header, json={
-        "name": "In Side", "roll_number": f"IS{org.suffix}", "batch_id": org.ids["batchA"],
-        "course_id": org.ids["courseA1"], "send_invitation": False})
-    assert outside.status_code == 422 and error_of(outside)["details"] == {"course_id": ["No such course."]}
+    outside = client.post(
+        "/api/v1/students",
+        headers=header,
+        json={
+            "name": "Out Side",
+            "roll_number": f"OS{org.suffix}",
+            "batch_id": org.ids["batchA"],
+            "course_id": org.ids["courseA2"],
+            "send_invitation": False,
+        },
+    )
+    inside = client.post(
+        "/api/v1/students",
+        headers=header,
+        json={
+            "name": "In Side",
+            "roll_number": f"IS{org.suffix}",
+            "batch_id": org.ids["batchA"],
+            "course_id": org.ids["courseA1"],
+            "send_invitation": False,
+        },
+    )
+    assert outside.status_code == 422
+    assert error_of(outside)["details"] == {"course_id": ["No such course."]}
     assert inside.status_code == 201, inside.get_json()
     assert inside.get_json()["campus_id"] == org.ids["campusA"]
     db.users.delete_one({"roll_number": f"IS{org.suffix}".upper()})
 
 
-@pytest.mark.parametrize("actor,role,expected", [
-    ("campus_admin", "course_admin", 201), ("campus_admin", "campus_admin", 403),
-    ("student_manager", "course_admin", 403), ("superadmin", "sub_superadmin", 201),
-])
+@pytest.mark.parametrize(
+    ("actor", "role", "expected"),
+    [
+        ("campus_admin", "course_admin", 201),
+        ("campus_admin", "campus_admin", 403),
+        ("student_manager", "course_admin", 403),
+        ("superadmin", "sub_superadmin", 201),
+    ],
+)
 def test_who_may_create_which_admins(client, db, org, tokens, actor, role, expected):
     body = {"name": "New Admin", "email": f"new.{actor}.{role}.{org.suffix}@example.edu", "role": role}
     if role in ("campus_admin", "course_admin"):
@@ -135,7 +191,8 @@ def test_who_may_create_which_admins(client, db, org, tokens, actor, role, expec
         created = resp.get_json()
         assert created["invitation_pending"] is True
         if role == "sub_superadmin":
-            assert created["permissions"]["items"] == "write" and created["permissions"]["admins"] == "none"
+            assert created["permissions"]["items"] == "write"
+            assert created["permissions"]["admins"] == "none"
         db.users.delete_one({"email": body["email"]})
 
 

@@ -1,4 +1,5 @@
 """Invitations and password resets: hashed, single-use, expiring; no password is ever generated."""
+
 from __future__ import annotations
 
 import logging
@@ -14,17 +15,27 @@ CHOSEN = "Quiet-Harbour-Maple-77"
 
 
 def _latest_request(db, user_id, kind: str) -> dict:
-    return db.notifications.find_one({"recipient.user_id": str(user_id), "kind": kind, "channel": "email"},
-                                     sort=[("_id", -1)])
+    return db.notifications.find_one(
+        {"recipient.user_id": str(user_id), "kind": kind, "channel": "email"}, sort=[("_id", -1)]
+    )
 
 
-@pytest.fixture()
+@pytest.fixture
 def invited_student(client, db, org, tokens, caplog):
     caplog.set_level(logging.DEBUG)
     roll = f"IN{uuid.uuid4().hex[:8]}".upper()
-    resp = client.post("/api/v1/students", headers=tokens["superadmin"], json={
-        "name": "Asha Invited", "roll_number": roll, "email": f"asha.{roll.lower()}@example.edu",
-        "mobile": "+91 98765 43210", "batch_id": org.ids["batchA"], "course_id": org.ids["courseA1"]})
+    resp = client.post(
+        "/api/v1/students",
+        headers=tokens["superadmin"],
+        json={
+            "name": "Asha Invited",
+            "roll_number": roll,
+            "email": f"asha.{roll.lower()}@example.edu",
+            "mobile": "+91 98765 43210",
+            "batch_id": org.ids["batchA"],
+            "course_id": org.ids["courseA1"],
+        },
+    )
     assert resp.status_code == 201, resp.get_json()
     student = resp.get_json()
     raw = _latest_request(db, student["id"], "invitation")["params"]["token"]
@@ -33,12 +44,14 @@ def invited_student(client, db, org, tokens, caplog):
 
 def test_new_account_gets_a_hashed_invitation_and_no_password(db, invited_student, caplog):
     from security.tokens import token_digest
+
     student, raw = invited_student
     stored = db.users.find_one({"roll_number": student["roll_number"]})
     assert "password_hash" not in stored
     assert stored["invitation"]["token_hash"] == token_digest(raw)
     assert raw not in str(stored)
-    assert student["invitation_pending"] is True and student["mobile"] == "+919876543210"
+    assert student["invitation_pending"] is True
+    assert student["mobile"] == "+919876543210"
     assert raw not in caplog.text
     assert raw not in str(list(db.audit.find({"target_id": student["id"]})))
 
@@ -48,28 +61,37 @@ def test_invitation_accept_signs_in_once(client, invited_student):
     resp = client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": CHOSEN})
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
-    assert body["user"]["id"] == student["id"] and body["access_token"] and body["refresh_token"]
+    assert body["user"]["id"] == student["id"]
+    assert body["access_token"]
+    assert body["refresh_token"]
     again = client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": CHOSEN + "x"})
-    assert again.status_code == 400 and error_of(again)["code"] == "invalid_token"
+    assert again.status_code == 400
+    assert error_of(again)["code"] == "invalid_token"
     login = client.post("/api/v1/auth/login", json={"login": student["roll_number"], "password": CHOSEN})
     assert login.status_code == 200
 
 
 def test_an_expired_invitation_is_refused(client, db, invited_student):
     from store.jobs import utcnow
+
     student, raw = invited_student
-    db.users.update_one({"roll_number": student["roll_number"]},
-                        {"$set": {"invitation.expires_at": utcnow() - timedelta(seconds=1)}})
+    db.users.update_one(
+        {"roll_number": student["roll_number"]}, {"$set": {"invitation.expires_at": utcnow() - timedelta(seconds=1)}}
+    )
     resp = client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": CHOSEN})
-    assert resp.status_code == 400 and error_of(resp)["code"] == "invalid_token"
+    assert resp.status_code == 400
+    assert error_of(resp)["code"] == "invalid_token"
 
 
-@pytest.mark.parametrize("password,reason", [
-    ("short-1A", "at least 10"),
-    ("password123", "too common"),
-    ("Qwerty@2024", "too common"),
-    ("asha-the-great-1", "name, email or roll number"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short-1A", "at least 10"),
+        ("password123", "too common"),
+        ("Qwerty@2024", "too common"),
+        ("asha-the-great-1", "name, email or roll number"),
+    ],
+)
 def test_invitation_password_must_meet_the_policy(client, invited_student, password, reason):
     _, raw = invited_student
     resp = client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": password})
@@ -81,24 +103,34 @@ def test_invitation_password_must_meet_the_policy(client, invited_student, passw
 
 def test_password_containing_the_roll_number_is_refused(client, invited_student):
     student, raw = invited_student
-    resp = client.post("/api/v1/auth/invitations/accept",
-                       json={"token": raw, "password": f"my-{student['roll_number'].lower()}-pass"})
+    resp = client.post(
+        "/api/v1/auth/invitations/accept", json={"token": raw, "password": f"my-{student['roll_number'].lower()}-pass"}
+    )
     assert resp.status_code == 422
 
 
 def test_password_reset_answers_202_whether_or_not_the_account_exists(client, db):
     before = db.notifications.count_documents({})
     unknown = client.post("/api/v1/auth/password-reset", json={"login": "nobody-at-all@example.edu"})
-    assert unknown.status_code == 202 and unknown.get_json() == {"status": "accepted"}
+    assert unknown.status_code == 202
+    assert unknown.get_json() == {"status": "accepted"}
     assert db.notifications.count_documents({}) == before
 
 
-@pytest.fixture()
+@pytest.fixture
 def reset_user(db):
     from security.passwords import hash_password
     from store import users
-    return users.create(db, {"name": "Reset Person", "email": f"reset.{uuid.uuid4().hex[:8]}@example.edu",
-                             "role": "course_admin", "password_hash": hash_password(TEST_PASSWORD)})
+
+    return users.create(
+        db,
+        {
+            "name": "Reset Person",
+            "email": f"reset.{uuid.uuid4().hex[:8]}@example.edu",
+            "role": "course_admin",
+            "password_hash": hash_password(TEST_PASSWORD),
+        },
+    )
 
 
 def test_password_reset_is_single_use_and_revokes_earlier_tokens(client, db, reset_user, pair_for):
@@ -111,18 +143,27 @@ def test_password_reset_is_single_use_and_revokes_earlier_tokens(client, db, res
     assert client.get("/api/v1/me", headers=bearer(old_pair["access_token"])).status_code == 401
     assert client.post("/api/v1/auth/login", json={"login": reset_user["email"], "password": CHOSEN}).status_code == 200
     again = client.post("/api/v1/auth/password-reset/confirm", json={"token": raw, "password": CHOSEN + "!"})
-    assert again.status_code == 400 and error_of(again)["code"] == "invalid_token"
+    assert again.status_code == 400
+    assert error_of(again)["code"] == "invalid_token"
 
 
 def test_only_the_newest_reset_token_works_and_it_expires(client, db, reset_user):
     from store.jobs import utcnow
+
     for _ in range(2):
         client.post("/api/v1/auth/password-reset", json={"login": reset_user["email"]})
-    older, newer = [r["params"]["token"] for r in db.notifications.find(
-        {"recipient.user_id": str(reset_user["_id"]), "kind": "password_reset"}).sort([("_id", 1)])]
-    assert client.post("/api/v1/auth/password-reset/confirm",
-                       json={"token": older, "password": CHOSEN}).status_code == 400
-    db.users.update_one({"_id": reset_user["_id"]},
-                        {"$set": {"password_reset.expires_at": utcnow() - timedelta(seconds=1)}})
-    assert client.post("/api/v1/auth/password-reset/confirm",
-                       json={"token": newer, "password": CHOSEN}).status_code == 400
+    older, newer = [
+        r["params"]["token"]
+        for r in db.notifications.find({"recipient.user_id": str(reset_user["_id"]), "kind": "password_reset"}).sort(
+            [("_id", 1)]
+        )
+    ]
+    assert (
+        client.post("/api/v1/auth/password-reset/confirm", json={"token": older, "password": CHOSEN}).status_code == 400
+    )
+    db.users.update_one(
+        {"_id": reset_user["_id"]}, {"$set": {"password_reset.expires_at": utcnow() - timedelta(seconds=1)}}
+    )
+    assert (
+        client.post("/api/v1/auth/password-reset/confirm", json={"token": newer, "password": CHOSEN}).status_code == 400
+    )

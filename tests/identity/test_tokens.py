@@ -1,4 +1,5 @@
 """Refresh rotation, reuse detection, and the ways tokens stop working."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,9 +17,18 @@ def person(db):
     """One student account (argon2 hashing once per module)."""
     from security.passwords import hash_password
     from store import users
+
     suffix = uuid.uuid4().hex[:8]
-    return users.create(db, {"name": "Token Tester", "email": f"tokens.{suffix}@example.edu", "role": "student",
-                             "roll_number": f"TK{suffix}", "password_hash": hash_password(TEST_PASSWORD)})
+    return users.create(
+        db,
+        {
+            "name": "Token Tester",
+            "email": f"tokens.{suffix}@example.edu",
+            "role": "student",
+            "roll_number": f"TK{suffix}",
+            "password_hash": hash_password(TEST_PASSWORD),
+        },
+    )
 
 
 def _me(client, access_token: str) -> int:
@@ -30,7 +40,9 @@ def _refresh(client, refresh_token: str):
 
 
 def test_login_by_roll_number_and_email_give_the_same_account(client, person):
-    by_roll = client.post("/api/v1/auth/login", json={"login": person["roll_number"].lower(), "password": TEST_PASSWORD})
+    by_roll = client.post(
+        "/api/v1/auth/login", json={"login": person["roll_number"].lower(), "password": TEST_PASSWORD}
+    )
     by_email = client.post("/api/v1/auth/login", json={"login": person["email"].upper(), "password": TEST_PASSWORD})
     assert by_roll.status_code == by_email.status_code == 200
     assert by_roll.get_json()["user"]["id"] == by_email.get_json()["user"]["id"] == str(person["_id"])
@@ -92,12 +104,23 @@ def test_logout_revokes_access_and_refresh_tokens(client, person, pair_for):
 def test_deactivation_kills_tokens_and_login(client, db, org, tokens, pair_for):
     from security.passwords import hash_password
     from store import users
-    student = users.create(db, {"name": "Leaving Student", "role": "student", "roll_number": f"LV{uuid.uuid4().hex[:8]}",
-                                "campus_id": org.ids["campusA"], "batch_id": org.ids["batchA"],
-                                "course_id": org.ids["courseA1"], "password_hash": hash_password(TEST_PASSWORD)})
+
+    student = users.create(
+        db,
+        {
+            "name": "Leaving Student",
+            "role": "student",
+            "roll_number": f"LV{uuid.uuid4().hex[:8]}",
+            "campus_id": org.ids["campusA"],
+            "batch_id": org.ids["batchA"],
+            "course_id": org.ids["courseA1"],
+            "password_hash": hash_password(TEST_PASSWORD),
+        },
+    )
     pair = pair_for(student)
     resp = client.patch(f"/api/v1/students/{student['_id']}", json={"active": False}, headers=tokens["campus_admin"])
-    assert resp.status_code == 200 and resp.get_json()["active"] is False
+    assert resp.status_code == 200
+    assert resp.get_json()["active"] is False
     assert _me(client, pair["access_token"]) == 401
     assert _refresh(client, pair["refresh_token"]).status_code == 401
     login = client.post("/api/v1/auth/login", json={"login": student["roll_number"], "password": TEST_PASSWORD})
@@ -109,9 +132,13 @@ def test_deactivation_kills_tokens_and_login(client, db, org, tokens, pair_for):
 def test_password_change_kills_earlier_tokens(client, person, pair_for, db):
     from security.passwords import hash_password
     from store import users
+
     before = pair_for(person)
-    resp = client.post("/api/v1/me/password", headers=bearer(before["access_token"]),
-                       json={"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD})
+    resp = client.post(
+        "/api/v1/me/password",
+        headers=bearer(before["access_token"]),
+        json={"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD},
+    )
     assert resp.status_code == 200, resp.get_json()
     after = resp.get_json()
     assert _me(client, before["access_token"]) == 401
@@ -122,10 +149,12 @@ def test_password_change_kills_earlier_tokens(client, person, pair_for, db):
 
 def test_password_change_needs_the_current_password_and_a_good_new_one(client, person, pair_for):
     header = bearer(pair_for(person)["access_token"])
-    wrong = client.post("/api/v1/me/password", headers=header,
-                        json={"current_password": "nope-nope-nope", "new_password": NEW_PASSWORD})
-    weak = client.post("/api/v1/me/password", headers=header,
-                       json={"current_password": TEST_PASSWORD, "new_password": "password123"})
+    wrong = client.post(
+        "/api/v1/me/password", headers=header, json={"current_password": "nope-nope-nope", "new_password": NEW_PASSWORD}
+    )
+    weak = client.post(
+        "/api/v1/me/password", headers=header, json={"current_password": TEST_PASSWORD, "new_password": "password123"}
+    )
     assert wrong.status_code == weak.status_code == 422
     assert "current_password" in error_of(wrong)["details"]
     assert "new_password" in error_of(weak)["details"]
@@ -133,14 +162,23 @@ def test_password_change_needs_the_current_password_and_a_good_new_one(client, p
 
 def test_role_change_kills_the_admins_tokens(client, db, org, tokens, pair_for):
     from store import users
-    admin = users.create(db, {"name": "Promoted Person", "email": f"promo.{uuid.uuid4().hex[:8]}@example.edu",
-                              "role": "course_admin", "campus_id": org.ids["campusA"],
-                              "course_ids": [org.ids["courseA1"]]})
+
+    admin = users.create(
+        db,
+        {
+            "name": "Promoted Person",
+            "email": f"promo.{uuid.uuid4().hex[:8]}@example.edu",
+            "role": "course_admin",
+            "campus_id": org.ids["campusA"],
+            "course_ids": [org.ids["courseA1"]],
+        },
+    )
     pair = pair_for(admin)
     assert _me(client, pair["access_token"]) == 200
     resp = client.patch(f"/api/v1/admins/{admin['_id']}", json={"role": "campus_admin"}, headers=tokens["superadmin"])
     assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json()["role"] == "campus_admin" and resp.get_json()["course_ids"] == []
+    assert resp.get_json()["role"] == "campus_admin"
+    assert resp.get_json()["course_ids"] == []
     assert _me(client, pair["access_token"]) == 401
     renamed = client.patch(f"/api/v1/admins/{admin['_id']}", json={"name": "Same Powers"}, headers=tokens["superadmin"])
     assert renamed.status_code == 200

@@ -7,17 +7,32 @@ REMINDER_PARAMS = {"test_name": "Unit 3", "window_end": "Friday 18:00", "test_ur
 
 
 def invitation(i: int, channel: str = "email", **overrides) -> outbox.NewNotification:
-    fields = dict(kind="invitation", channel=channel, subject_entity=f"invite:{i}",
-                  params=dict(INVITE_PARAMS), user_id=f"u{i}", email=f"student{i}@school.test",
-                  mobile=f"+91 98765 {i:05d}", name=f"Student {i}", essential=True)
+    fields = {
+        "kind": "invitation",
+        "channel": channel,
+        "subject_entity": f"invite:{i}",
+        "params": dict(INVITE_PARAMS),
+        "user_id": f"u{i}",
+        "email": f"student{i}@school.test",
+        "mobile": f"+91 98765 {i:05d}",
+        "name": f"Student {i}",
+        "essential": True,
+    }
     fields.update(overrides)
     return outbox.NewNotification(**fields)
 
 
 def reminder(i: int, channel: str = "email", **overrides) -> outbox.NewNotification:
-    fields = dict(kind="test_reminder", channel=channel, subject_entity=f"test:t1:2025-01-31",
-                  params=dict(REMINDER_PARAMS), user_id=f"u{i}", email=f"student{i}@school.test",
-                  mobile=f"+91 98765 {i:05d}", name=f"Student {i}")
+    fields = {
+        "kind": "test_reminder",
+        "channel": channel,
+        "subject_entity": "test:t1:2025-01-31",
+        "params": dict(REMINDER_PARAMS),
+        "user_id": f"u{i}",
+        "email": f"student{i}@school.test",
+        "mobile": f"+91 98765 {i:05d}",
+        "name": f"Student {i}",
+    }
     fields.update(overrides)
     return outbox.NewNotification(**fields)
 
@@ -35,16 +50,25 @@ def make_student(db, org, campus: str = "A", **fields) -> dict:
     import uuid
 
     from store import users
+
     suffix = uuid.uuid4().hex[:8]
-    doc = {"name": f"Student {suffix}", "email": f"s.{suffix}@school.test", "role": "student",
-           "roll_number": f"R{suffix}".upper(), "campus_id": org.ids[f"campus{campus}"],
-           "course_id": org.ids[f"course{campus}"], "batch_id": org.ids[f"batch{campus}"], **fields}
+    doc = {
+        "name": f"Student {suffix}",
+        "email": f"s.{suffix}@school.test",
+        "role": "student",
+        "roll_number": f"R{suffix}".upper(),
+        "campus_id": org.ids[f"campus{campus}"],
+        "course_id": org.ids[f"course{campus}"],
+        "batch_id": org.ids[f"batch{campus}"],
+        **fields,
+    }
     return users.create(db, doc)
 
 
 def wait_until(condition, timeout: float = 60, interval: float = 0.1, message: str = "condition"):
     """Poll until condition() is truthy; returns its value (waiting, not a timing assertion)."""
     import time
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

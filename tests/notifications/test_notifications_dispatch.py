@@ -1,4 +1,5 @@
 """The dispatcher against the fake Brevo server and a real MongoDB wire-protocol server."""
+
 from __future__ import annotations
 
 import math
@@ -36,10 +37,10 @@ class CrashingSender:
     def _maybe_crash(self, call):
         self.calls += 1
         if self.calls == self.crash_on and not self.after:
-            raise WorkerKilled()
+            raise WorkerKilled
         result = call()
         if self.calls == self.crash_on:
-            raise WorkerKilled()
+            raise WorkerKilled
         return result
 
 
@@ -47,7 +48,7 @@ def later(seconds: float):
     return lambda: outbox.utcnow() + timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("count,batch", [(25, 10), (10, 10), (1, 10)])
+@pytest.mark.parametrize(("count", "batch"), [(25, 10), (10, 10), (1, 10)])
 def test_n_recipients_take_ceil_n_over_batch_calls(outbox_db, fake_brevo, brevo_sender, count, batch):
     ids = enqueue_all(outbox_db, [invitation(i) for i in range(count)])
     outcome = dispatch_batch(outbox_db, ids, brevo_sender, options=DispatchOptions(batch_size=batch))
@@ -87,9 +88,11 @@ def test_sms_is_one_call_each(outbox_db, fake_brevo, brevo_sender):
     ids = enqueue_all(outbox_db, [invitation(i, channel="sms") for i in range(3)])
     outcome = dispatch_batch(outbox_db, ids, brevo_sender)
     calls = fake_brevo.calls_to(SMS_PATH)
-    assert len(calls) == 3 and len(outcome.sent) == 3
+    assert len(calls) == 3
+    assert len(outcome.sent) == 3
     assert calls[0].body["recipient"] == "919876500000"
-    assert calls[0].body["unicodeEnabled"] is False and calls[0].body["type"] == "transactional"
+    assert calls[0].body["unicodeEnabled"] is False
+    assert calls[0].body["type"] == "transactional"
     assert {doc["provider_message_id"] for doc in outbox.get_many(outbox_db, ids)} == {"1", "2", "3"}
 
 
@@ -97,7 +100,8 @@ def test_a_sent_message_is_never_sent_again(outbox_db, fake_brevo, brevo_sender)
     ids = enqueue_all(outbox_db, [invitation(i) for i in range(4)] + [invitation(9, channel="sms")])
     dispatch_batch(outbox_db, ids, brevo_sender, options=DispatchOptions(batch_size=2))
     again = dispatch_batch(outbox_db, ids, brevo_sender, options=DispatchOptions(batch_size=2))
-    assert again.provider_calls == 0 and sorted(again.skipped) == sorted(ids)
+    assert again.provider_calls == 0
+    assert sorted(again.skipped) == sorted(ids)
     assert len(fake_brevo.calls) == 3
 
 
@@ -109,10 +113,12 @@ def test_crash_after_the_provider_call_mid_batch_sends_each_message_once(outbox_
     assert sorted(states(outbox_db, ids).values()) == ["queued"] * 2 + ["sending"] * 2 + ["sent"] * 2
     # The task is redelivered while the claim is still live: hands off.
     early = dispatch_batch(outbox_db, ids, brevo_sender, options=DispatchOptions(batch_size=2))
-    assert len(early.skipped) == 4 and len(early.sent) == 2
+    assert len(early.skipped) == 4
+    assert len(early.sent) == 2
     # ...and after the claim expired: batch 2 is replayed with its idempotency key.
     late = dispatch_batch(outbox_db, ids, brevo_sender, options=DispatchOptions(batch_size=2), clock=later(120))
-    assert len(late.sent) == 2 and late.provider_calls == 1
+    assert len(late.sent) == 2
+    assert late.provider_calls == 1
     assert set(states(outbox_db, ids).values()) == {"sent"}
     deliveries = fake_brevo.deliveries()
     assert sorted(deliveries) == sorted(f"student{i}@school.test" for i in range(6))  # once each
@@ -134,9 +140,11 @@ def test_expired_sms_claim_goes_to_review_instead_of_resending(outbox_db, fake_b
     with pytest.raises(WorkerKilled):
         dispatch_batch(outbox_db, ids, CrashingSender(brevo_sender, 1))
     outcome = dispatch_batch(outbox_db, ids, brevo_sender, clock=later(120))
-    assert outcome.needs_review == ids and outcome.provider_calls == 0
+    assert outcome.needs_review == ids
+    assert outcome.provider_calls == 0
     doc = outbox.get(outbox_db, ids[0])
-    assert doc["state"] == "failed" and doc["needs_review"] is True
+    assert doc["state"] == "failed"
+    assert doc["needs_review"] is True
     assert doc["last_error"]["code"] == "outcome_unknown"
     assert len(fake_brevo.deliveries()) == 1
     # An admin's resend is a deliberate second send.
@@ -149,7 +157,8 @@ def test_expired_email_claim_past_the_replay_window_goes_to_review(outbox_db, fa
     with pytest.raises(WorkerKilled):
         dispatch_batch(outbox_db, ids, CrashingSender(brevo_sender, 1))
     outcome = dispatch_batch(outbox_db, ids, brevo_sender, clock=later(3600))
-    assert sorted(outcome.needs_review) == sorted(ids) and outcome.provider_calls == 0
+    assert sorted(outcome.needs_review) == sorted(ids)
+    assert outcome.provider_calls == 0
 
 
 def test_429_honours_retry_after_and_pauses_the_channel(outbox_db, fake_brevo, brevo_sender):
@@ -166,7 +175,8 @@ def test_429_honours_retry_after_and_pauses_the_channel(outbox_db, fake_brevo, b
     assert docs[ids[0]]["last_error"]["code"] == "rate_limited"
     assert dispatch_batch(outbox_db, ids, brevo_sender).provider_calls == 0  # not due yet
     final = dispatch_batch(outbox_db, ids, brevo_sender, options=DispatchOptions(batch_size=2), clock=later(3))
-    assert sorted(final.sent) == sorted(ids) and final.provider_calls == 2
+    assert sorted(final.sent) == sorted(ids)
+    assert final.provider_calls == 2
 
 
 def test_500_backs_off_then_succeeds(outbox_db, fake_brevo, brevo_sender):
@@ -179,7 +189,8 @@ def test_500_backs_off_then_succeeds(outbox_db, fake_brevo, brevo_sender):
     third = dispatch_batch(outbox_db, ids, brevo_sender, options=FAST, clock=later(2))
     assert third.sent == ids
     doc = outbox.get(outbox_db, ids[0])
-    assert doc["attempts"] == 3 and doc["last_error"] is None
+    assert doc["attempts"] == 3
+    assert doc["last_error"] is None
 
 
 def test_retryable_failures_give_up_after_max_attempts(outbox_db, fake_brevo, brevo_sender):
@@ -190,7 +201,8 @@ def test_retryable_failures_give_up_after_max_attempts(outbox_db, fake_brevo, br
     outcome = dispatch_batch(outbox_db, ids, brevo_sender, options=options, clock=later(5))
     assert outcome.failed == ids
     doc = outbox.get(outbox_db, ids[0])
-    assert doc["state"] == "failed" and "gave up after 2 attempts" in doc["last_error"]["message"]
+    assert doc["state"] == "failed"
+    assert "gave up after 2 attempts" in doc["last_error"]["message"]
 
 
 def test_an_email_that_hangs_is_replayed_under_the_same_key(outbox_db, fake_brevo, brevo_sender):
@@ -199,7 +211,8 @@ def test_an_email_that_hangs_is_replayed_under_the_same_key(outbox_db, fake_brev
     first = dispatch_batch(outbox_db, ids, brevo_sender, options=FAST)
     assert sorted(first.retry_ids) == sorted(ids)
     docs = outbox.get_many(outbox_db, ids)
-    assert {d["state"] for d in docs} == {"sending"} and docs[0]["last_error"]["code"] == "timeout"
+    assert {d["state"] for d in docs} == {"sending"}
+    assert docs[0]["last_error"]["code"] == "timeout"
     key = fake_brevo.calls[0].body["headers"]["idempotencyKey"]
     second = dispatch_batch(outbox_db, ids, brevo_sender, options=FAST, clock=later(5))
     assert sorted(second.sent) == sorted(ids)
@@ -211,7 +224,8 @@ def test_an_sms_that_hangs_is_retried(outbox_db, fake_brevo, brevo_sender):
     ids = enqueue_all(outbox_db, [invitation(1, channel="sms")])
     fake_brevo.fail_next("hang", hang_seconds=1.0)
     first = dispatch_batch(outbox_db, ids, brevo_sender, options=FAST)
-    assert first.retry_ids == ids and states(outbox_db, ids) == {ids[0]: "queued"}
+    assert first.retry_ids == ids
+    assert states(outbox_db, ids) == {ids[0]: "queued"}
     assert dispatch_batch(outbox_db, ids, brevo_sender, options=FAST, clock=later(5)).sent == ids
 
 
@@ -219,10 +233,12 @@ def test_400_fails_permanently_with_the_reason(outbox_db, fake_brevo, brevo_send
     ids = enqueue_all(outbox_db, [invitation(1)])
     fake_brevo.fail_next("400")
     outcome = dispatch_batch(outbox_db, ids, brevo_sender)
-    assert outcome.failed == ids and outcome.retry_ids == []
+    assert outcome.failed == ids
+    assert outcome.retry_ids == []
     doc = outbox.get(outbox_db, ids[0])
     assert doc["state"] == "failed"
-    assert doc["last_error"]["status"] == 400 and "rejected by fake" in doc["last_error"]["message"]
+    assert doc["last_error"]["status"] == 400
+    assert "rejected by fake" in doc["last_error"]["message"]
     assert dispatch_batch(outbox_db, ids, brevo_sender).provider_calls == 0
 
 
@@ -230,13 +246,15 @@ def test_a_bad_address_in_a_batch_fails_only_that_message(outbox_db, fake_brevo,
     news = [invitation(0), invitation(1, email="not-an-address"), invitation(2)]
     ids = enqueue_all(outbox_db, news)
     outcome = dispatch_batch(outbox_db, ids, brevo_sender)
-    assert sorted(outcome.sent) == sorted([ids[0], ids[2]]) and outcome.failed == [ids[1]]
+    assert sorted(outcome.sent) == sorted([ids[0], ids[2]])
+    assert outcome.failed == [ids[1]]
     assert outcome.provider_calls == 4  # the rejected batch, then one call each
     assert outbox.get(outbox_db, ids[1])["last_error"]["code"] == "rejected"
 
 
 def test_a_wrong_api_key_is_a_permanent_failure(outbox_db, fake_brevo):
     from workers.notifications.senders import BrevoSender
+
     sender = BrevoSender("wrong-key", "noreply@versant.test", "AI-VERSANT", "VERSANT", host=fake_brevo.base_url)
     ids = enqueue_all(outbox_db, [invitation(1)])
     assert dispatch_batch(outbox_db, ids, sender).failed == ids
@@ -244,31 +262,34 @@ def test_a_wrong_api_key_is_a_permanent_failure(outbox_db, fake_brevo):
 
 
 def test_suppression_is_recorded_and_essential_kinds_always_go(outbox_db, fake_brevo, brevo_sender):
-    preferences.set_channel_enabled(outbox_db, "sms", False)
+    preferences.set_channel_enabled(outbox_db, "sms", enabled=False)
     preferences.set_opt_out(outbox_db, "u2", channel="email", kind="test_reminder")
     preferences.set_opt_out(outbox_db, "u3", channel="*", kind="*")
-    ids = enqueue_all(outbox_db, [
-        reminder(1, channel="sms"),      # channel switched off
-        reminder(2),                     # opted out of email reminders
-        reminder(3),                     # opted out of everything non-essential
-        reminder(4),                     # nothing stops it
-        invitation(3),                   # essential: opt-out does not apply
-        invitation(5, channel="sms"),    # essential: the switch does not apply either
-    ])
+    ids = enqueue_all(
+        outbox_db,
+        [
+            reminder(1, channel="sms"),  # channel switched off
+            reminder(2),  # opted out of email reminders
+            reminder(3),  # opted out of everything non-essential
+            reminder(4),  # nothing stops it
+            invitation(3),  # essential: opt-out does not apply
+            invitation(5, channel="sms"),  # essential: the switch does not apply either
+        ],
+    )
     outcome = dispatch_batch(outbox_db, ids, brevo_sender)
     assert sorted(outcome.suppressed) == sorted(ids[:3])
     assert sorted(outcome.sent) == sorted(ids[3:])
     reasons = {str(d["_id"]): d["suppressed_reason"] for d in outbox.get_many(outbox_db, ids[:3])}
     assert reasons == {ids[0]: "channel_disabled", ids[1]: "user_opted_out", ids[2]: "user_opted_out"}
-    assert states(outbox_db, ids[:3]) == {i: "suppressed" for i in ids[:3]}
-    assert sorted(fake_brevo.deliveries()) == sorted(
-        ["student4@school.test", "student3@school.test", "919876500005"])
+    assert states(outbox_db, ids[:3]) == dict.fromkeys(ids[:3], "suppressed")
+    assert sorted(fake_brevo.deliveries()) == sorted(["student4@school.test", "student3@school.test", "919876500005"])
 
 
 def test_a_template_error_fails_the_message_without_a_call(outbox_db, fake_brevo, brevo_sender):
     ids = enqueue_all(outbox_db, [invitation(1, params={"expires_at": "soon"})])
     outcome = dispatch_batch(outbox_db, ids, brevo_sender)
-    assert outcome.failed == ids and outcome.provider_calls == 0
+    assert outcome.failed == ids
+    assert outcome.provider_calls == 0
     assert outbox.get(outbox_db, ids[0])["last_error"]["code"] == "template_error"
 
 

@@ -18,16 +18,22 @@ def test_each_message_is_one_json_file_with_the_contract_keys(outbox_db, tmp_pat
     files = sorted((tmp_path / "outbox").glob("*.json"))
     assert len(files) == 2
     records = {json.loads(path.read_text())["channel"]: json.loads(path.read_text()) for path in files}
-    assert set(records["email"]) == KEYS and set(records["sms"]) == KEYS
+    assert set(records["email"]) == KEYS
+    assert set(records["sms"]) == KEYS
     email, sms = records["email"], records["sms"]
-    assert email["to"] == "student1@school.test" and email["template"] == "invitation"
-    assert "&lt;i&gt;Ann&lt;/i&gt;" in email["html"] and "https://versant.test/invite/abc" in email["text"]
+    assert email["to"] == "student1@school.test"
+    assert email["template"] == "invitation"
+    assert "&lt;i&gt;Ann&lt;/i&gt;" in email["html"]
+    assert "https://versant.test/invite/abc" in email["text"]
     assert email["params"]["invite_url"] == "https://versant.test/invite/abc"
-    assert sms["to"] == "+91 98765 00002" and sms["subject"] is None and sms["html"] is None
+    assert sms["to"] == "+91 98765 00002"
+    assert sms["subject"] is None
+    assert sms["html"] is None
     assert "Unit 3" in sms["text"]
     # Logged, but masked.
     assert "outbox email invitation" in caplog.text
-    assert "student1@school.test" not in caplog.text and "98765 00002" not in caplog.text
+    assert "student1@school.test" not in caplog.text
+    assert "98765 00002" not in caplog.text
     provider_ids = {doc["provider_message_id"] for doc in outbox.get_many(outbox_db, ids)}
     assert all(pid.startswith("outbox-") for pid in provider_ids)
 

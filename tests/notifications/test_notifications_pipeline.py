@@ -1,5 +1,6 @@
 """End to end through a real Celery worker (with beat): identity's invitation reaches the
 outbox directory or the fake Brevo server; a worker killed mid-batch sends each message once."""
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,14 @@ from tests.notifications.helpers import wait_until
 
 def _create_student(client, auth_header, org, **extra) -> dict:
     suffix = uuid.uuid4().hex[:8]
-    body = {"name": f"Asha {suffix}", "roll_number": f"E{suffix}".upper(),
-            "email": f"asha.{suffix}@school.example.edu", "batch_id": org.ids["batchA"],
-            "course_id": org.ids["courseA"], **extra}
+    body = {
+        "name": f"Asha {suffix}",
+        "roll_number": f"E{suffix}".upper(),
+        "email": f"asha.{suffix}@school.example.edu",
+        "batch_id": org.ids["batchA"],
+        "course_id": org.ids["courseA"],
+        **extra,
+    }
     resp = client.post("/api/v1/students", headers=auth_header(org.users["superadmin"]), json=body)
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
@@ -40,9 +46,14 @@ def test_an_invitation_arrives_as_outbox_files(client, db, auth_header, notify_o
     email = json.loads((folder / f"email-{email_doc['_id']}.json").read_text())
     sms = json.loads((folder / f"sms-{sms_doc['_id']}.json").read_text())
     token = email_doc["params"]["token"]
-    assert email["to"] == student["email"] and email["channel"] == "email" and email["template"] == "invitation"
-    assert f"token={token}" in email["text"] and f"token={token}" in email["html"]
-    assert email["subject"] and sms["to"] == "+919876543210" and f"token={token}" in sms["text"]
+    assert email["to"] == student["email"]
+    assert email["channel"] == "email"
+    assert email["template"] == "invitation"
+    assert f"token={token}" in email["text"]
+    assert f"token={token}" in email["html"]
+    assert email["subject"]
+    assert sms["to"] == "+919876543210"
+    assert f"token={token}" in sms["text"]
 
 
 def test_an_invitation_is_one_brevo_call(client, db, auth_header, notify_org, start_notify_worker, fake_brevo):
@@ -50,9 +61,12 @@ def test_an_invitation_is_one_brevo_call(client, db, auth_header, notify_org, st
     student = _create_student(client, auth_header, notify_org)
     (doc,) = wait_until(lambda: _all_sent(db, student["id"], 1), message="invitation sent")
     mine = [call for call in fake_brevo.calls_to(EMAIL_PATH) if student["email"] in json.dumps(call.body)]
-    assert len(mine) == 1 and mine[0].status == 201 and not mine[0].deduplicated
+    assert len(mine) == 1
+    assert mine[0].status == 201
+    assert not mine[0].deduplicated
     assert fake_brevo.deliveries().count(student["email"]) == 1
-    assert doc["provider"] == "brevo" and doc["provider_message_id"] == mine[0].response["messageId"]
+    assert doc["provider"] == "brevo"
+    assert doc["provider_message_id"] == mine[0].response["messageId"]
     assert mine[0].headers["api-key"] == "test-key"
 
 
@@ -62,16 +76,26 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
     which Brevo de-duplicates: every message is delivered once and ends `sent`."""
     from services import notify
     from tasks.publish import kick_notifications
+
     notify.use_kicker(kick_notifications)  # as a worker process registers it
     from services.notify import NotifyRequest, notify_many
 
     fake_brevo.fail_next("slow", count=1, hang_seconds=60, path=EMAIL_PATH)
     env = {"MONGO_DB": outbox_db.name}
     worker = start_notify_worker("brevo", brevo=fake_brevo, **env)
-    users = [{"_id": f"kill-{i}", "name": f"Student {i}", "email": f"kill{i}.{uuid.uuid4().hex[:6]}@school.test"}
-             for i in range(5)]
-    result = notify_many(outbox_db, [NotifyRequest("invitation", user, {"token": f"tok{i}", "expires_at": "2030-01-01T00:00:00"},
-                                                   f"invitation:k{i}") for i, user in enumerate(users)])
+    users = [
+        {"_id": f"kill-{i}", "name": f"Student {i}", "email": f"kill{i}.{uuid.uuid4().hex[:6]}@school.test"}
+        for i in range(5)
+    ]
+    result = notify_many(
+        outbox_db,
+        [
+            NotifyRequest(
+                "invitation", user, {"token": f"tok{i}", "expires_at": "2030-01-01T00:00:00"}, f"invitation:k{i}"
+            )
+            for i, user in enumerate(users)
+        ],
+    )
     assert result.created == 5
     addresses = [user["email"] for user in users]
 
@@ -80,8 +104,10 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
     worker.kill()
 
     start_notify_worker("brevo", brevo=fake_brevo, **env)
-    wait_until(lambda: {d["state"] for d in outbox.get_many(outbox_db, result.message_ids)} == {"sent"},
-               message="all sent after restart")
+    wait_until(
+        lambda: {d["state"] for d in outbox.get_many(outbox_db, result.message_ids)} == {"sent"},
+        message="all sent after restart",
+    )
     assert [fake_brevo.deliveries().count(a) for a in addresses] == [1] * 5
     calls = [call for call in fake_brevo.calls_to(EMAIL_PATH) if addresses[0] in json.dumps(call.body)]
     delivering = [call for call in calls if call.delivered]
@@ -94,9 +120,13 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
 def test_a_lost_kick_is_picked_up_by_the_beat_dispatcher(outbox_db, fake_brevo, start_notify_worker):
     """Enqueued with no Celery message at all (the broker was down): beat still sends it."""
     from services.notify import NotifyRequest, notify_many
+
     user = {"_id": "lost-kick", "name": "Lost Kick", "email": f"lost.{uuid.uuid4().hex[:6]}@school.test"}
-    result = notify_many(outbox_db, [NotifyRequest("invitation", user, {"token": "t", "expires_at": "2030-01-01"},
-                                                   "invitation:lost")], kick=False)
+    result = notify_many(
+        outbox_db,
+        [NotifyRequest("invitation", user, {"token": "t", "expires_at": "2030-01-01"}, "invitation:lost")],
+        kick=False,
+    )
     start_notify_worker("brevo", brevo=fake_brevo, MONGO_DB=outbox_db.name)
     wait_until(lambda: outbox.get(outbox_db, result.message_ids[0])["state"] == "sent", message="sent by beat")
     assert fake_brevo.deliveries().count(user["email"]) == 1
@@ -105,8 +135,14 @@ def test_a_lost_kick_is_picked_up_by_the_beat_dispatcher(outbox_db, fake_brevo, 
 def test_worker_settings_pick_the_backend(tmp_path):
     from config.settings import load_settings
     from workers.notifications.backend import build_sender
-    base = {"SECRET_KEY": "k" * 40, "MONGO_URI": "mongodb://x", "REDIS_URL": "redis://x", "S3_BUCKET": "b",
-            "OUTBOX_DIR": str(tmp_path)}
+
+    base = {
+        "SECRET_KEY": "k" * 40,
+        "MONGO_URI": "mongodb://x",
+        "REDIS_URL": "redis://x",
+        "S3_BUCKET": "b",
+        "OUTBOX_DIR": str(tmp_path),
+    }
     assert build_sender(load_settings(base)).name == "outbox"
     assert build_sender(load_settings({**base, "BREVO_API_KEY": "key"})).name == "brevo"
     assert build_sender(load_settings({**base, "BREVO_API_KEY": "key", "NOTIFY_BACKEND": "outbox"})).name == "outbox"

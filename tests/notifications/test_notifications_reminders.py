@@ -1,5 +1,6 @@
 """Test reminders: who gets one, one per student/test/day, the daily run and the
 "send reminders now" job (through a real worker), and suppression of opted-out students."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,17 +18,26 @@ from workers.notifications.reminders import remind_open_tests, remind_test
 
 def _test_doc(org, campus="A", *, opens=-1, closes=2, **fields) -> dict:
     now = utcnow()
-    return {"_id": ObjectId(), "title": f"Unit {uuid.uuid4().hex[:4]}", "campus_id": org.ids[f"campus{campus}"],
-            "window_start": now + timedelta(days=opens), "window_end": now + timedelta(days=closes),
-            "batch_ids": [org.ids[f"batch{campus}"]], "student_ids": [], "active": True, **fields}
+    return {
+        "_id": ObjectId(),
+        "title": f"Unit {uuid.uuid4().hex[:4]}",
+        "campus_id": org.ids[f"campus{campus}"],
+        "window_start": now + timedelta(days=opens),
+        "window_end": now + timedelta(days=closes),
+        "batch_ids": [org.ids[f"batch{campus}"]],
+        "student_ids": [],
+        "active": True,
+        **fields,
+    }
 
 
 def _reminders(db, test_id) -> list[dict]:
-    return list(db[outbox.COLLECTION].find({"kind": "test_reminder",
-                                            "subject_entity": {"$regex": f"^test:{test_id}:"}}))
+    return list(
+        db[outbox.COLLECTION].find({"kind": "test_reminder", "subject_entity": {"$regex": f"^test:{test_id}:"}})
+    )
 
 
-@pytest.fixture()
+@pytest.fixture
 def cohort(db, notify_org):
     """A test open now for batch A: one student who started, one inactive, one named directly
     from batch B, two who have not started (one with a mobile)."""
@@ -39,20 +49,29 @@ def cohort(db, notify_org):
     test = _test_doc(notify_org, student_ids=[str(named["_id"])])
     db.tests.insert_one(test)
     db.attempts.insert_one({"test_id": str(test["_id"]), "student_id": str(started["_id"])})
-    return {"test": test, "waiting": waiting, "with_mobile": with_mobile, "started": started,
-            "inactive": inactive, "named": named}
+    return {
+        "test": test,
+        "waiting": waiting,
+        "with_mobile": with_mobile,
+        "started": started,
+        "inactive": inactive,
+        "named": named,
+    }
 
 
 def test_students_without_an_attempt_get_one_reminder_per_channel(db, cohort):
     summary = remind_test(db, cohort["test"])
-    assert summary.students == 3 and summary.created == 4
+    assert summary.students == 3
+    assert summary.created == 4
     docs = _reminders(db, cohort["test"]["_id"])
     by_user: dict[str, list[str]] = {}
     for doc in docs:
         by_user.setdefault(doc["recipient"]["user_id"], []).append(doc["channel"])
     assert {user: sorted(channels) for user, channels in by_user.items()} == {
-        str(cohort["waiting"]["_id"]): ["email"], str(cohort["named"]["_id"]): ["email"],
-        str(cohort["with_mobile"]["_id"]): ["email", "sms"]}
+        str(cohort["waiting"]["_id"]): ["email"],
+        str(cohort["named"]["_id"]): ["email"],
+        str(cohort["with_mobile"]["_id"]): ["email", "sms"],
+    }
     doc = docs[0]
     assert doc["params"]["test_name"] == cohort["test"]["title"]
     assert doc["params"]["test_url"].endswith(f"/tests/{cohort['test']['_id']}")
@@ -64,18 +83,24 @@ def test_reminders_are_idempotent_per_student_test_and_day(db, cohort):
     first = remind_test(db, cohort["test"], now)
     again = remind_test(db, cohort["test"], now)
     remind_open_tests(db, now)  # the daily run on the same day adds nothing for this test
-    assert first.created == 4 and again.created == 0 and again.messages == 4
+    assert first.created == 4
+    assert again.created == 0
+    assert again.messages == 4
     assert len(_reminders(db, cohort["test"]["_id"])) == 4
     tomorrow = remind_test(db, cohort["test"], now + timedelta(days=1))
-    assert tomorrow.created == 4 and len(_reminders(db, cohort["test"]["_id"])) == 8
+    assert tomorrow.created == 4
+    assert len(_reminders(db, cohort["test"]["_id"])) == 8
     subjects = {doc["subject_entity"] for doc in _reminders(db, cohort["test"]["_id"])}
     assert subjects == {f"test:{cohort['test']['_id']}:{day:%Y-%m-%d}" for day in (now, now + timedelta(days=1))}
 
 
 def test_closed_inactive_and_future_tests_send_nothing(db, notify_org):
     make_student(db, notify_org, "A")
-    for test in (_test_doc(notify_org, opens=-3, closes=-1), _test_doc(notify_org, active=False),
-                 _test_doc(notify_org, opens=1, closes=3)):
+    for test in (
+        _test_doc(notify_org, opens=-3, closes=-1),
+        _test_doc(notify_org, active=False),
+        _test_doc(notify_org, opens=1, closes=3),
+    ):
         db.tests.insert_one(test)
         assert remind_test(db, test).tests == 0
         remind_open_tests(db)
@@ -83,7 +108,8 @@ def test_closed_inactive_and_future_tests_send_nothing(db, notify_org):
 
 
 def test_send_reminders_now_runs_as_a_job_and_records_suppression(
-        client, db, auth_header, notify_org, cohort, start_notify_worker, wait_for_job):
+    client, db, auth_header, notify_org, cohort, start_notify_worker, wait_for_job
+):
     preferences.set_opt_out(db, str(cohort["waiting"]["_id"]), kind="test_reminder")
     start_notify_worker("outbox")
     headers = auth_header(notify_org.users["campus_admin"])
@@ -94,11 +120,14 @@ def test_send_reminders_now_runs_as_a_job_and_records_suppression(
     # folder on it too) job times written by $set come back as text and the job body breaks.
     job = wait_for_job(resp.get_json()["id"])
     assert job["state"] == "succeeded", job
-    assert job["kind"] == "test_reminders" and job["result"]["students"] == 3 and job["result"]["created"] == 4
+    assert job["kind"] == "test_reminders"
+    assert job["result"]["students"] == 3
+    assert job["result"]["created"] == 4
 
     def settled():
         docs = _reminders(db, cohort["test"]["_id"])
         return docs if all(d["state"] in outbox.FINAL_STATES for d in docs) else None
+
     docs = wait_until(settled, message="reminders settled")
     states = {(d["recipient"]["user_id"], d["channel"]): (d["state"], d["suppressed_reason"]) for d in docs}
     assert states[(str(cohort["waiting"]["_id"]), "email")] == ("suppressed", "user_opted_out")
@@ -107,7 +136,8 @@ def test_send_reminders_now_runs_as_a_job_and_records_suppression(
 
     again = client.post(f"/api/v1/tests/{cohort['test']['_id']}/reminders", headers=headers)
     job = wait_for_job(again.get_json()["id"])
-    assert job["state"] == "succeeded" and job["result"]["created"] == 0
+    assert job["state"] == "succeeded"
+    assert job["result"]["created"] == 0
     assert len(_reminders(db, cohort["test"]["_id"])) == 4
 
 
@@ -120,6 +150,7 @@ def test_send_reminders_now_checks_access_scope_and_window(client, db, auth_head
     assert post(ObjectId(), campus_admin).status_code == 404
     assert post("not-an-id", campus_admin).status_code == 404
     refused = post(closed["_id"], campus_admin)
-    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "test_not_open"
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "test_not_open"
     assert post(campus_b_test["_id"], auth_header(notify_org.users["course_admin"])).status_code == 403
     assert post(campus_b_test["_id"], {}).status_code == 401

@@ -25,7 +25,8 @@ def test_gsm_accented_letters_stay_gsm():
 
 def test_non_gsm_characters_force_ucs2():
     info = describe_sms("Namaste नमस्ते")
-    assert info.unicode and info.encoding == "UCS-2"
+    assert info.unicode
+    assert info.encoding == "UCS-2"
     assert any("Unicode" in note for note in info.warnings)
     assert describe_sms("ç" + "a" * 69).segments == 1  # ç is not in GSM-7 (Ç is)
     assert describe_sms("ç" + "a" * 70).segments == 2
@@ -38,4 +39,5 @@ def test_emoji_takes_two_ucs2_units():
     assert (info.units, info.segments) == (70, 1)
     assert describe_sms("🙂" * 36).segments == 2
     long = describe_sms("x" * 200 + "🙂")
-    assert long.segments == 4 and any("segments" in note for note in long.warnings)
+    assert long.segments == 4
+    assert any("segments" in note for note in long.warnings)

@@ -11,7 +11,8 @@ from .helpers import invitation, reminder
 def test_enqueue_twice_with_the_same_key_creates_one_message(outbox_db):
     first, created = outbox.enqueue(outbox_db, invitation(1))
     again, created_again = outbox.enqueue(outbox_db, invitation(1, params={"changed": True}))
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert again["_id"] == first["_id"]
     assert outbox_db[outbox.COLLECTION].count_documents({}) == 1
     # Another channel or another subject entity is another message.
@@ -24,25 +25,34 @@ def test_enqueued_document_has_the_documented_shape(outbox_db):
     doc, _ = outbox.enqueue(outbox_db, reminder(4))
     stored = outbox.get(outbox_db, doc["_id"])
     assert stored["idempotency_key"] == "test_reminder:email:user:u4:test:t1:2025-01-31"
-    assert stored["state"] == "queued" and stored["attempts"] == 0
-    assert stored["recipient"] == {"user_id": "u4", "email": "student4@school.test",
-                                   "mobile": "+91 98765 00004", "name": "Student 4"}
-    assert stored["template"] == "test_reminder" and stored["provider_message_id"] is None
-    assert isinstance(stored["created_at"], datetime) and stored["created_at"].utcoffset().total_seconds() == 0
+    assert stored["state"] == "queued"
+    assert stored["attempts"] == 0
+    assert stored["recipient"] == {
+        "user_id": "u4",
+        "email": "student4@school.test",
+        "mobile": "+91 98765 00004",
+        "name": "Student 4",
+    }
+    assert stored["template"] == "test_reminder"
+    assert stored["provider_message_id"] is None
+    assert isinstance(stored["created_at"], datetime)
+    assert stored["created_at"].utcoffset().total_seconds() == 0
 
 
 def test_key_without_user_uses_the_address(outbox_db):
     doc, _ = outbox.enqueue(outbox_db, invitation(2, user_id=None, email="New.Person@School.test"))
     assert doc["idempotency_key"] == "invitation:email:new.person@school.test:invite:2"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs the recipient's address"):
         outbox.enqueue(outbox_db, invitation(3, channel="sms", mobile=None))
 
 
 def test_enqueue_many_is_idempotent_too(outbox_db):
     ids, created = outbox.enqueue_many(outbox_db, [invitation(i) for i in range(5)])
-    assert created == 5 and len(set(ids)) == 5
+    assert created == 5
+    assert len(set(ids)) == 5
     ids_again, created_again = outbox.enqueue_many(outbox_db, [invitation(i) for i in range(7)])
-    assert created_again == 2 and ids_again[:5] == ids
+    assert created_again == 2
+    assert ids_again[:5] == ids
     assert outbox_db[outbox.COLLECTION].count_documents({}) == 7
 
 
@@ -51,12 +61,13 @@ def test_requeue_only_failed_messages(outbox_db):
     assert outbox.requeue_failed(outbox_db, doc["_id"]) is None  # queued: nothing to do
     outbox.mark_failed(outbox_db, [doc["_id"]], {"code": "rejected"}, from_states=("queued",))
     again = outbox.requeue_failed(outbox_db, str(doc["_id"]))
-    assert again["state"] == "queued" and again["attempts"] == 0
+    assert again["state"] == "queued"
+    assert again["attempts"] == 0
 
 
 def test_preferences_round_trip(outbox_db):
     assert preferences.channel_switches(outbox_db) == {"email": True, "sms": True}
-    preferences.set_channel_enabled(outbox_db, "sms", False)
+    preferences.set_channel_enabled(outbox_db, "sms", enabled=False)
     assert preferences.channel_switches(outbox_db) == {"email": True, "sms": False}
     preferences.set_opt_out(outbox_db, "u1", channel="email", kind="test_reminder")
     preferences.set_opt_out(outbox_db, "u1", channel="sms")

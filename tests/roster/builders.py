@@ -6,9 +6,12 @@ import io
 import random
 import struct
 import zipfile
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import openpyxl
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 HEADER = ["Student Name", "Roll No.", "E-mail", "Mobile Number"]
 
@@ -21,8 +24,9 @@ def students(count: int, start: int = 1) -> list[list[str]]:
     return [student(index) for index in range(start, start + count)]
 
 
-def csv_bytes(rows: Sequence[Sequence[str]], *, encoding: str = "utf-8", delimiter: str = ",",
-              newline: str = "\r\n") -> bytes:
+def csv_bytes(
+    rows: Sequence[Sequence[str]], *, encoding: str = "utf-8", delimiter: str = ",", newline: str = "\r\n"
+) -> bytes:
     """Minimal CSV writer (quotes only when needed) so tests control the exact bytes."""
     lines = [delimiter.join(_quote(cell, delimiter) for cell in row) for row in rows]
     return (newline.join(lines) + newline).encode(encoding)
@@ -38,8 +42,12 @@ def roster_csv(count: int = 3, **options) -> bytes:
     return csv_bytes([HEADER, *students(count)], **options)
 
 
-def xlsx_bytes(rows: Sequence[Sequence[object]] = (), *, title: str = "Sheet1",
-               build: Callable[[openpyxl.Workbook], None] | None = None) -> bytes:
+def xlsx_bytes(
+    rows: Sequence[Sequence[object]] = (),
+    *,
+    title: str = "Sheet1",
+    build: Callable[[openpyxl.Workbook], None] | None = None,
+) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = title
@@ -52,8 +60,9 @@ def xlsx_bytes(rows: Sequence[Sequence[object]] = (), *, title: str = "Sheet1",
     return buffer.getvalue()
 
 
-def rewrite_zip(data: bytes, *, replace: dict[str, Callable[[bytes], bytes]] | None = None,
-                add: dict[str, bytes] | None = None) -> bytes:
+def rewrite_zip(
+    data: bytes, *, replace: dict[str, Callable[[bytes], bytes]] | None = None, add: dict[str, bytes] | None = None
+) -> bytes:
     replace = replace or {}
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
@@ -100,7 +109,7 @@ def cfb_container(stream_names: Sequence[str]) -> bytes:
 def _cfb_entry(name: str, kind: int) -> bytes:
     entry = bytearray(128)
     encoded = (name + "\x00").encode("utf-16-le")
-    entry[0:len(encoded)] = encoded
+    entry[0 : len(encoded)] = encoded
     struct.pack_into("<HBB", entry, 64, len(encoded), kind, 1)
     struct.pack_into("<III", entry, 68, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
     struct.pack_into("<I", entry, 116, 0xFFFFFFFE)
@@ -108,8 +117,10 @@ def _cfb_entry(name: str, kind: int) -> bytes:
 
 
 def pdf_bytes() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
 
 
 def junk_bytes(size: int = 4096, seed: int = 7) -> bytes:

@@ -110,7 +110,8 @@ def test_missing_columns_are_named():
     error = file_error(csv_bytes([["Name", "Email"], ["Ravi", "ravi@example.com"]]))
     assert error.code == "missing_columns"
     assert error.details["missing"] == ["roll_number", "mobile"]
-    assert "roll number" in error.message and "mobile number" in error.message
+    assert "roll number" in error.message
+    assert "mobile number" in error.message
 
 
 def test_two_labels_for_one_column_are_refused():
@@ -156,13 +157,18 @@ def test_a_field_beyond_the_csv_field_limit_is_malformed():
 
 
 def test_ragged_rows_are_row_errors():
-    data = csv_bytes([
-        HEADER,
-        students(1)[0],
-        ["Kumar", "Ravi", "R2", "r2@example.com", "9876500002"],  # unquoted comma split the name
-        ["Only", "R3"],
-        [*students(1, start=4)[0], "", ""],  # trailing empty cells are harmless
-    ]) + b'"Unclosed,R5,r5@example.com,9876500005\r\n'  # the open quote swallows the rest of the file
+    data = (
+        csv_bytes(
+            [
+                HEADER,
+                students(1)[0],
+                ["Kumar", "Ravi", "R2", "r2@example.com", "9876500002"],  # unquoted comma split the name
+                ["Only", "R3"],
+                [*students(1, start=4)[0], "", ""],  # trailing empty cells are harmless
+            ]
+        )
+        + b'"Unclosed,R5,r5@example.com,9876500005\r\n'
+    )  # the open quote swallows the rest of the file
     report = validate_roster(read_roster(data, "s.csv"))
     assert [row["row"] for row in report.valid_rows] == [2, 5]
     ragged = [error for error in report.errors if error["column"] is None]

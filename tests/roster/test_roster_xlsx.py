@@ -9,7 +9,7 @@ import pytest
 
 from workers.roster import RosterFileError, RosterLimits, read_roster, validate_roster
 
-from .builders import (HEADER, cfb_container, pdf_bytes, rewrite_zip, student, students, xlsx_bytes, zip_with)
+from .builders import HEADER, cfb_container, pdf_bytes, rewrite_zip, student, students, xlsx_bytes, zip_with
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -38,8 +38,8 @@ def test_empty_rows_are_skipped_and_numbering_follows_the_sheet():
     def build(workbook):
         sheet = workbook.active
         sheet["A3"], sheet["B3"], sheet["C3"], sheet["D3"] = HEADER
-        for offset, row in zip((5, 9), students(2)):
-            for column, value in zip("ABCD", row):
+        for offset, row in zip((5, 9), students(2), strict=True):
+            for column, value in zip("ABCD", row, strict=True):
                 sheet[f"{column}{offset}"] = value
         sheet["A7"].value = None
         sheet["A7"].number_format = "@"  # a styled but empty cell still makes an empty row
@@ -83,13 +83,18 @@ def test_empty_workbook_and_header_only_sheet():
 
 
 def test_dates_where_text_is_expected_are_row_errors():
-    rows = [HEADER, ["Ravi", datetime(2024, 3, 1), "ravi@example.com", "9876500001"], student(2)]
+    excel_date = datetime(2024, 3, 1)  # noqa: DTZ001 - Excel cells hold naive dates
+    rows = [HEADER, ["Ravi", excel_date, "ravi@example.com", "9876500001"], student(2)]
     report = validate_roster(read_roster(xlsx_bytes(rows), "s.xlsx"))
     assert [row["row"] for row in report.valid_rows] == [3]
-    assert report.errors == [{
-        "row": 2, "column": "Roll No.", "value": "2024-03-01T00:00:00",
-        "message": "A date or time where text is expected; format the column as text.",
-    }]
+    assert report.errors == [
+        {
+            "row": 2,
+            "column": "Roll No.",
+            "value": "2024-03-01T00:00:00",
+            "message": "A date or time where text is expected; format the column as text.",
+        }
+    ]
 
 
 def test_a_date_in_an_ignored_column_is_harmless():
@@ -98,8 +103,11 @@ def test_a_date_in_an_ignored_column_is_harmless():
 
 
 def test_formulas_use_saved_values_and_unsaved_ones_are_reported():
-    rows = [HEADER, ['=UPPER("ravi")', "R001", "r1@example.com", "9876500001"],
-            ["Asha", '=CONCAT("R","002")', "r2@example.com", "9876500002"]]
+    rows = [
+        HEADER,
+        ['=UPPER("ravi")', "R001", "r1@example.com", "9876500001"],
+        ["Asha", '=CONCAT("R","002")', "r2@example.com", "9876500002"],
+    ]
 
     def save_value_for_a2(xml: bytes) -> bytes:  # what Excel writes: the formula and its last result
         return re.sub(rb'<c r="A2"><f>(.*?)</f><v ?/>', rb'<c r="A2" t="str"><f>\1</f><v>RAVI</v>', xml)
@@ -115,7 +123,8 @@ def test_formulas_use_saved_values_and_unsaved_ones_are_reported():
 def test_rows_of_copied_down_formulas_without_values_count_as_empty():
     rows = [HEADER, student(1), *[[f"=TRIM(F{n})", None, None, None] for n in range(3, 8)]]
     report = validate_roster(read_roster(xlsx_bytes(rows), "s.xlsx"))
-    assert report.rows == 1 and report.errors == []
+    assert report.rows == 1
+    assert report.errors == []
 
 
 def test_formula_error_cells_are_reported():
@@ -130,10 +139,10 @@ def test_merged_cells_fill_down_and_merged_titles_are_skipped():
         sheet = workbook.active
         sheet["A1"] = "ABC College roster"
         sheet.merge_cells("A1:E1")
-        for column, label in zip("ABCDE", [*HEADER, "Course"]):
+        for column, label in zip("ABCDE", [*HEADER, "Course"], strict=True):
             sheet[f"{column}2"] = label
-        for offset, row in zip(range(3, 6), students(3)):
-            for column, value in zip("ABCD", row):
+        for offset, row in zip(range(3, 6), students(3), strict=True):
+            for column, value in zip("ABCD", row, strict=True):
                 sheet[f"{column}{offset}"] = value
         sheet["E3"] = "BTech CSE"
         sheet.merge_cells("E3:E5")  # one course cell for the block
@@ -146,8 +155,10 @@ def test_merged_cells_fill_down_and_merged_titles_are_skipped():
 
 
 def test_a_wrong_declared_dimension_does_not_truncate_rows():
-    data = rewrite_zip(xlsx_bytes([HEADER, *students(5)]),
-                       replace={SHEET: lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A2"', xml)})
+    data = rewrite_zip(
+        xlsx_bytes([HEADER, *students(5)]),
+        replace={SHEET: lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A2"', xml)},
+    )
     assert len(read_roster(data, "s.xlsx").rows) == 5
 
 
@@ -175,8 +186,10 @@ def test_zip_bomb_by_member_count():
 
 
 def test_xml_entity_bomb_is_refused():
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
 
     def with_entities(xml: bytes) -> bytes:
         body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
@@ -201,9 +214,15 @@ def test_macro_workbooks_are_refused():
     plain = xlsx_bytes([HEADER, student(1)])
     with_vba = rewrite_zip(plain, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 fake vba"})
     assert file_error(with_vba).code == "macro_workbook"
-    xlsm_type = rewrite_zip(plain, replace={"[Content_Types].xml": lambda xml: xml.replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")})
+    xlsm_type = rewrite_zip(
+        plain,
+        replace={
+            "[Content_Types].xml": lambda xml: xml.replace(
+                b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+            )
+        },
+    )
     assert file_error(xlsm_type).code == "macro_workbook"
 
 
@@ -237,8 +256,8 @@ def test_workbook_zip_is_checked_before_openpyxl_reads_it():
     data = bytearray(xlsx_bytes([HEADER, student(1)]))
     offset = bytes(data).find(b"PK\x01\x02", 0)
     while offset != -1:
-        name_length = int.from_bytes(data[offset + 28: offset + 30], "little")
-        if data[offset + 46: offset + 46 + name_length] == SHEET.encode():
-            data[offset + 24: offset + 28] = (500 * 1024 * 1024).to_bytes(4, "little")
+        name_length = int.from_bytes(data[offset + 28 : offset + 30], "little")
+        if data[offset + 46 : offset + 46 + name_length] == SHEET.encode():
+            data[offset + 24 : offset + 28] = (500 * 1024 * 1024).to_bytes(4, "little")
         offset = bytes(data).find(b"PK\x01\x02", offset + 4)
     assert file_error(bytes(data)).code == "zip_bomb"

@@ -1,24 +1,33 @@
 """Roster import API: options, encodings, duplicates, dry runs, scoping, the errors endpoints, the list."""
+
 from __future__ import annotations
 
 import csv
 import io
 
 import pytest
+from bson import ObjectId
 
 from tests.roster.builders import csv_bytes, xlsx_bytes
 
 from .conftest import roster, roster_file, students_with_prefix
 
 
-@pytest.mark.parametrize("encoding, delimiter", [
-    ("utf-8", ","), ("utf-8-sig", ";"), ("utf-16", "\t"), ("cp1252", ","),
-])
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [
+        ("utf-8", ","),
+        ("utf-8-sig", ";"),
+        ("utf-16", "\t"),
+        ("cp1252", ","),
+    ],
+)
 def test_each_encoding_and_delimiter_imports_through_the_job(db, org, roster_worker, run_import, encoding, delimiter):
     rows, prefix = roster(3)
     rows[1][0] = "Zoë Fernández"
-    job = run_import(org.headers["superadmin"], org.ids["batchB"], csv_bytes(rows, encoding=encoding,
-                                                                             delimiter=delimiter))
+    job = run_import(
+        org.headers["superadmin"], org.ids["batchB"], csv_bytes(rows, encoding=encoding, delimiter=delimiter)
+    )
     assert job["state"] == "succeeded", job
     assert (job["result"]["created"], job["result"]["failed"]) == (3, 0)
     names = {s["name"] for s in students_with_prefix(db, prefix)}
@@ -26,12 +35,13 @@ def test_each_encoding_and_delimiter_imports_through_the_job(db, org, roster_wor
 
 
 def test_a_named_sheet_of_a_workbook(db, org, roster_worker, run_import):
-    rows, prefix = roster(2)
+    rows, _prefix = roster(2)
 
     def add_sheet(workbook):
         sheet = workbook.create_sheet("Students")
         for row in rows:
             sheet.append(row)
+
     data = xlsx_bytes([["Notes"], ["nothing here"]], title="Cover", build=add_sheet)
     job = run_import(org.headers["superadmin"], org.ids["batchB"], data, "roster.xlsx", sheet="students")
     assert job["state"] == "succeeded", job
@@ -48,15 +58,22 @@ def test_a_dry_run_reports_everything_and_writes_nothing(db, org, roster_worker,
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert result["dry_run"] is True
-    assert (result["rows"], result["created"], result["updated"], result["skipped"], result["failed"]) == (5, 4, 0, 0, 1)
+    assert (result["rows"], result["created"], result["updated"], result["skipped"], result["failed"]) == (
+        5,
+        4,
+        0,
+        0,
+        1,
+    )
     assert students_with_prefix(db, prefix) == []
     assert db.notifications.count_documents({}) == messages_before
     errors = client.get(result["errors_url"], headers=org.headers["superadmin"]).get_json()
-    assert errors["total"] == 1 and errors["items"][0]["row"] == 6
+    assert errors["total"] == 1
+    assert errors["items"][0]["row"] == 6
 
 
 def test_duplicates_inside_the_file_and_against_stored_students(db, org, roster_worker, run_import, client):
-    stored, stored_prefix = roster(1)
+    stored, _stored_prefix = roster(1)
     assert run_import(org.headers["superadmin"], org.ids["batchB"], csv_bytes(stored))["result"]["created"] == 1
     rows, prefix = roster(3)
     rows[2][1] = rows[1][1]  # same roll number as row 2
@@ -94,12 +111,13 @@ def test_scoping_a_campus_admin_cannot_import_into_another_campus(db, org, roste
 
 
 def test_a_course_admin_imports_only_into_their_course(db, org, roster_worker, run_import, client):
-    rows, prefix = roster(2, course="BTech CSE")
+    rows, _prefix = roster(2, course="BTech CSE")
     rows[2][4] = "BTech ECE"  # a course of the batch, but not this admin's
     job = run_import(org.headers["course_admin"], org.ids["batchA"], csv_bytes(rows))
     assert (job["result"]["created"], job["result"]["failed"]) == (1, 1)
     error = client.get(job["result"]["errors_url"], headers=org.headers["course_admin"]).get_json()["items"][0]
-    assert error["column"] == "Course" and error["message"].startswith("Unknown course for this batch")
+    assert error["column"] == "Course"
+    assert error["message"].startswith("Unknown course for this batch")
 
 
 def test_the_view_refuses_what_it_can_see_at_once(org, client, upload, settings):
@@ -111,7 +129,8 @@ def test_the_view_refuses_what_it_can_see_at_once(org, client, upload, settings)
     assert no_file.status_code == 422
     assert "file" in no_file.get_json()["error"]["details"]
     empty = upload(headers, org.ids["batchA"], b"")
-    assert empty.status_code == 400 and empty.get_json()["error"]["code"] == "empty_file"
+    assert empty.status_code == 400
+    assert empty.get_json()["error"]["code"] == "empty_file"
     too_big = upload(headers, org.ids["batchA"], b"a" * (settings.roster_max_bytes + 1))
     assert too_big.status_code == 413
     bad_option = upload(headers, org.ids["batchA"], b"x", dry_run="perhaps")
@@ -119,17 +138,18 @@ def test_the_view_refuses_what_it_can_see_at_once(org, client, upload, settings)
 
 
 def test_the_errors_csv_neutralises_formula_cells(db, org, roster_worker, run_import, client):
-    rows, prefix = roster(2)
+    rows, _prefix = roster(2)
     rows[1][0] = '=HYPERLINK("http://evil.example","x")'
     rows[2][3] = "+1 (555) CALL-NOW"
     job = run_import(org.headers["campus_admin_b"], org.ids["batchB"], csv_bytes(rows))
     assert job["result"]["failed"] == 2
     resp = client.get(f"{job['result']['errors_url']}.csv", headers=org.headers["campus_admin_b"])
-    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
     lines = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"), newline="")))
     assert lines[0] == ["row", "column", "value", "message"]
-    assert lines[1][:3] == ["2", "Student Name", "'=HYPERLINK(\"http://evil.example\",\"x\")"]
+    assert lines[1][:3] == ["2", "Student Name", '\'=HYPERLINK("http://evil.example","x")']
     assert lines[2][:3] == ["3", "Mobile Number", "'+1 (555) CALL-NOW"]
     # another campus's admin sees neither the errors nor the CSV
     assert client.get(job["result"]["errors_url"], headers=org.headers["campus_admin"]).status_code == 404
@@ -137,7 +157,7 @@ def test_the_errors_csv_neutralises_formula_cells(db, org, roster_worker, run_im
 
 
 def test_the_errors_list_is_paginated(db, org, roster_worker, run_import, client):
-    rows, prefix = roster(7)
+    rows, _prefix = roster(7)
     for row in rows[1:]:
         row[2] = "nope"
     job = run_import(org.headers["superadmin"], org.ids["batchB"], csv_bytes(rows), dry_run=True)
@@ -147,8 +167,12 @@ def test_the_errors_list_is_paginated(db, org, roster_worker, run_import, client
     assert [e["row"] for e in page["items"]] == [5, 6, 7]
     assert set(page["items"][0]) == {"row", "column", "value", "message"}
     assert client.get(f"{url}?per_page=500", headers=org.headers["superadmin"]).status_code == 422
-    assert client.get("/api/v1/roster-imports/0123456789abcdef01234567/errors",
-                      headers=org.headers["superadmin"]).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/roster-imports/0123456789abcdef01234567/errors", headers=org.headers["superadmin"]
+        ).status_code
+        == 404
+    )
 
 
 def test_past_imports_of_a_batch_are_listed_with_state_and_counts(db, org, roster_worker, run_import, client):
@@ -166,5 +190,18 @@ def test_past_imports_of_a_batch_are_listed_with_state_and_counts(db, org, roste
     assert older["file"]["filename"] == "students.csv"
     one = client.get(f"/api/v1/roster-imports/{older['id']}", headers=headers).get_json()
     assert one["counts"] == older["counts"]
-    assert client.get(f"/api/v1/batches/{org.ids['batchB']}/roster-imports",
-                      headers=org.headers["campus_admin"]).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/batches/{org.ids['batchB']}/roster-imports", headers=org.headers["campus_admin"]
+        ).status_code
+        == 404
+    )
+
+
+def test_a_batch_id_in_upper_case_is_stored_in_its_one_spelling(db, org, roster_worker, run_import):
+    rows, prefix = roster(1)
+    job = run_import(org.headers["superadmin"], org.ids["batchB"].upper(), csv_bytes(rows))
+    assert job["state"] == "succeeded", job
+    record = db.roster_imports.find_one({"_id": ObjectId(job["result"]["import_id"])})
+    assert record["batch_id"] == org.ids["batchB"]
+    assert {s["batch_id"] for s in students_with_prefix(db, prefix)} == {org.ids["batchB"]}

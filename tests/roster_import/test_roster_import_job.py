@@ -1,14 +1,10 @@
 """Roster imports end to end: API -> S3 -> job -> real worker -> students, errors and invitations."""
+
 from __future__ import annotations
 
-import csv
-import io
+from tests.roster.builders import csv_bytes
 
-import pytest
-
-from tests.roster.builders import csv_bytes, xlsx_bytes
-
-from .conftest import roster, roster_file, students_with_prefix, wait_until
+from .conftest import roster, roster_file, students_with_prefix
 
 
 def test_a_csv_import_creates_students_in_the_batch_and_invites_them(db, org, roster_worker, run_import, client):
@@ -17,15 +13,27 @@ def test_a_csv_import_creates_students_in_the_batch_and_invites_them(db, org, ro
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert {k: result[k] for k in ("rows", "created", "updated", "skipped", "failed", "dry_run")} == {
-        "rows": 5, "created": 5, "updated": 0, "skipped": 0, "failed": 0, "dry_run": False}
+        "rows": 5,
+        "created": 5,
+        "updated": 0,
+        "skipped": 0,
+        "failed": 0,
+        "dry_run": False,
+    }
     assert result["errors_url"] == f"/api/v1/roster-imports/{result['import_id']}/errors"
     students = students_with_prefix(db, prefix)
     assert len(students) == 5
     for student in students:
-        assert student["role"] == "student" and student["active"] is True and "password_hash" not in student
+        assert student["role"] == "student"
+        assert student["active"] is True
+        assert "password_hash" not in student
         assert (student["batch_id"], student["course_id"], student["campus_id"]) == (
-            org.ids["batchA"], org.ids["courseA2"], org.ids["campusA"])
-        assert student["mobile"].startswith("+91") and len(student["invitation"]["token_hash"]) == 64
+            org.ids["batchA"],
+            org.ids["courseA2"],
+            org.ids["campusA"],
+        )
+        assert student["mobile"].startswith("+91")
+        assert len(student["invitation"]["token_hash"]) == 64
         assert student["roster_import"]["id"] == result["import_id"]
     # one email and one SMS invitation per new student, queued in the outbox (not one task per row)
     ids = [str(student["_id"]) for student in students]
@@ -34,6 +42,7 @@ def test_a_csv_import_creates_students_in_the_batch_and_invites_them(db, org, ro
     # the original file is kept in S3 with the import record
     record = db.roster_imports.find_one({"_id": __import__("bson").ObjectId(result["import_id"])})
     from store import files
+
     assert files.read_all(record["file"]["key"]) == data
     assert record["file"]["key"].startswith(f"imports/{org.ids['batchA']}/{result['import_id']}/")
     assert record["counts"]["created"] == 5

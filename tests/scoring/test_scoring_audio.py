@@ -51,13 +51,25 @@ def bad_files(speech_set, clean_clip) -> dict[str, Path]:
 
 
 def _ffmpeg_lavfi(path: Path, seconds: int, to_pipe: bool = False) -> Path:
-    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", str(seconds),
-               "-c:a", "flac"]
+    command = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=8000:cl=mono",
+        "-t",
+        str(seconds),
+        "-c:a",
+        "flac",
+    ]
     if to_pipe:
-        with open(path, "wb") as out:
-            subprocess.run(command + ["-f", "flac", "pipe:1"], stdout=out, check=True, timeout=60)
+        with path.open("wb") as out:
+            subprocess.run([*command, "-f", "flac", "pipe:1"], stdout=out, check=True, timeout=60)
     else:
-        subprocess.run(command + [str(path)], check=True, timeout=60)
+        subprocess.run([*command, str(path)], check=True, timeout=60)
     return path
 
 
@@ -144,7 +156,8 @@ def test_common_formats_decode_to_16k_mono(speech_set, clean_clip, name):
     converted = speech_set.convert(name, clean_clip, *BROWSER_AND_PHONE_FORMATS[name])
     samples = load_audio(converted)
     reference = load_audio(clean_clip)
-    assert samples.dtype == np.float32 and samples.ndim == 1
+    assert samples.dtype == np.float32
+    assert samples.ndim == 1
     assert abs(len(samples) - len(reference)) < 0.15 * 16000  # codec padding differs a little
     assert 0.05 < float(np.abs(samples).max()) <= 1.0
 

@@ -13,7 +13,11 @@ import pytest
 from config import load_scoring_settings
 from workers.scoring.errors import ModelError
 from workers.scoring.recogniser import (
-    DEFAULT_MODEL_SHA256, ModelLocation, WhisperRecogniser, model_location, verify_model,
+    DEFAULT_MODEL_SHA256,
+    ModelLocation,
+    WhisperRecogniser,
+    model_location,
+    verify_model,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -22,8 +26,12 @@ TEXT = "The students finished their homework before the library closed."
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "workers.scoring", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-        timeout=120, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "workers.scoring", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -45,8 +53,9 @@ def test_cli_bad_audio_exits_non_zero_with_a_json_error(speech_set):
 
 
 def test_cli_wrong_model_hash_is_a_json_error(read_aloud_clips):
-    completed = _cli(str(read_aloud_clips["library"]["correct"]), "--text", TEXT,
-                     env={"SCORING_MODEL_SHA256": "0" * 64})
+    completed = _cli(
+        str(read_aloud_clips["library"]["correct"]), "--text", TEXT, env={"SCORING_MODEL_SHA256": "0" * 64}
+    )
     assert completed.returncode == 2
     assert json.loads(completed.stdout)["error"]["code"] == "model_hash_mismatch"
 
@@ -76,8 +85,11 @@ def test_a_missing_model_folder_is_refused(tmp_path):
 
 
 def test_the_package_imports_neither_flask_nor_celery():
-    code = ("import sys, workers.scoring, workers.scoring.engine, workers.scoring.__main__; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'celery')))")
-    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
-                               timeout=60, check=True)
+    code = (
+        "import sys, workers.scoring, workers.scoring.engine, workers.scoring.__main__; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'celery')))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
     assert completed.stdout.strip() == "[]"

@@ -1,4 +1,5 @@
 """Scoring through the API and a real worker on the scoring queue."""
+
 import io
 
 from bson import ObjectId
@@ -6,39 +7,52 @@ from bson import ObjectId
 from store import files
 
 
-
-
 def _post_audio(client, headers, data, text, name="answer.wav", **form):
-    return client.post("/api/v1/scoring/spoken", headers=headers, content_type="multipart/form-data",
-                       data={"audio": (io.BytesIO(data), name), "text": text, **form})
+    return client.post(
+        "/api/v1/scoring/spoken",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"audio": (io.BytesIO(data), name), "text": text, **form},
+    )
 
 
-def test_a_spoken_answer_is_scored_by_a_worker(client, db, make_user, auth_header, start_worker,
-                                               read_aloud_clips, poll_job):
+def test_a_spoken_answer_is_scored_by_a_worker(
+    client, db, make_user, auth_header, start_worker, read_aloud_clips, poll_job
+):
     from tests.scoring.labelled_set import READ_ITEMS
+
     start_worker()
     headers = auth_header(make_user("superadmin"))
     item = READ_ITEMS["library"]
-    resp = _post_audio(client, headers, read_aloud_clips["library"]["correct"].read_bytes(), item.text,
-                       attempt_id="spoken-attempt")
-    assert resp.status_code == 202 and resp.get_json()["kind"] == "spoken_score"
+    resp = _post_audio(
+        client, headers, read_aloud_clips["library"]["correct"].read_bytes(), item.text, attempt_id="spoken-attempt"
+    )
+    assert resp.status_code == 202
+    assert resp.get_json()["kind"] == "spoken_score"
     job = poll_job(headers, resp.headers["Location"])
     assert job["state"] == "succeeded", job
     result = job["result"]
-    assert result["status"] == "scored" and 20 <= result["overall"] <= 80
+    assert result["status"] == "scored"
+    assert 20 <= result["overall"] <= 80
     assert result["scoring_version"] == "speech-v1"
     assert files.read_all(f"scoring/{job['id']}/answer")[:4] == b"RIFF"
 
     # Forced re-score reads the stored audio again and, being deterministic, lands on the same score.
-    rescored = poll_job(headers, client.post("/api/v1/scoring/rescore", headers=headers, json={
-        "attempt_id": "spoken-attempt", "force": True}).headers["Location"])
+    rescored = poll_job(
+        headers,
+        client.post(
+            "/api/v1/scoring/rescore", headers=headers, json={"attempt_id": "spoken-attempt", "force": True}
+        ).headers["Location"],
+    )
     assert rescored["result"]["rescored"] == 1, rescored
     stored = db.scores.find_one({"_id": ObjectId(job["id"])})
-    assert stored["result"]["overall"] == result["overall"] and len(stored["history"]) == 1
+    assert stored["result"]["overall"] == result["overall"]
+    assert len(stored["history"]) == 1
 
 
-def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(client, make_user, auth_header,
-                                                                      start_worker, poll_job):
+def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(
+    client, make_user, auth_header, start_worker, poll_job
+):
     worker = start_worker()
     headers = auth_header(make_user("superadmin"))
     resp = _post_audio(client, headers, b"this is not audio at all\n" * 20, "Hello there.")
@@ -46,23 +60,37 @@ def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(client, m
     assert job["state"] == "failed"
     assert job["error"]["code"].startswith("audio_")
     assert worker.proc.poll() is None
-    written = client.post("/api/v1/scoring/written", headers=headers, json={
-        "item_type": "sentence_completion", "answer": "postponed",
-        "item": {"sentence": "The meeting has been ___ until next Friday.", "acceptable_answers": ["postponed"]}})
+    written = client.post(
+        "/api/v1/scoring/written",
+        headers=headers,
+        json={
+            "item_type": "sentence_completion",
+            "answer": "postponed",
+            "item": {"sentence": "The meeting has been ___ until next Friday.", "acceptable_answers": ["postponed"]},
+        },
+    )
     assert written.status_code == 202, written.get_json()
     done = poll_job(headers, written.headers["Location"])
     assert done["state"] == "succeeded", done
-    assert done["result"]["score"] == 1.0 and done["result"]["scoring_version"] == "writing-v1"
-    malformed = client.post("/api/v1/scoring/written", headers=headers, json={
-        "item_type": "sentence_completion", "answer": "postponed", "item": {"sentence": 42}})
+    assert done["result"]["score"] == 1.0
+    assert done["result"]["scoring_version"] == "writing-v1"
+    malformed = client.post(
+        "/api/v1/scoring/written",
+        headers=headers,
+        json={"item_type": "sentence_completion", "answer": "postponed", "item": {"sentence": 42}},
+    )
     failed = poll_job(headers, malformed.headers["Location"])
-    assert failed["state"] == "failed" and failed["error"]["code"] == "invalid_item"
+    assert failed["state"] == "failed"
+    assert failed["error"]["code"] == "invalid_item"
 
 
 def test_students_and_course_admins_may_not_use_the_scoring_endpoints(client, make_user, auth_header):
     for role in ("student", "course_admin"):
-        resp = client.post("/api/v1/scoring/written", headers=auth_header(make_user(role)),
-                           json={"item_type": "typing", "answer": "x", "item": {}})
+        resp = client.post(
+            "/api/v1/scoring/written",
+            headers=auth_header(make_user(role)),
+            json={"item_type": "typing", "answer": "x", "item": {}},
+        )
         assert resp.status_code == 403
         assert resp.get_json()["error"]["code"] == "forbidden"
 
@@ -70,36 +98,53 @@ def test_students_and_course_admins_may_not_use_the_scoring_endpoints(client, ma
 SENTENCE = {"sentence": "The meeting has been ___ until next Friday.", "acceptable_answers": ["postponed"]}
 
 
-def test_rescore_an_attempt_under_the_current_version(client, db, make_user, auth_header, start_worker,
-                                                      poll_job):
+def test_rescore_an_attempt_under_the_current_version(client, db, make_user, auth_header, start_worker, poll_job):
     start_worker()
     headers = auth_header(make_user("superadmin"))
-    locations = [client.post("/api/v1/scoring/written", headers=headers, json={
-        "item_type": "sentence_completion", "answer": answer, "item": SENTENCE,
-        "attempt_id": attempt, "test_id": "test-1", "item_id": f"item-{n}"}).headers["Location"]
-        for n, (answer, attempt) in enumerate([("postponed", "att-1"), ("delayed", "att-1"),
-                                               ("postponed", "att-2")])]
+    locations = [
+        client.post(
+            "/api/v1/scoring/written",
+            headers=headers,
+            json={
+                "item_type": "sentence_completion",
+                "answer": answer,
+                "item": SENTENCE,
+                "attempt_id": attempt,
+                "test_id": "test-1",
+                "item_id": f"item-{n}",
+            },
+        ).headers["Location"]
+        for n, (answer, attempt) in enumerate([("postponed", "att-1"), ("delayed", "att-1"), ("postponed", "att-2")])
+    ]
     score_ids = [ObjectId(poll_job(headers, loc)["id"]) for loc in locations]
     # As if these were scored under an older version with other figures.
-    db.scores.update_many({"_id": {"$in": score_ids}},
-                          {"$set": {"scoring_version": "writing-v0", "result.score": 0.5}})
+    db.scores.update_many({"_id": {"$in": score_ids}}, {"$set": {"scoring_version": "writing-v0", "result.score": 0.5}})
 
     resp = client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": "att-1"})
-    assert resp.status_code == 202 and resp.get_json()["kind"] == "rescore"
+    assert resp.status_code == 202
+    assert resp.get_json()["kind"] == "rescore"
     job = poll_job(headers, resp.headers["Location"])
     assert job["state"] == "succeeded", job
-    assert job["result"]["matched"] == 2 and job["result"]["rescored"] == 2 and job["result"]["failed"] == 0
+    assert job["result"]["matched"] == 2
+    assert job["result"]["rescored"] == 2
+    assert job["result"]["failed"] == 0
     assert job["progress"] == {"done": 2, "total": 2}
     first, second, other = (db.scores.find_one({"_id": i}) for i in score_ids)
-    assert first["scoring_version"] == "writing-v1" and first["result"]["score"] == 1.0
-    assert first["history"] == [{"scoring_version": "writing-v0", "overall": 0.5,
-                                 "scored_at": first["history"][0]["scored_at"]}]
-    assert second["result"]["score"] < 1.0 and len(second["history"]) == 1
-    assert other["scoring_version"] == "writing-v0" and other["history"] == []
+    assert first["scoring_version"] == "writing-v1"
+    assert first["result"]["score"] == 1.0
+    assert first["history"] == [
+        {"scoring_version": "writing-v0", "overall": 0.5, "scored_at": first["history"][0]["scored_at"]}
+    ]
+    assert second["result"]["score"] < 1.0
+    assert len(second["history"]) == 1
+    assert other["scoring_version"] == "writing-v0"
+    assert other["history"] == []
 
-    again = poll_job(headers, client.post("/api/v1/scoring/rescore", headers=headers,
-                                          json={"test_id": "test-1"}).headers["Location"])
-    assert again["result"]["matched"] == 3 and again["result"]["unchanged"] == 2
+    again = poll_job(
+        headers, client.post("/api/v1/scoring/rescore", headers=headers, json={"test_id": "test-1"}).headers["Location"]
+    )
+    assert again["result"]["matched"] == 3
+    assert again["result"]["unchanged"] == 2
     assert again["result"]["rescored"] == 1
 
 
@@ -116,6 +161,8 @@ def test_bad_scoring_requests_are_validation_errors(client, make_user, auth_head
     resp = client.post("/api/v1/scoring/written", headers=headers, json={"item_type": "poetry", "answer": "x"})
     assert resp.status_code == 422
     details = resp.get_json()["error"]["details"]
-    assert "item_type" in details and "item" in details
+    assert "item_type" in details
+    assert "item" in details
     empty = _post_audio(client, headers, b"", "Hello.")
-    assert empty.status_code == 400 and empty.get_json()["error"]["code"] == "empty_file"
+    assert empty.status_code == 400
+    assert empty.get_json()["error"]["code"] == "empty_file"

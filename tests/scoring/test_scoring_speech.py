@@ -72,7 +72,7 @@ def test_two_substituted_words_both_flagged_and_score_below_one(speech_set, read
 
 
 @pytest.mark.parametrize(
-    "name, make",
+    ("name", "make"),
     [
         ("silence", lambda s: s.silence("silence-3s.wav", 3)),
         ("noise only", lambda s: s.synth("white-noise.wav", 3, "whitenoise", "vol", "0.3")),
@@ -86,7 +86,8 @@ def test_no_speech_gets_the_floor_and_no_transcript(name, make, speech_set):
     assert result["reason"] == "no_speech"
     assert result["overall"] == 20
     assert set(result["subscores"].values()) == {20}
-    assert result["transcript"] == "" and result["words"] == []
+    assert result["transcript"] == ""
+    assert result["words"] == []
 
 
 def test_slow_and_fast_reading_change_rate_not_content(speech_set, read_aloud_clips, score):
@@ -107,7 +108,8 @@ def test_a_long_pause_is_found_and_costs_fluency(speech_set, read_aloud_clips, s
     paused = speech_set.join("library-pause.wav", first, speech_set.silence("silence-2s.wav", 2.0), second)
     result = score(paused, LIBRARY.text)
     fluency = result["features"]["fluency"]
-    assert fluency["pauses_over_1_5s"] == 1 and fluency["pauses_over_0_4s"] >= 1
+    assert fluency["pauses_over_1_5s"] == 1
+    assert fluency["pauses_over_0_4s"] >= 1
     assert fluency["longest_pause_seconds"] >= 2.0
     normal = score(read_aloud_clips["library"]["correct"], LIBRARY.text)
     assert result["subscores"]["fluency"] < normal["subscores"]["fluency"]
@@ -116,18 +118,23 @@ def test_a_long_pause_is_found_and_costs_fluency(speech_set, read_aloud_clips, s
 
 def test_noise_lowers_pronunciation_and_asks_for_review(speech_set, read_aloud_clips, score):
     clean = score(read_aloud_clips["library"]["correct"], LIBRARY.text)
-    noisy = score(speech_set.with_noise("library-noise-snr5.wav", read_aloud_clips["library"]["correct"], 0.3),
-                  LIBRARY.text)
+    noisy = score(
+        speech_set.with_noise("library-noise-snr5.wav", read_aloud_clips["library"]["correct"], 0.3), LIBRARY.text
+    )
     assert noisy["status"] == "scored"
-    assert noisy["features"]["pronunciation"]["mean_probability_spoken_words"] < \
-        clean["features"]["pronunciation"]["mean_probability_spoken_words"]
+    assert (
+        noisy["features"]["pronunciation"]["mean_probability_spoken_words"]
+        < clean["features"]["pronunciation"]["mean_probability_spoken_words"]
+    )
     assert noisy["subscores"]["pronunciation"] < clean["subscores"]["pronunciation"]
-    assert noisy["needs_review"] and not clean["needs_review"]
+    assert noisy["needs_review"]
+    assert not clean["needs_review"]
 
 
 def test_light_noise_still_reads_correctly(speech_set, read_aloud_clips, score):
-    result = score(speech_set.with_noise("library-noise-light.wav", read_aloud_clips["library"]["correct"], 0.05),
-                   LIBRARY.text)
+    result = score(
+        speech_set.with_noise("library-noise-light.wav", read_aloud_clips["library"]["correct"], 0.05), LIBRARY.text
+    )
     assert result["features"]["content"]["word_accuracy"] == 1.0
 
 
@@ -173,7 +180,8 @@ def test_result_is_json_and_carries_version_features_and_explanation(read_aloud_
     assert set(result["subscores"]) == {"sentence_mastery", "vocabulary", "fluency", "pronunciation"}
     assert all(20 <= v <= 80 for v in [*result["subscores"].values(), result["overall"]])
     assert {"content", "pronunciation", "fluency", "confidence", "audio"} <= set(result["features"])
-    assert result["transcript"] and result["explanation"]
+    assert result["transcript"]
+    assert result["explanation"]
     assert len(result["recogniser"]["model_sha256"]) == 64
     for word in result["words"]:
         assert {"expected", "heard", "status", "alignment_probability", "flagged", "note"} <= set(word)

@@ -8,7 +8,7 @@ from workers.scoring.text import normalise, number_to_words
 
 
 @pytest.mark.parametrize(
-    "written, spoken",
+    ("written", "spoken"),
     [
         ("It's 25 past 3.", "it is twenty five past three"),
         ("We can't go; we won't!", "we can not go we will not"),
@@ -33,7 +33,7 @@ def test_number_to_words():
 
 
 def test_compare_words_labels_each_expected_word():
-    comparison = compare_words("the cat sat on the mat".split(), "the dog sat on mat".split())
+    comparison = compare_words(["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "mat"])
     statuses = [(w.expected, w.status) for w in comparison.words]
     assert statuses[:2] == [("the", CORRECT), ("cat", SUBSTITUTED)]
     assert ("the", MISSING) in statuses[3:] or ("mat", SUBSTITUTED) in statuses
@@ -69,7 +69,7 @@ def test_best_accepted_answer_prefers_the_shorter_answer_when_only_it_was_heard(
 
 def test_best_accepted_answer_covers_most_of_a_repeated_response():
     # Every answer's floored word accuracy is 0 here; the one covering most of it must still win.
-    heard = "it is june it is june".split()
+    heard = ["it", "is", "june", "it", "is", "june"]
     assert all(compare_words(a.lower().split(), heard).word_accuracy == 0.0 for a in JUNE_ANSWERS[:2])
     answer, comparison = best_accepted_answer(JUNE_ANSWERS, heard)
     assert answer == "It is June"

@@ -1,7 +1,7 @@
 """The jobs data layer, run against both MongoDB stand-ins (make test runs it twice)."""
-from datetime import timedelta
 
 import os
+from datetime import timedelta
 
 import pytest
 from bson import ObjectId
@@ -9,12 +9,15 @@ from bson import ObjectId
 from domain.paging import MAX_PAGE
 from store import jobs, migrations
 
-
 ENGINE = os.environ.get("TEST_MONGO_ENGINE", "secantus")
 # A defect of the nx-27017 0.8.1 server, not of our code: it returns datetimes written by
 # $set as strings. Strict, so the mark fails loudly once a fixed release is pinned.
-nx_datetime_defect = pytest.mark.xfail(ENGINE == "nx", strict=True, raises=(TypeError, AssertionError),
-                                       reason="nx-27017 0.8.1 stores datetimes written by $set as strings")
+nx_datetime_defect = pytest.mark.xfail(
+    ENGINE == "nx",
+    strict=True,
+    raises=(TypeError, AssertionError),
+    reason="nx-27017 0.8.1 stores datetimes written by $set as strings",
+)
 
 
 def _new(db, **kw):
@@ -24,9 +27,12 @@ def _new(db, **kw):
 def test_create_and_get(mongo_db):
     job = _new(mongo_db, total=5)
     stored = jobs.get(mongo_db, str(job["_id"]))
-    assert stored["state"] == "queued" and stored["progress"] == {"done": 0, "total": 5}
-    assert stored["rev"] == 1 and stored["deliveries"] == 0
-    assert jobs.get(mongo_db, "nope") is None and jobs.get(mongo_db, ObjectId()) is None
+    assert stored["state"] == "queued"
+    assert stored["progress"] == {"done": 0, "total": 5}
+    assert stored["rev"] == 1
+    assert stored["deliveries"] == 0
+    assert jobs.get(mongo_db, "nope") is None
+    assert jobs.get(mongo_db, ObjectId()) is None
 
 
 def test_dedup_key_returns_the_existing_job(mongo_db):
@@ -40,17 +46,19 @@ def test_dedup_key_returns_the_existing_job(mongo_db):
 def test_claim_is_exclusive_while_the_lease_lives(mongo_db):
     job = _new(mongo_db)
     claimed = jobs.claim(mongo_db, job["_id"], "host:1:a", lease_seconds=30)
-    assert claimed["state"] == "running" and claimed["holder"] == "host:1:a" and claimed["deliveries"] == 1
+    assert claimed["state"] == "running"
+    assert claimed["holder"] == "host:1:a"
+    assert claimed["deliveries"] == 1
     assert jobs.claim(mongo_db, job["_id"], "host:2:b", lease_seconds=30) is None
 
 
 def test_an_expired_lease_can_be_taken_over(mongo_db):
     job = _new(mongo_db)
     jobs.claim(mongo_db, job["_id"], "host:1:a", lease_seconds=30)
-    mongo_db.jobs.update_one({"_id": job["_id"]},
-                             {"$set": {"lease_until": jobs.utcnow() - timedelta(seconds=1)}})
+    mongo_db.jobs.update_one({"_id": job["_id"]}, {"$set": {"lease_until": jobs.utcnow() - timedelta(seconds=1)}})
     taken = jobs.claim(mongo_db, job["_id"], "host:2:b", lease_seconds=30)
-    assert taken["holder"] == "host:2:b" and taken["deliveries"] == 2
+    assert taken["holder"] == "host:2:b"
+    assert taken["deliveries"] == 2
     assert [j["_id"] for j in jobs.expired_running(mongo_db, jobs.utcnow())] == []
 
 
@@ -77,7 +85,8 @@ def test_finish_happens_once_and_only_for_the_holder(mongo_db):
     assert jobs.finish(mongo_db, job["_id"], "succeeded", holder="h:1:a", result={"x": 1})
     assert not jobs.finish(mongo_db, job["_id"], "failed", error={"code": "late", "message": "late"})
     stored = jobs.get(mongo_db, job["_id"])
-    assert stored["state"] == "succeeded" and stored["result"] == {"x": 1}
+    assert stored["state"] == "succeeded"
+    assert stored["result"] == {"x": 1}
 
 
 @nx_datetime_defect
@@ -87,13 +96,15 @@ def test_timestamps_written_by_updates_stay_datetimes(mongo_db):
     jobs.finish(mongo_db, job["_id"], "succeeded", holder="h:1:a")
     stored = jobs.get(mongo_db, job["_id"])
     assert stored["finished_at"] >= stored["created_at"]
-    assert stored["lease_until"] is None and stored["started_at"] >= stored["created_at"]
+    assert stored["lease_until"] is None
+    assert stored["started_at"] >= stored["created_at"]
 
 
 def test_cancel_of_a_queued_job_is_immediate(mongo_db):
     job = _new(mongo_db)
     cancelled = jobs.request_cancel(mongo_db, job["_id"])
-    assert cancelled["state"] == "cancelled" and cancelled["error"]["code"] == "cancelled"
+    assert cancelled["state"] == "cancelled"
+    assert cancelled["error"]["code"] == "cancelled"
     assert jobs.claim(mongo_db, job["_id"], "h:1:a", 30) is None
 
 
@@ -101,8 +112,7 @@ def test_stale_queued_finds_unpublished_and_old_publishes(mongo_db):
     old, fresh, never = _new(mongo_db), _new(mongo_db), _new(mongo_db)
     jobs.mark_published(mongo_db, fresh["_id"])
     jobs.mark_published(mongo_db, old["_id"])
-    mongo_db.jobs.update_one({"_id": old["_id"]},
-                             {"$set": {"published_at": jobs.utcnow() - timedelta(minutes=10)}})
+    mongo_db.jobs.update_one({"_id": old["_id"]}, {"$set": {"published_at": jobs.utcnow() - timedelta(minutes=10)}})
     found = {j["_id"] for j in jobs.stale_queued(mongo_db, jobs.utcnow() - timedelta(minutes=1))}
     assert found == {old["_id"], never["_id"]}
 
@@ -118,7 +128,8 @@ def test_requeue_guards_on_the_revision(mongo_db):
 def test_list_for_pages_newest_first(mongo_db):
     created = [_new(mongo_db) for _ in range(5)]
     page = jobs.list_for(mongo_db, {"owner_id": "u1"}, page=1, per_page=2)
-    assert page.total == 5 and len(page.items) == 2
+    assert page.total == 5
+    assert len(page.items) == 2
     assert "params" not in page.items[0]
     assert [i["_id"] for i in page.items] == [c["_id"] for c in created[::-1][:2]]
 
@@ -142,7 +153,8 @@ def test_job_scope_ids_are_stored_as_text(mongo_db):
 def test_migrations_apply_once_and_record_each_step(mongo_db):
     first = migrations.apply_all(mongo_db)
     again = migrations.apply_all(mongo_db)
-    assert first == [v for v, _, _ in migrations.MIGRATIONS] and again == []
+    assert first == [v for v, _, _ in migrations.MIGRATIONS]
+    assert again == []
     assert mongo_db.migrations.count_documents({}) == len(migrations.MIGRATIONS)
     # Compare by key, not name: nx-27017 renames indexes (uniqueness is still enforced).
     keys = {tuple(i["key"]): i.get("unique", False) for i in mongo_db.jobs.index_information().values()}

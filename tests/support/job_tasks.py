@@ -1,4 +1,5 @@
 """Job kinds used only by the tests (the test worker loads them with `-I`)."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,13 @@ from domain.jobkinds import DEFAULT, JobKind
 from tasks.runtime import JobContext, job_task
 from workers.errors import WorkError
 
-for _name, _function in (("test_steps", "run_steps"), ("test_crash", "crash_process"),
-                         ("test_bad_input", "reject_input"), ("test_bug", "buggy"),
-                         ("test_s3_hiccup", "s3_hiccup_once")):
+for _name, _function in (
+    ("test_steps", "run_steps"),
+    ("test_crash", "crash_process"),
+    ("test_bad_input", "reject_input"),
+    ("test_bug", "buggy"),
+    ("test_s3_hiccup", "s3_hiccup_once"),
+):
     jobkinds.register(JobKind(_name, DEFAULT, f"{__name__}.{_function}"))
 
 
@@ -27,8 +32,7 @@ def run_steps(ctx: JobContext) -> dict:
         time.sleep(ctx.params.get("step_seconds", 0.2))
         ctx.progress(step + 1, steps)
     # The effect is keyed on the job: a re-run after a crash rewrites, never duplicates.
-    ctx.db.test_effects.update_one({"_id": ctx.id}, {"$inc": {"applied": 0}, "$set": {"done": True}},
-                                   upsert=True)
+    ctx.db.test_effects.update_one({"_id": ctx.id}, {"$inc": {"applied": 0}, "$set": {"done": True}}, upsert=True)
     return {"steps": steps}
 
 

@@ -38,17 +38,30 @@ PASSAGE_VARIANTS = {  # best first
 }
 
 EMAIL_ITEM = {
-    "prompt": ("Your manager, Ms Rao, has asked you to attend a training session on Friday. You cannot "
-               "attend. Write an email to her: apologise, explain why you cannot attend, and suggest "
-               "another date."),
+    "prompt": (
+        "Your manager, Ms Rao, has asked you to attend a training session on Friday. You cannot "
+        "attend. Write an email to her: apologise, explain why you cannot attend, and suggest "
+        "another date."
+    ),
     "points": [
-        {"id": "apology", "description": "Apologise for missing the session",
-         "keywords": ["sorry", "apologise", "apology", "regret", "unfortunately"]},
-        {"id": "reason", "description": "Explain why you cannot attend",
-         "keywords": ["because", "due to", "as i", "since"]},
-        {"id": "new_date", "description": "Suggest another date",
-         "all_of": [["suggest", "propose", "instead", "another", "next", "reschedule"],
-                    ["monday", "tuesday", "wednesday", "thursday", "friday", "week", "date", "day"]]},
+        {
+            "id": "apology",
+            "description": "Apologise for missing the session",
+            "keywords": ["sorry", "apologise", "apology", "regret", "unfortunately"],
+        },
+        {
+            "id": "reason",
+            "description": "Explain why you cannot attend",
+            "keywords": ["because", "due to", "as i", "since"],
+        },
+        {
+            "id": "new_date",
+            "description": "Suggest another date",
+            "all_of": [
+                ["suggest", "propose", "instead", "another", "next", "reschedule"],
+                ["monday", "tuesday", "wednesday", "thursday", "friday", "week", "date", "day"],
+            ],
+        },
     ],
     "min_words": 50,
     "max_words": 150,
@@ -62,11 +75,12 @@ Could you please let me know if I could join the next session instead? I would s
 Thank you for understanding.
 
 Kind regards,
-Arjun"""
+Arjun"""  # noqa: E501 - a paragraph per line, as a candidate types it
 EMAIL_VARIANTS = {  # best first
     "perfect": GOOD_EMAIL,
-    "typos": GOOD_EMAIL.replace("appointment", "apointment").replace("schedule", "schedul")
-                       .replace("understanding", "understandng"),
+    "typos": GOOD_EMAIL.replace("appointment", "apointment")
+    .replace("schedule", "schedul")
+    .replace("understanding", "understandng"),
     "missing_points": """Dear Ms Rao,
 
 I am sorry, but I will not be able to attend the training session on Friday. I hope the session goes well and that everyone learns a lot from it. I will read the notes that the trainer shares afterwards.
@@ -74,7 +88,7 @@ I am sorry, but I will not be able to attend the training session on Friday. I h
 Thank you for understanding.
 
 Kind regards,
-Arjun""",
+Arjun""",  # noqa: E501 - a paragraph per line, as a candidate types it
     "informal_short": "hey, sorry gonna miss friday cos of doctor thing. can u do next tuesday?? thx",
     "nonsense": "asdf qwer zxcv lkjh poiu mnbv asdf qwer zxcv lkjh poiu mnbv",
     "empty": "",

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.writing.samples import STRONG_ATTEMPT, TYPING_PASSAGE, WEAK_ATTEMPT
-from workers.writing import (TRAIT_NAMES, WritingScoringError, aggregate_written_results, load_config,
-                             score_written_answer)
+from workers.writing import (
+    TRAIT_NAMES,
+    WritingScoringError,
+    aggregate_written_results,
+    load_config,
+    score_written_answer,
+)
 from workers.writing.scale import to_reporting_scale
 
 
@@ -29,13 +34,15 @@ def test_subscores_are_integers_on_the_20_80_scale(strong, weak):
         assert report["reportable"] is True
         assert set(report["subscores"]) == set(TRAIT_NAMES)
         for value in [*report["subscores"].values(), report["overall"]]:
-            assert isinstance(value, int) and 20 <= value <= 80
+            assert isinstance(value, int)
+            assert 20 <= value <= 80
 
 
 def test_a_strong_attempt_beats_a_weak_one_on_every_subscore(strong, weak):
     for trait in TRAIT_NAMES:
         assert strong["subscores"][trait] > weak["subscores"][trait], trait
-    assert strong["overall"] >= 75 and weak["overall"] < strong["overall"] - 15
+    assert strong["overall"] >= 75
+    assert weak["overall"] < strong["overall"] - 15
 
 
 def test_typing_is_summarised_but_feeds_no_subscore(strong):
@@ -49,15 +56,18 @@ def test_typing_below_the_gate_withholds_every_score():
     report = aggregate_written_results(results)
     assert report["reportable"] is False
     assert report["not_reportable_reasons"] == ["typing_speed_below_minimum"]
-    assert report["overall"] is None and set(report["subscores"].values()) == {None}
+    assert report["overall"] is None
+    assert set(report["subscores"].values()) == {None}
     assert report["withheld"]["overall"] >= 75
     assert any("withheld" in line for line in report["explanation"])
 
 
 def test_traits_no_item_measures_are_null_and_explained():
     report = aggregate_written_results(score_all(STRONG_ATTEMPT[1:3]))
-    assert report["subscores"]["voice_tone"] is None and report["subscores"]["organization"] is None
-    assert report["subscores"]["grammar"] == 80 and report["overall"] == 80
+    assert report["subscores"]["voice_tone"] is None
+    assert report["subscores"]["organization"] is None
+    assert report["subscores"]["grammar"] == 80
+    assert report["overall"] == 80
     assert "Voice & Tone: no item in this test measures it, so it is left out of Overall." in report["explanation"]
 
 
@@ -77,9 +87,15 @@ def test_version_is_recorded_and_mixed_versions_are_refused():
     assert caught.value.details["versions"] == ["writing-v0", "writing-v1"]
 
 
-@pytest.mark.parametrize("results, code", [([], "no_item_results"), (None, "no_item_results"),
-                                           ([{"item_type": "essay"}], "invalid_item_result"),
-                                           (["not a dict"], "invalid_item_result")])
+@pytest.mark.parametrize(
+    ("results", "code"),
+    [
+        ([], "no_item_results"),
+        (None, "no_item_results"),
+        ([{"item_type": "essay"}], "invalid_item_result"),
+        (["not a dict"], "invalid_item_result"),
+    ],
+)
 def test_bad_input_to_the_aggregator(results, code):
     with pytest.raises(WritingScoringError) as caught:
         aggregate_written_results(results)
@@ -89,6 +105,8 @@ def test_bad_input_to_the_aggregator(results, code):
 def test_the_mapping_is_monotonic_and_spans_the_scale():
     anchors = load_config().section("scale")["anchors"]
     mapped = [to_reporting_scale(step / 100, anchors) for step in range(101)]
-    assert mapped[0] == 20 and mapped[-1] == 80
+    assert mapped[0] == 20
+    assert mapped[-1] == 80
     assert mapped == sorted(mapped)
-    assert to_reporting_scale(-1, anchors) == 20 and to_reporting_scale(2, anchors) == 80
+    assert to_reporting_scale(-1, anchors) == 20
+    assert to_reporting_scale(2, anchors) == 80

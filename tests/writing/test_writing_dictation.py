@@ -19,7 +19,9 @@ def counts(result: dict) -> tuple[int, int, int, int]:
 def test_graded_variants_in_teacher_order():
     scores = [dictate(answer)["score"] for answer in DICTATION_VARIANTS.values()]
     assert scores == sorted(scores, reverse=True)
-    assert scores[0] == 1.0 and scores[1] > scores[2] > scores[3] and scores[-1] == 0.0
+    assert scores[0] == 1.0
+    assert scores[1] > scores[2] > scores[3]
+    assert scores[-1] == 0.0
     assert len(set(scores[:4])) == 4
 
 
@@ -44,8 +46,10 @@ def test_spelling_and_missing_in_one_answer_are_counted_separately():
 
 
 def test_spelling_errors_cost_less_than_missing_words():
-    assert dictate("Please send the final reprot to the manager by Friday afternoon.")["score"] > \
-        dictate("Please send the final to the manager by Friday afternoon.")["score"]
+    assert (
+        dictate("Please send the final reprot to the manager by Friday afternoon.")["score"]
+        > dictate("Please send the final to the manager by Friday afternoon.")["score"]
+    )
 
 
 def test_wrong_and_extra_words():

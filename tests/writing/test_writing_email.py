@@ -37,8 +37,11 @@ def test_missing_points_are_named():
 
 
 def test_all_of_needs_a_hit_in_every_group():
-    only_suggestion = GOOD_EMAIL.replace("Tuesday or Wednesday of next week", "a better time").replace(
-        "on those days", "then").replace("on Friday", "")
+    only_suggestion = (
+        GOOD_EMAIL.replace("Tuesday or Wednesday of next week", "a better time")
+        .replace("on those days", "then")
+        .replace("on Friday", "")
+    )
     assert covered(email(only_suggestion))["new_date"] is False
 
 
@@ -50,7 +53,10 @@ def test_keywords_match_other_word_forms_and_british_spelling():
 def test_misspellings_are_listed_with_suggestions():
     result = email(EMAIL_VARIANTS["typos"])
     assert {m["word"]: m["suggestion"] for m in result["explanation"]["misspellings"]} == {
-        "apointment": "appointment", "schedul": "schedule", "understandng": "understanding"}
+        "apointment": "appointment",
+        "schedul": "schedule",
+        "understandng": "understanding",
+    }
     assert result["trait_evidence"]["grammar"] < email(GOOD_EMAIL)["trait_evidence"]["grammar"]
 
 
@@ -59,19 +65,27 @@ def test_names_from_the_prompt_are_not_misspellings():
 
 
 def test_grammar_problems_are_found_and_explained():
-    text = ("Dear Ms Rao,\n\ni am sorry but i can not come on Friday. He have told me that I should to visit "
-            "a office. Can we meet next Tuesday instead?\n\nRegards,\nArjun")
+    text = (
+        "Dear Ms Rao,\n\ni am sorry but i can not come on Friday. He have told me that I should to visit "
+        "a office. Can we meet next Tuesday instead?\n\nRegards,\nArjun"
+    )
     issues = email(text)["explanation"]["grammar_issues"]
-    assert {issue["rule"] for issue in issues} >= {"lowercase_i", "subject_verb_agreement",
-                                                    "modal_followed_by_to", "article_a_an"}
+    assert {issue["rule"] for issue in issues} >= {
+        "lowercase_i",
+        "subject_verb_agreement",
+        "modal_followed_by_to",
+        "article_a_an",
+    }
     assert all(issue["message"] and issue["text"] for issue in issues)
 
 
 def test_length_window():
     short = email("Dear Ms Rao, sorry, I cannot come on Friday because I am ill. Regards, Arjun")
     long_email = email(GOOD_EMAIL + "\n" + "I also want to add that I enjoy these sessions very much. " * 25)
-    assert short["features"]["short_factor"] < 1 and "Too short" in short["explanation"]["summary"]
-    assert long_email["features"]["long_factor"] < 1 and "Too long" in long_email["explanation"]["summary"]
+    assert short["features"]["short_factor"] < 1
+    assert "Too short" in short["explanation"]["summary"]
+    assert long_email["features"]["long_factor"] < 1
+    assert "Too long" in long_email["explanation"]["summary"]
     assert email(GOOD_EMAIL)["features"]["short_factor"] == email(GOOD_EMAIL)["features"]["long_factor"] == 1
 
 
@@ -80,7 +94,8 @@ def test_organisation_greeting_paragraphs_closing():
     assert (features["greeting"], features["closing"]) == ("dear", "kind regards")
     assert features["paragraphs"] >= 2
     flat = email(GOOD_EMAIL.replace("Dear Ms Rao,", "").replace("Kind regards,", "").replace("\n\n", " "))
-    assert flat["features"]["greeting"] is None and flat["features"]["closing"] is None
+    assert flat["features"]["greeting"] is None
+    assert flat["features"]["closing"] is None
     assert flat["trait_evidence"]["organization"] < email(GOOD_EMAIL)["trait_evidence"]["organization"]
 
 
@@ -96,8 +111,9 @@ def test_html_paragraphs_count_as_paragraphs():
     assert email(html)["score"] == email(GOOD_EMAIL)["score"]
 
 
-@pytest.mark.parametrize("points", [None, [], [{"id": "x"}], [{"keywords": []}], [{"all_of": [[]]}],
-                                    [{"keywords": "sorry"}], ["sorry"]])
+@pytest.mark.parametrize(
+    "points", [None, [], [{"id": "x"}], [{"keywords": []}], [{"all_of": [[]]}], [{"keywords": "sorry"}], ["sorry"]]
+)
 def test_malformed_points_are_rejected(points):
     with pytest.raises(WritingScoringError) as caught:
         email(GOOD_EMAIL, {**EMAIL_ITEM, "points": points})

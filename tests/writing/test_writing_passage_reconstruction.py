@@ -19,9 +19,11 @@ def test_graded_variants_in_teacher_order():
 
 
 def test_a_paraphrase_recalls_every_idea():
-    paraphrase = ("The library in the city is closing for two weeks in June because the roof needs repairs. "
-                  "Members can borrow books from a mobile library parked outside the town hall each morning, "
-                  "and no late fees will be charged during the closure.")
+    paraphrase = (
+        "The library in the city is closing for two weeks in June because the roof needs repairs. "
+        "Members can borrow books from a mobile library parked outside the town hall each morning, "
+        "and no late fees will be charged during the closure."
+    )
     result = reconstruct(paraphrase)
     assert result["features"]["ideas_recalled"] == result["features"]["ideas_total"] == 3
     assert result["score"] > reconstruct(PASSAGE_VARIANTS["several_missing"])["score"] + 0.4
@@ -55,8 +57,10 @@ def test_off_topic_and_nonsense_are_explained():
 
 
 def test_explicit_key_ideas_are_used():
-    item = {"passage": PASSAGE, "key_ideas": ["library closes two weeks June", "roof repairs",
-                                              "mobile library town hall", "no late fees"]}
+    item = {
+        "passage": PASSAGE,
+        "key_ideas": ["library closes two weeks June", "roof repairs", "mobile library town hall", "no late fees"],
+    }
     result = reconstruct("The library closes for two weeks in June. There will be no late fees.", item)
     assert result["features"]["ideas_total"] == 4
     assert result["features"]["ideas_recalled"] == 2

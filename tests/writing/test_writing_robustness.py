@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.writing.samples import DICTATION_ITEM, EMAIL_ITEM, GOOD_EMAIL, PASSAGE_ITEM, SENTENCE_ITEM, STRONG_ATTEMPT
-from workers.writing import (ITEM_TYPES, WritingScoringError, aggregate_written_results, available_versions,
-                             score_written_answer)
+from workers.writing import (
+    ITEM_TYPES,
+    WritingScoringError,
+    aggregate_written_results,
+    available_versions,
+    score_written_answer,
+)
 from workers.writing.config import VERSIONS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +29,10 @@ def dictation(answer) -> dict:
 
 
 def test_html_tags_scripts_and_entities_are_stripped():
-    html = ("<div><script>alert('x')</script><p>Please send the <b>final</b> report to the manager "
-            "by Friday&nbsp;afternoon.</p></div>")
+    html = (
+        "<div><script>alert('x')</script><p>Please send the <b>final</b> report to the manager "
+        "by Friday&nbsp;afternoon.</p></div>"
+    )
     result = dictation(html)
     assert result["score"] == 1.0
     assert result["features"]["answer_had_html"] is True
@@ -37,7 +44,7 @@ def test_a_literal_less_than_sign_is_not_taken_for_html():
 
 
 def test_odd_unicode_is_normalised():
-    odd = ("\ufeffＰｌｅａｓｅ\u00a0send the\u200b final report to the manager by Friday afternoon\u2026 \U0001F600")
+    odd = "\ufeffＰｌｅａｓｅ\u00a0send the\u200b final report to the manager by Friday afternoon\u2026 \U0001f600"
     assert dictation(odd)["score"] == 1.0
     assert score_written_answer("dictation", "Don\u2019t go.", {"text": "Do not go."})["score"] == 1.0
 
@@ -81,7 +88,8 @@ def test_malformed_item_is_rejected(item):
     with pytest.raises(WritingScoringError) as caught:
         score_written_answer("dictation", "text", item)
     assert caught.value.code == "invalid_item"
-    assert caught.value.to_dict()["code"] == "invalid_item" and caught.value.message
+    assert caught.value.to_dict()["code"] == "invalid_item"
+    assert caught.value.message
 
 
 @pytest.mark.parametrize("version", ["writing-v999", "../versions/writing-v1", "v1", 3])
@@ -97,7 +105,8 @@ def test_every_result_records_its_version_and_is_strict_json():
         result = score_written_answer(item_type, answer, item, **context)
         assert result["scoring_version"] == "writing-v1"
         assert len(result["scoring_config_sha256"]) == 64
-        assert result["item_type"] == item_type and result["explanation"]["summary"]
+        assert result["item_type"] == item_type
+        assert result["explanation"]["summary"]
         assert json.loads(json.dumps(result, allow_nan=False)) == result
 
 
@@ -113,31 +122,72 @@ def test_scoring_is_deterministic_in_process_and_across_processes():
     here = _attempt_as_json()
     assert here == _attempt_as_json()
     script = "from tests.writing.test_writing_robustness import _attempt_as_json; print(_attempt_as_json())"
-    other = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
-                           timeout=60, check=True, env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"})
+    other = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"},
+    )
     assert other.stdout.strip() == here
 
 
 def test_the_package_imports_neither_flask_nor_celery():
-    script = ("import sys, workers.writing as w; w.score_written_answer('dictation', 'a b', {'text': 'a b'}); "
-              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'celery', 'kombu')))")
-    out = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
-                         timeout=60, check=True)
+    script = (
+        "import sys, workers.writing as w; w.score_written_answer('dictation', 'a b', {'text': 'a b'}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'celery', 'kombu')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
 def test_command_line_prints_json(tmp_path):
     item_file = tmp_path / "item.json"
     item_file.write_text(json.dumps(DICTATION_ITEM))
-    out = subprocess.run([sys.executable, "-m", "workers.writing", "--item-type", "dictation", "--item",
-                          str(item_file), "--answer", "Please send the final report."],
-                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workers.writing",
+            "--item-type",
+            "dictation",
+            "--item",
+            str(item_file),
+            "--answer",
+            "Please send the final report.",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["features"]["missing_words"] == 6
-    bad = subprocess.run([sys.executable, "-m", "workers.writing", "--item-type", "dictation", "--item",
-                          str(item_file), "--answer", "x", "--version", "writing-v0"],
-                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and json.loads(bad.stderr)["error"]["code"] == "unknown_scoring_version"
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workers.writing",
+            "--item-type",
+            "dictation",
+            "--item",
+            str(item_file),
+            "--answer",
+            "x",
+            "--version",
+            "writing-v0",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert json.loads(bad.stderr)["error"]["code"] == "unknown_scoring_version"
 
 
 def test_the_recorded_hash_is_the_hash_of_the_shipped_config():
@@ -148,7 +198,9 @@ def test_the_recorded_hash_is_the_hash_of_the_shipped_config():
 
 
 def test_abbreviations_do_not_start_new_sentences():
-    text = ("Dear Ms Rao,\n\nPlease bring your documents, e.g. your passport. Mr. Sharma will check them "
-            "because the office needs copies. I am sorry I cannot come on Friday; could we meet next "
-            "Tuesday instead?\n\nKind regards,\nArjun")
+    text = (
+        "Dear Ms Rao,\n\nPlease bring your documents, e.g. your passport. Mr. Sharma will check them "
+        "because the office needs copies. I am sorry I cannot come on Friday; could we meet next "
+        "Tuesday instead?\n\nKind regards,\nArjun"
+    )
     assert score_written_answer("email_writing", text, EMAIL_ITEM)["explanation"]["grammar_issues"] == []

@@ -16,11 +16,24 @@ def test_graded_answers_in_teacher_order():
     exact, typo, wrong, empty = (complete(answer) for answer in ("postponed", "postponned", "cancelled", ""))
     assert exact["score"] > typo["score"] > wrong["score"] >= empty["score"] == 0.0
     assert [r["features"]["match_type"] for r in (exact, typo, wrong, empty)] == [
-        "exact", "close_spelling", "wrong", "empty"]
+        "exact",
+        "close_spelling",
+        "wrong",
+        "empty",
+    ]
 
 
-@pytest.mark.parametrize("answer", ["Postponed.", "  POSTPONED ", "delayed!", "put off", "Put   off",
-                                    "The meeting has been delayed until next Friday because the manager is ill."])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Postponed.",
+        "  POSTPONED ",
+        "delayed!",
+        "put off",
+        "Put   off",
+        "The meeting has been delayed until next Friday because the manager is ill.",
+    ],
+)
 def test_normalised_answers_are_accepted(answer):
     assert complete(answer)["score"] == 1.0
 
@@ -55,10 +68,15 @@ def test_explanation_names_the_accepted_answers():
     assert complete("cancelled")["explanation"]["accepted_answers"] == ["postponed", "delayed", "put off"]
 
 
-@pytest.mark.parametrize("item", [{"sentence": "A ___ b.", "acceptable_answers": []},
-                                  {"sentence": "A ___ b.", "acceptable_answers": "postponed"},
-                                  {"sentence": "", "acceptable_answers": ["x"]},
-                                  {"acceptable_answers": ["x"]}])
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"sentence": "A ___ b.", "acceptable_answers": []},
+        {"sentence": "A ___ b.", "acceptable_answers": "postponed"},
+        {"sentence": "", "acceptable_answers": ["x"]},
+        {"acceptable_answers": ["x"]},
+    ],
+)
 def test_malformed_items_are_rejected(item):
     with pytest.raises(WritingScoringError) as caught:
         complete("x", item)

@@ -71,8 +71,12 @@ def test_unfinished_passage_is_compared_with_the_part_reached():
 
 
 def test_graded_typing_scores_in_teacher_order():
-    answers = [TYPING_PASSAGE, TYPING_PASSAGE.replace("railway", "railwya"),
-               " ".join(word for index, word in enumerate(TYPING_PASSAGE.split()) if index % 4), ""]
+    answers = [
+        TYPING_PASSAGE,
+        TYPING_PASSAGE.replace("railway", "railwya"),
+        " ".join(word for index, word in enumerate(TYPING_PASSAGE.split()) if index % 4),
+        "",
+    ]
     scores = [typing(answer, elapsed_seconds=60)["score"] for answer in answers]
     assert scores[0] > scores[1] > scores[2] > scores[3] == 0.0
 

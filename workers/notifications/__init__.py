@@ -1,15 +1,30 @@
 """Transactional email and SMS: templates, senders (Brevo, outbox directory) and the
-outbox dispatcher. Pure Python: Celery tasks and API endpoints call into it."""
+outbox dispatcher. Pure Python: Celery tasks and API endpoints call into it.
+"""
+
 from workers.notifications.dispatcher import DispatchOptions, DispatchOutcome, dispatch_batch
 from workers.notifications.errors import ProviderError, backoff_delay, retry_delay
 from workers.notifications.ratelimit import ChannelRateLimiter, TokenBucket
-from workers.notifications.rendering import (ESSENTIAL_KINDS, KINDS, render_email, render_sms,
-                                             template_version)
+from workers.notifications.rendering import ESSENTIAL_KINDS, KINDS, render_email, render_sms, template_version
 from workers.notifications.senders import DEFAULT_BREVO_HOST, BrevoSender, OutboxDirSender
 from workers.notifications.sms import describe_sms
 
 __all__ = [
-    "BrevoSender", "ChannelRateLimiter", "DEFAULT_BREVO_HOST", "DispatchOptions", "DispatchOutcome",
-    "ESSENTIAL_KINDS", "KINDS", "OutboxDirSender", "ProviderError", "TokenBucket", "backoff_delay",
-    "describe_sms", "dispatch_batch", "render_email", "render_sms", "retry_delay", "template_version",
+    "DEFAULT_BREVO_HOST",
+    "ESSENTIAL_KINDS",
+    "KINDS",
+    "BrevoSender",
+    "ChannelRateLimiter",
+    "DispatchOptions",
+    "DispatchOutcome",
+    "OutboxDirSender",
+    "ProviderError",
+    "TokenBucket",
+    "backoff_delay",
+    "describe_sms",
+    "dispatch_batch",
+    "render_email",
+    "render_sms",
+    "retry_delay",
+    "template_version",
 ]

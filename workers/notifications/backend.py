@@ -3,19 +3,29 @@
 One place decides which backend is in use (Settings.notification_backend): the Brevo
 API when a key is configured, otherwise the outbox directory (development).
 """
+
 from __future__ import annotations
 
-from config import Settings
+from typing import TYPE_CHECKING
+
 from workers.notifications.dispatcher import DispatchOptions
 from workers.notifications.ratelimit import ChannelRateLimiter
 from workers.notifications.senders import BrevoSender, OutboxDirSender, Sender
 
+if TYPE_CHECKING:
+    from config import Settings
+
 
 def build_sender(settings: Settings) -> Sender:
     if settings.notification_backend == "brevo":
-        return BrevoSender(settings.brevo_api_key, settings.mail_from_email, settings.mail_from_name,
-                           settings.sms_sender, host=settings.brevo_api_host,
-                           max_email_batch=settings.notify_email_batch_size)
+        return BrevoSender(
+            settings.brevo_api_key,
+            settings.mail_from_email,
+            settings.mail_from_name,
+            settings.sms_sender,
+            host=settings.brevo_api_host,
+            max_email_batch=settings.notify_email_batch_size,
+        )
     return OutboxDirSender(settings.outbox_dir, max_email_batch=settings.notify_email_batch_size)
 
 
@@ -25,5 +35,6 @@ def build_rate_limiter(settings: Settings) -> ChannelRateLimiter:
 
 
 def dispatch_options(settings: Settings) -> DispatchOptions:
-    return DispatchOptions(batch_size=settings.notify_email_batch_size,
-                           claim_seconds=float(settings.notify_claim_seconds))
+    return DispatchOptions(
+        batch_size=settings.notify_email_batch_size, claim_seconds=float(settings.notify_claim_seconds)
+    )

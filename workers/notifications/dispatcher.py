@@ -21,6 +21,7 @@ to `queued` with next_attempt_at; after `max_attempts` claims they end `failed`.
 4xx end `failed` with the provider's reason; a multi-recipient batch rejected that way
 is retried one message per call so only the bad recipients fail.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,18 +29,21 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bson import ObjectId
-from pymongo.database import Database
-
+from domain.masking import mask_recipient
 from store import notifications as outbox
 from store import preferences as preference_store
 from workers.notifications.errors import ProviderError, retry_delay
-from domain.masking import mask_recipient
 from workers.notifications.preferences import is_essential, suppression_reason
 from workers.notifications.rendering import TemplateRenderError, render_email, render_sms
 from workers.notifications.senders import OutgoingEmail, OutgoingSms, Sender
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from bson import ObjectId
+    from pymongo.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +82,28 @@ class DispatchOutcome:
         return min(self.retry_in.values()) if self.retry_in else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sent": len(self.sent), "failed": len(self.failed), "suppressed": len(self.suppressed),
-                "needs_review": len(self.needs_review), "retrying": len(self.retry_in),
-                "skipped": len(self.skipped), "provider_calls": self.provider_calls,
-                "retry_after_seconds": self.retry_after_seconds}
+        return {
+            "sent": len(self.sent),
+            "failed": len(self.failed),
+            "suppressed": len(self.suppressed),
+            "needs_review": len(self.needs_review),
+            "retrying": len(self.retry_in),
+            "skipped": len(self.skipped),
+            "provider_calls": self.provider_calls,
+            "retry_after_seconds": self.retry_after_seconds,
+        }
 
 
-def dispatch_batch(db: Database, message_ids: Iterable[str | ObjectId], sender: Sender, *,
-                   options: DispatchOptions | None = None, rate_limiter: RateLimiter | None = None,
-                   clock: Callable[[], datetime] = outbox.utcnow,
-                   rng: Callable[[], float] = random.random) -> DispatchOutcome:
+def dispatch_batch(
+    db: Database,
+    message_ids: Iterable[str | ObjectId],
+    sender: Sender,
+    *,
+    options: DispatchOptions | None = None,
+    rate_limiter: RateLimiter | None = None,
+    clock: Callable[[], datetime] = outbox.utcnow,
+    rng: Callable[[], float] = random.random,
+) -> DispatchOutcome:
     """Send the given outbox messages that are due; see the module docstring for the rules."""
     run = _Run(db, sender, options or DispatchOptions(), rate_limiter, clock, rng)
     run.dispatch(list(message_ids))
@@ -96,9 +112,15 @@ def dispatch_batch(db: Database, message_ids: Iterable[str | ObjectId], sender: 
 
 
 class _Run:
-    def __init__(self, db: Database, sender: Sender, options: DispatchOptions,
-                 rate_limiter: RateLimiter | None, clock: Callable[[], datetime],
-                 rng: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        options: DispatchOptions,
+        rate_limiter: RateLimiter | None,
+        clock: Callable[[], datetime],
+        rng: Callable[[], float],
+    ) -> None:
         self.db, self.sender, self.options = db, sender, options
         self.rate_limiter, self.clock, self.rng = rate_limiter, clock, rng
         self.holder = uuid.uuid4().hex
@@ -143,23 +165,33 @@ class _Run:
 
     def _may_replay(self, doc: dict, now: datetime) -> bool:
         claimed_at = doc.get("claimed_at")
-        return (doc["channel"] == "email" and claimed_at is not None
-                and (now - claimed_at).total_seconds() < self.options.replay_window_seconds
-                and doc.get("attempts", 0) < self.options.max_attempts)
+        return (
+            doc["channel"] == "email"
+            and claimed_at is not None
+            and (now - claimed_at).total_seconds() < self.options.replay_window_seconds
+            and doc.get("attempts", 0) < self.options.max_attempts
+        )
 
     def _mark_outcome_unknown(self, doc: dict) -> None:
-        error = {"code": "outcome_unknown", "retryable": False, "status": None,
-                 "message": (f"claim {doc.get('claim_id')} expired before a result was recorded; "
-                             "check the provider's log before resending")}
-        if outbox.mark_failed(self.db, [doc["_id"]], error, claim_id=doc.get("claim_id"),
-                              holder=doc.get("holder"), needs_review=True):
+        error = {
+            "code": "outcome_unknown",
+            "retryable": False,
+            "status": None,
+            "message": (
+                f"claim {doc.get('claim_id')} expired before a result was recorded; "
+                "check the provider's log before resending"
+            ),
+        }
+        if outbox.mark_failed(
+            self.db, [doc["_id"]], error, claim_id=doc.get("claim_id"), holder=doc.get("holder"), needs_review=True
+        ):
             self.outcome.needs_review.append(str(doc["_id"]))
             log.warning("notification %s needs review: %s", doc["_id"], error["message"])
         else:
             self.outcome.skipped.append(str(doc["_id"]))
 
     def _apply_preferences(self, docs: list[dict]) -> list[dict]:
-        optional = [doc for doc in docs if not is_essential(doc["kind"], doc.get("essential", False))]
+        optional = [doc for doc in docs if not is_essential(doc["kind"], flagged_essential=doc.get("essential", False))]
         if not optional:
             return docs
         switches = preference_store.channel_switches(self.db)
@@ -167,9 +199,12 @@ class _Run:
         kept = []
         for doc in docs:
             reason = suppression_reason(
-                doc["kind"], doc["channel"], essential=doc.get("essential", False),
+                doc["kind"],
+                doc["channel"],
+                essential=doc.get("essential", False),
                 channel_enabled=switches.get(doc["channel"], True),
-                opt_outs=opt_outs.get(str(doc["recipient"].get("user_id")), set()))
+                opt_outs=opt_outs.get(str(doc["recipient"].get("user_id")), set()),
+            )
             if reason is None:
                 kept.append(doc)
             elif outbox.mark_suppressed(self.db, doc["_id"], reason, self.clock()):
@@ -181,7 +216,7 @@ class _Run:
         rendered = [item for item in (self._render_email(doc) for doc in docs) if item]
         size = min(self.options.batch_size or self.sender.max_email_batch, self.sender.max_email_batch)
         for start in range(0, len(rendered), size):
-            chunk = rendered[start:start + size]
+            chunk = rendered[start : start + size]
             if self._channel_blocked("email", [doc for doc, _ in chunk]):
                 continue
             self._claim_and_send_emails(chunk, allow_split=True)
@@ -195,34 +230,51 @@ class _Run:
             self._fail_unsent(doc, "template_error", str(exc))
             return None
         return doc, OutgoingEmail(
-            message_id=str(doc["_id"]), to_email=recipient["email"], to_name=recipient.get("name"),
-            subject=email.subject, html=email.html, text=email.text, template=email.template,
-            template_version=email.version, params=params)
+            message_id=str(doc["_id"]),
+            to_email=recipient["email"],
+            to_name=recipient.get("name"),
+            subject=email.subject,
+            html=email.html,
+            text=email.text,
+            template=email.template,
+            template_version=email.version,
+            params=params,
+        )
 
-    def _claim_and_send_emails(self, chunk: list[tuple[dict, OutgoingEmail]], allow_split: bool) -> None:
+    def _claim_and_send_emails(self, chunk: list[tuple[dict, OutgoingEmail]], *, allow_split: bool) -> None:
         claim_id = str(uuid.uuid4())
         now = self.clock()
         versions = {doc["_id"]: email.template_version for doc, email in chunk}
-        won = set(outbox.claim(self.db, list(versions), claim_id, self.holder, now,
-                               now + timedelta(seconds=self.options.claim_seconds), versions))
+        won = set(
+            outbox.claim(
+                self.db,
+                list(versions),
+                claim_id,
+                self.holder,
+                now,
+                now + timedelta(seconds=self.options.claim_seconds),
+                template_version=versions,
+            )
+        )
         self.outcome.skipped += [str(doc["_id"]) for doc, _ in chunk if doc["_id"] not in won]
         claimed = [(doc, email) for doc, email in chunk if doc["_id"] in won]
         if claimed:
-            self._post_emails(claimed, claim_id, allow_split)
+            self._post_emails(claimed, claim_id, allow_split=allow_split)
 
-    def _post_emails(self, claimed: list[tuple[dict, OutgoingEmail]], claim_id: str, allow_split: bool) -> None:
+    def _post_emails(self, claimed: list[tuple[dict, OutgoingEmail]], claim_id: str, *, allow_split: bool) -> None:
         self._acquire("email")
         try:
             provider_ids = self.sender.send_emails([email for _, email in claimed], claim_id)
         except ProviderError as error:
-            self._email_failure(claimed, claim_id, error, allow_split)
+            self._email_failure(claimed, claim_id, error, allow_split=allow_split)
             return
         ids = [doc["_id"] for doc, _ in claimed]
-        outbox.mark_sent(self.db, dict(zip(ids, provider_ids)), claim_id, self.sender.name, self.clock())
+        outbox.mark_sent(self.db, dict(zip(ids, provider_ids, strict=True)), claim_id, self.sender.name, self.clock())
         self.outcome.sent += [str(oid) for oid in ids]
 
-    def _email_failure(self, claimed: list[tuple[dict, OutgoingEmail]], claim_id: str,
-                       error: ProviderError, allow_split: bool) -> None:
+    def _email_failure(
+        self, claimed: list[tuple[dict, OutgoingEmail]], claim_id: str, error: ProviderError, *, allow_split: bool
+    ) -> None:
         docs = [doc for doc, _ in claimed]
         if not error.retryable and allow_split and len(claimed) > 1:
             # One bad address rejects the whole call: retry each alone so only it fails.
@@ -237,20 +289,21 @@ class _Run:
     def _hold_for_replay(self, docs: list[dict], claim_id: str, error: ProviderError) -> None:
         now = self.clock()
         delay = self._delay(error, docs)
-        outbox.hold_for_replay(self.db, _ids(docs), claim_id, now + timedelta(seconds=delay),
-                               error.as_record(), now)
+        outbox.hold_for_replay(self.db, _ids(docs), claim_id, now + timedelta(seconds=delay), error.as_record(), now)
         for doc in docs:
             self.outcome.retry_in[str(doc["_id"])] = delay
 
     def _replay_email_claim(self, claim_id: str) -> None:
         now = self.clock()
-        won = set(outbox.reclaim_expired(self.db, claim_id, self.holder, now,
-                                         now + timedelta(seconds=self.options.claim_seconds)))
+        won = set(
+            outbox.reclaim_expired(
+                self.db, claim_id, self.holder, now, now + timedelta(seconds=self.options.claim_seconds)
+            )
+        )
         group = [doc for doc in outbox.find_by_claim(self.db, claim_id) if doc["_id"] in won]
         rendered = [item for item in (self._render_email(doc) for doc in group) if item]
         if rendered:
-            log.info("replaying email claim %s for %d messages with the same idempotency key",
-                     claim_id, len(rendered))
+            log.info("replaying email claim %s for %d messages with the same idempotency key", claim_id, len(rendered))
             self._post_emails(rendered, claim_id, allow_split=False)
 
     # --- sms ------------------------------------------------------------------------
@@ -266,14 +319,26 @@ class _Run:
         for note in rendered.info.warnings:
             log.info("sms %s for notification %s %s", rendered.template, doc["_id"], note)
         claim_id, now = str(uuid.uuid4()), self.clock()
-        if not outbox.claim(self.db, [doc["_id"]], claim_id, self.holder, now,
-                            now + timedelta(seconds=self.options.claim_seconds),
-                            {doc["_id"]: rendered.version}):
+        if not outbox.claim(
+            self.db,
+            [doc["_id"]],
+            claim_id,
+            self.holder,
+            now,
+            now + timedelta(seconds=self.options.claim_seconds),
+            template_version={doc["_id"]: rendered.version},
+        ):
             self.outcome.skipped.append(str(doc["_id"]))
             return
-        sms = OutgoingSms(message_id=str(doc["_id"]), to_mobile=doc["recipient"]["mobile"],
-                          text=rendered.text, unicode=rendered.info.unicode, template=rendered.template,
-                          template_version=rendered.version, params=params)
+        sms = OutgoingSms(
+            message_id=str(doc["_id"]),
+            to_mobile=doc["recipient"]["mobile"],
+            text=rendered.text,
+            unicode=rendered.info.unicode,
+            template=rendered.template,
+            template_version=rendered.version,
+            params=params,
+        )
         self._acquire("sms")
         try:
             provider_id = self.sender.send_sms(sms, claim_id)
@@ -289,9 +354,14 @@ class _Run:
     def _record_failure(self, docs: list[dict], claim_id: str, error: ProviderError, channel: str) -> None:
         now = self.clock()
         for doc in docs:
-            log.warning("%s to %s failed (%s, attempt %d): %s", channel,
-                        mask_recipient(channel, _address(doc)), error.code, doc.get("attempts", 0) + 1,
-                        error.message[:200])
+            log.warning(
+                "%s to %s failed (%s, attempt %d): %s",
+                channel,
+                mask_recipient(channel, _address(doc)),
+                error.code,
+                doc.get("attempts", 0) + 1,
+                error.message[:200],
+            )
         if not error.retryable:
             outbox.mark_failed(self.db, _ids(docs), error.as_record(), claim_id=claim_id, now=now)
             self.outcome.failed += [str(doc["_id"]) for doc in docs]
@@ -301,14 +371,17 @@ class _Run:
             self.blocked_until[channel] = now + timedelta(seconds=delay)
         exhausted = [doc for doc in docs if doc.get("attempts", 0) + 1 >= self.options.max_attempts]
         if exhausted:
-            gave_up = {**error.as_record(), "message": f"gave up after {self.options.max_attempts} "
-                                                      f"attempts: {error.message}"[:500]}
+            gave_up = {
+                **error.as_record(),
+                "message": f"gave up after {self.options.max_attempts} attempts: {error.message}"[:500],
+            }
             outbox.mark_failed(self.db, _ids(exhausted), gave_up, claim_id=claim_id, now=now)
             self.outcome.failed += [str(doc["_id"]) for doc in exhausted]
         retrying = [doc for doc in docs if doc not in exhausted]
         if retrying:
-            outbox.release_for_retry(self.db, _ids(retrying), claim_id, now + timedelta(seconds=delay),
-                                     error.as_record(), now)
+            outbox.release_for_retry(
+                self.db, _ids(retrying), claim_id, now + timedelta(seconds=delay), error.as_record(), now
+            )
             for doc in retrying:
                 self.outcome.retry_in[str(doc["_id"])] = delay
 
@@ -325,8 +398,9 @@ class _Run:
 
     def _delay(self, error: ProviderError, docs: list[dict]) -> float:
         attempt = max(doc.get("attempts", 0) for doc in docs) + 1
-        return retry_delay(error, attempt, base=self.options.backoff_base_seconds,
-                           cap=self.options.backoff_cap_seconds, rng=self.rng)
+        return retry_delay(
+            error, attempt, base=self.options.backoff_base_seconds, cap=self.options.backoff_cap_seconds, rng=self.rng
+        )
 
     def _fail_unsent(self, doc: dict, code: str, message: str) -> None:
         error = {"code": code, "message": message[:500], "status": None, "retryable": False}
@@ -345,7 +419,8 @@ def _params_for(doc: dict) -> dict[str, Any]:
 
 
 def _address(doc: dict) -> str | None:
-    return doc["recipient"].get("email" if doc["channel"] == "email" else "mobile")
+    address: str | None = doc["recipient"].get("email" if doc["channel"] == "email" else "mobile")
+    return address
 
 
 def _ids(docs: Sequence[dict]) -> list[ObjectId]:

@@ -3,17 +3,26 @@
 The buckets live in one process: with several worker processes, give each a share of
 the provider's limit (or put the limit on the Celery task as well).
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 
 class TokenBucket:
-    def __init__(self, rate_per_second: float, burst: float = 1.0, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate_per_second: float,
+        burst: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         self.rate = rate_per_second
@@ -46,13 +55,14 @@ class TokenBucket:
 class ChannelRateLimiter:
     """One bucket per channel ("email", "sms"); a channel without a bucket is not limited.
 
-    For email one token is one API call (a batch), which is what Brevo counts."""
+    For email one token is one API call (a batch), which is what Brevo counts.
+    """
 
     def __init__(self, buckets: Mapping[str, TokenBucket]) -> None:
         self._buckets = dict(buckets)
 
     @classmethod
-    def per_second(cls, email: float | None = None, sms: float | None = None) -> "ChannelRateLimiter":
+    def per_second(cls, email: float | None = None, sms: float | None = None) -> ChannelRateLimiter:
         rates = {"email": email, "sms": sms}
         return cls({channel: TokenBucket(rate, burst=1) for channel, rate in rates.items() if rate})
 

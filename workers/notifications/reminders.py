@@ -4,17 +4,21 @@ One reminder per student, test and day (UTC): the subject entity is
 `test:<test_id>:<yyyy-mm-dd>`, so the daily beat run, a repeated run and an admin's
 "send reminders now" on the same day all end in the same outbox messages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Callable, Iterable
-
-from pymongo.database import Database
+from typing import TYPE_CHECKING
 
 from services.notify import NotifyRequest, app_base_url, notify_many
 from store import assessment_reads
 from store.common import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+
+    from pymongo.database import Database
 
 REQUEST_CHUNK = 1000  # students per enqueue, so a large test never builds one huge insert
 
@@ -27,8 +31,7 @@ class ReminderSummary:
     created: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"tests": self.tests, "students": self.students, "messages": self.messages,
-                "created": self.created}
+        return {"tests": self.tests, "students": self.students, "messages": self.messages, "created": self.created}
 
 
 def reminder_subject(test_id: str, day: datetime) -> str:
@@ -44,8 +47,9 @@ def remind_open_tests(db: Database, now: datetime | None = None) -> ReminderSumm
     return summary
 
 
-def remind_test(db: Database, test: dict, now: datetime | None = None,
-                progress: Callable[[int], None] | None = None) -> ReminderSummary:
+def remind_test(
+    db: Database, test: dict, now: datetime | None = None, progress: Callable[[int], None] | None = None
+) -> ReminderSummary:
     """One test, now (an admin's action); nothing when its window is not open."""
     now = now or utcnow()
     summary = ReminderSummary()
@@ -54,16 +58,18 @@ def remind_test(db: Database, test: dict, now: datetime | None = None,
     return summary
 
 
-def _remind(db: Database, test: dict, now: datetime, summary: ReminderSummary,
-            progress: Callable[[int], None] | None = None) -> None:
+def _remind(
+    db: Database, test: dict, now: datetime, summary: ReminderSummary, progress: Callable[[int], None] | None = None
+) -> None:
     summary.tests += 1
     params = _test_params(test)
     subject = reminder_subject(str(test["_id"]), now)
     scope = {"campus_id": str(test["campus_id"])} if test.get("campus_id") else None
     for chunk in _chunks(assessment_reads.students_without_attempt(db, test), REQUEST_CHUNK):
-        requests = [NotifyRequest("test_reminder", student, params, subject,
-                                  scope={**_student_scope(student), **(scope or {})})
-                    for student in chunk]
+        requests = [
+            NotifyRequest("test_reminder", student, params, subject, scope={**_student_scope(student), **(scope or {})})
+            for student in chunk
+        ]
         result = notify_many(db, requests)
         summary.students += len(chunk)
         summary.messages += len(result.message_ids)
@@ -74,9 +80,11 @@ def _remind(db: Database, test: dict, now: datetime, summary: ReminderSummary,
 
 def _test_params(test: dict) -> dict[str, str]:
     end = assessment_reads.as_utc(test["window_end"])
-    return {"test_name": str(test.get("title") or "your test"),
-            "window_end": f"{end:%d %b %Y at %H:%M} UTC",
-            "test_url": f"{app_base_url()}/tests/{test['_id']}"}
+    return {
+        "test_name": str(test.get("title") or "your test"),
+        "window_end": f"{end:%d %b %Y at %H:%M} UTC",
+        "test_url": f"{app_base_url()}/tests/{test['_id']}",
+    }
 
 
 def _student_scope(student: dict) -> dict[str, str]:

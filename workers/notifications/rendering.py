@@ -5,18 +5,22 @@ body.html extends the shared `_layout.html`. HTML is autoescaped, text parts are
 A template's version is a hash of the files it is made of (the layout included), so
 any edit is a new version without anyone having to remember to bump a number.
 """
+
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from domain.notifications import ESSENTIAL_KINDS, KINDS
 from workers.notifications.sms import SmsInfo, describe_sms
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["ESSENTIAL_KINDS", "KINDS"]
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -62,14 +66,13 @@ class RenderedSms:
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False,
-                                     default=False),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_version(kind: str) -> str:
     """A short content hash of every file the kind's templates are made of."""
     _check_kind(kind)
@@ -94,8 +97,7 @@ def render_email(kind: str, params: Mapping[str, Any]) -> RenderedEmail:
 def render_sms(kind: str, params: Mapping[str, Any]) -> RenderedSms:
     _check_params(kind, params)
     text = _render(f"{kind}/sms.txt", params).strip()
-    return RenderedSms(template=kind, version=template_version(kind), text=text,
-                       info=describe_sms(text))
+    return RenderedSms(template=kind, version=template_version(kind), text=text, info=describe_sms(text))
 
 
 def _render(path: str, params: Mapping[str, Any]) -> str:

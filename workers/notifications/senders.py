@@ -4,6 +4,7 @@ A sender turns rendered messages into provider calls and returns provider messag
 in the order it was given the messages; on failure it raises a classified ProviderError.
 It knows nothing about the outbox collection (the dispatcher does).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,17 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sib_api_v3_sdk
 from sib_api_v3_sdk.models.send_smtp_email_message_versions import SendSmtpEmailMessageVersions
 from sib_api_v3_sdk.rest import ApiException
 
-from workers.notifications.errors import ProviderError, classify_exception, classify_http_error
 from domain.masking import mask_email, mask_mobile
+from workers.notifications.errors import ProviderError, classify_exception, classify_http_error
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +69,14 @@ class Sender(Protocol):
 
 class _VersionWithContent(SendSmtpEmailMessageVersions):
     """A messageVersions entry with its own htmlContent (a Brevo API field since 2022 that
-    the 7.6.0 SDK model lacks). Each recipient gets their own rendered, escaped HTML."""
+    the 7.6.0 SDK model lacks). Each recipient gets their own rendered, escaped HTML.
+    """
 
-    swagger_types = {**SendSmtpEmailMessageVersions.swagger_types, "html_content": "str"}
-    attribute_map = {**SendSmtpEmailMessageVersions.attribute_map, "html_content": "htmlContent"}
+    swagger_types: ClassVar[dict[str, str]] = {**SendSmtpEmailMessageVersions.swagger_types, "html_content": "str"}
+    attribute_map: ClassVar[dict[str, str]] = {
+        **SendSmtpEmailMessageVersions.attribute_map,
+        "html_content": "htmlContent",
+    }
 
     def __init__(self, html_content: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -88,9 +96,18 @@ class BrevoSender:
 
     name = "brevo"
 
-    def __init__(self, api_key: str, sender_email: str, sender_name: str, sms_sender: str,
-                 host: str = DEFAULT_BREVO_HOST, *, max_email_batch: int = BREVO_MAX_BATCH,
-                 timeout: tuple[float, float] = (5.0, 30.0), pool_size: int = 4) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        sender_email: str,
+        sender_name: str,
+        sms_sender: str,
+        host: str = DEFAULT_BREVO_HOST,
+        *,
+        max_email_batch: int = BREVO_MAX_BATCH,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        pool_size: int = 4,
+    ) -> None:
         if not api_key:
             raise ValueError("a Brevo API key is required (use the outbox backend without one)")
         configuration = sib_api_v3_sdk.Configuration()
@@ -120,21 +137,36 @@ class BrevoSender:
             ids = [",".join(ids) or "unknown"] * len(emails)
         return ids
 
-    def send_sms(self, sms: OutgoingSms, idempotency_key: str) -> str:
+    def send_sms(
+        self,
+        sms: OutgoingSms,
+        idempotency_key: str,  # noqa: ARG002 - Brevo's SMS API takes no idempotency key
+    ) -> str:
         payload = sib_api_v3_sdk.SendTransacSms(
-            sender=self._sms_sender, recipient=normalise_mobile(sms.to_mobile), content=sms.text,
-            type="transactional", tag=sms.template, unicode_enabled=sms.unicode)
+            sender=self._sms_sender,
+            recipient=normalise_mobile(sms.to_mobile),
+            content=sms.text,
+            type="transactional",
+            tag=sms.template,
+            unicode_enabled=sms.unicode,
+        )
         response = self._call(self._sms.send_transac_sms, payload)
         return str(response.message_id if response.message_id is not None else response.reference)
 
     def _email_payload(self, emails: Sequence[OutgoingEmail], key: str) -> sib_api_v3_sdk.SendSmtpEmail:
         first = emails[0]
-        common = dict(sender=self._sender, subject=first.subject, html_content=first.html,
-                      headers={"idempotencyKey": key}, tags=[first.template])
+        common = {
+            "sender": self._sender,
+            "subject": first.subject,
+            "html_content": first.html,
+            "headers": {"idempotencyKey": key},
+            "tags": [first.template],
+        }
         if len(emails) == 1:
             return sib_api_v3_sdk.SendSmtpEmail(to=[_to(first)], text_content=first.text, **common)
-        versions = [_VersionWithContent(html_content=email.html, to=[_to(email)], subject=email.subject)
-                    for email in emails]
+        versions = [
+            _VersionWithContent(html_content=email.html, to=[_to(email)], subject=email.subject) for email in emails
+        ]
         return sib_api_v3_sdk.SendSmtpEmail(message_versions=versions, **common)
 
     def _call(self, method: Any, payload: Any) -> Any:
@@ -142,19 +174,19 @@ class BrevoSender:
             return method(payload, _request_timeout=self._timeout)
         except ApiException as exc:
             if not exc.status:  # the SDK wraps SSL errors as status 0
-                raise ProviderError("transport_error", str(exc.reason), retryable=True,
-                                    outcome_unknown=True) from exc
+                raise ProviderError("transport_error", str(exc.reason), retryable=True, outcome_unknown=True) from exc
             raise classify_http_error(exc.status, _headers(exc), exc.body) from exc
         except ProviderError:
             raise
-        except Exception as exc:  # noqa: BLE001 - classified, not swallowed
+        except Exception as exc:
             raise classify_exception(exc) from exc
 
 
 class OutboxDirSender:
     """Development backend: each message becomes one JSON file under `directory`
     (keys to, channel, subject, text, html, template, params), named after the outbox id
-    so a repeated send rewrites the same file instead of adding one."""
+    so a repeated send rewrites the same file instead of adding one.
+    """
 
     name = "outbox"
 
@@ -162,20 +194,41 @@ class OutboxDirSender:
         self.directory = Path(directory)
         self.max_email_batch = max_email_batch
 
-    def send_emails(self, emails: Sequence[OutgoingEmail], idempotency_key: str) -> list[str]:
+    def send_emails(
+        self,
+        emails: Sequence[OutgoingEmail],
+        idempotency_key: str,  # noqa: ARG002 - a repeat rewrites the same file, named after the message
+    ) -> list[str]:
         ids = []
         for email in emails:
-            record = {"to": email.to_email, "channel": "email", "subject": email.subject,
-                      "text": email.text, "html": email.html, "template": email.template,
-                      "params": email.params}
+            record = {
+                "to": email.to_email,
+                "channel": "email",
+                "subject": email.subject,
+                "text": email.text,
+                "html": email.html,
+                "template": email.template,
+                "params": email.params,
+            }
             path = self._write(email.message_id, "email", record)
             log.info("outbox email %s to %s -> %s", email.template, mask_email(email.to_email), path.name)
             ids.append(f"outbox-{path.stem}")
         return ids
 
-    def send_sms(self, sms: OutgoingSms, idempotency_key: str) -> str:
-        record = {"to": sms.to_mobile, "channel": "sms", "subject": None, "text": sms.text,
-                  "html": None, "template": sms.template, "params": sms.params}
+    def send_sms(
+        self,
+        sms: OutgoingSms,
+        idempotency_key: str,  # noqa: ARG002 - a repeat rewrites the same file, named after the message
+    ) -> str:
+        record = {
+            "to": sms.to_mobile,
+            "channel": "sms",
+            "subject": None,
+            "text": sms.text,
+            "html": None,
+            "template": sms.template,
+            "params": sms.params,
+        }
         path = self._write(sms.message_id, "sms", record)
         log.info("outbox sms %s to %s -> %s", sms.template, mask_mobile(sms.to_mobile), path.name)
         return f"outbox-{path.stem}"
@@ -189,7 +242,7 @@ class OutboxDirSender:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle, ensure_ascii=False, indent=2, default=str)
-        os.replace(tmp, path)  # readers never see a half-written file
+        Path(tmp).replace(path)  # readers never see a half-written file
         return path
 
 

@@ -5,6 +5,7 @@ characters of the extension table take two septets (escape + char) and a pair is
 split across segments. Any character outside both tables forces UCS-2: 70 code units
 per segment, 67 when concatenated; characters outside the BMP take two units.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
+BMP_LAST = 0xFFFF  # characters above it take two UTF-16 code units (a surrogate pair)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class SmsInfo:
 def describe_sms(text: str) -> SmsInfo:
     non_gsm = tuple(dict.fromkeys(ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION))
     if non_gsm:
-        costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+        costs = [2 if ord(ch) > BMP_LAST else 1 for ch in text]
         return SmsInfo("UCS-2", sum(costs), _segments(costs, UCS2_SINGLE, UCS2_MULTI), non_gsm)
     costs = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
     return SmsInfo("GSM-7", sum(costs), _segments(costs, GSM7_SINGLE, GSM7_MULTI))

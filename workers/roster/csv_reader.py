@@ -6,12 +6,16 @@ import codecs
 import csv
 import io
 from collections import Counter
-from typing import Iterator
+from typing import TYPE_CHECKING
 
-from .errors import RosterFileError
-from .limits import RosterLimits
-from .parsed import ParsedFile, SourceRow
-from .table import build_parsed_file
+from workers.roster.errors import RosterFileError
+from workers.roster.parsed import ParsedFile, SourceRow
+from workers.roster.table import build_parsed_file
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .limits import RosterLimits
 
 DELIMITERS = (",", ";", "\t")
 _SAMPLE_CHARS = 64 * 1024
@@ -21,6 +25,8 @@ _CONTROL_CHARS = frozenset(chr(code) for code in range(32) if chr(code) not in "
 _MAX_CONTROL_SHARE = 0.01
 # Whitespace people paste into cells beyond what str.strip() already handles.
 _EXTRA_BLANKS = "\u200b\ufeff"
+# Two UTF-16 code units: fewer bytes cannot show the NUL in every other byte.
+_MIN_UTF16_SAMPLE_BYTES = 4
 
 
 def read_csv(data: bytes, limits: RosterLimits) -> ParsedFile:
@@ -51,7 +57,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
 def _encoding_from_bom(data: bytes) -> str | None:
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # the codec reads the BOM and picks the byte order
     return None
 
@@ -59,7 +65,7 @@ def _encoding_from_bom(data: bytes) -> str | None:
 def _utf16_without_bom(data: bytes) -> str | None:
     """ASCII-range text saved as UTF-16 without a BOM has a NUL in every other byte."""
     sample = data[:2048]
-    if len(sample) < 4 or len(sample) % 2:
+    if len(sample) < _MIN_UTF16_SAMPLE_BYTES or len(sample) % 2:
         return None
     half = len(sample) // 2
     even, odd = sample[0::2], sample[1::2]
@@ -102,7 +108,7 @@ def detect_delimiter(text: str) -> str:
 
 
 def _consistency(sample: str, delimiter: str) -> tuple[int, int]:
-    widths = Counter()
+    widths: Counter[int] = Counter()
     try:
         for index, record in enumerate(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)):
             if index >= _SAMPLE_RECORDS:

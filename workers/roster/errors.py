@@ -30,7 +30,7 @@ FILE_ERROR_CODES: dict[str, str] = {
 class RosterFileError(WorkError):
     """The whole file is refused; nothing from it may be written."""
 
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None):
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(code, message, details)
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from .errors import RosterFileError
-from .parsed import Cell
+from workers.roster.errors import RosterFileError
 
-CANONICAL_COLUMNS = ("name", "roll_number", "email", "mobile", "course")
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from .parsed import Cell
+
 ALWAYS_REQUIRED = ("name", "roll_number", "email", "mobile")
 HUMAN_NAMES = {
     "name": "student name",
@@ -21,16 +24,59 @@ HUMAN_NAMES = {
 
 # Keys are labels after normalise_label(): lower case, letters and digits only.
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "studentname", "fullname", "nameofstudent", "nameofthestudent", "candidatename",
-             "studentfullname", "names"),
-    "roll_number": ("rollnumber", "rollno", "rollnum", "roll", "registrationnumber", "registrationno", "regno",
-                    "regdno", "regnumber", "registerno", "registernumber", "admissionnumber", "admissionno",
-                    "htno", "hallticketno", "hallticketnumber", "enrollmentnumber", "enrolmentnumber",
-                    "enrollmentno", "enrolmentno", "usn", "studentid"),
+    "name": (
+        "name",
+        "studentname",
+        "fullname",
+        "nameofstudent",
+        "nameofthestudent",
+        "candidatename",
+        "studentfullname",
+        "names",
+    ),
+    "roll_number": (
+        "rollnumber",
+        "rollno",
+        "rollnum",
+        "roll",
+        "registrationnumber",
+        "registrationno",
+        "regno",
+        "regdno",
+        "regnumber",
+        "registerno",
+        "registernumber",
+        "admissionnumber",
+        "admissionno",
+        "htno",
+        "hallticketno",
+        "hallticketnumber",
+        "enrollmentnumber",
+        "enrolmentnumber",
+        "enrollmentno",
+        "enrolmentno",
+        "usn",
+        "studentid",
+    ),
     "email": ("email", "emailid", "emailaddress", "mail", "mailid", "emailaddr"),
-    "mobile": ("mobile", "mobilenumber", "mobileno", "mobilenum", "phone", "phonenumber", "phoneno",
-               "contact", "contactnumber", "contactno", "cell", "cellnumber", "cellno", "whatsapp",
-               "whatsappnumber", "whatsappno"),
+    "mobile": (
+        "mobile",
+        "mobilenumber",
+        "mobileno",
+        "mobilenum",
+        "phone",
+        "phonenumber",
+        "phoneno",
+        "contact",
+        "contactnumber",
+        "contactno",
+        "cell",
+        "cellnumber",
+        "cellno",
+        "whatsapp",
+        "whatsappnumber",
+        "whatsappno",
+    ),
     "course": ("course", "coursename", "group", "groupname", "branch", "program", "programme", "stream"),
 }
 _CANONICAL_BY_LABEL = {alias: canonical for canonical, aliases in _ALIASES.items() for alias in aliases}
@@ -52,7 +98,7 @@ def canonical_column(label: str) -> str | None:
     if key in _CANONICAL_BY_LABEL:
         return _CANONICAL_BY_LABEL[key]
     if key.startswith("student"):  # "Student Email", "Student Roll No"
-        return _CANONICAL_BY_LABEL.get(key[len("student"):])
+        return _CANONICAL_BY_LABEL.get(key[len("student") :])
     return None
 
 

@@ -14,27 +14,31 @@ Exactly once, even when a delivery is killed and the job runs again:
   have died between writing the students and queueing their invitations).
 Row errors are replaced on every delivery; the counts come from the markers, not from history.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
-from pymongo.database import Database
 
 from services import invitations
-from services.invitations import SingleUseToken
 from store import batches, courses, files, roster_imports, users
 from store.common import utcnow
 from store.users import DUPLICATE_KEY, StudentWrite
 from workers.errors import WorkError
+from workers.roster.headers import HUMAN_NAMES
+from workers.roster.limits import RosterLimits
+from workers.roster.reader import read_roster
+from workers.roster.validation import ExistingStudent, RosterReport, validate_roster
 
-from .headers import HUMAN_NAMES
-from .limits import RosterLimits
-from .reader import read_roster
-from .validation import ExistingStudent, RosterReport, validate_roster
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from pymongo.database import Database
+
+    from services.invitations import SingleUseToken
 
 Progress = Callable[[int, int], None]
 STUDENT_FIELDS = ("name", "email", "mobile", "course_id")
@@ -52,6 +56,7 @@ class ImportOptions:
 @dataclass
 class Plan:
     """What each valid row needs, decided from the stored students before anything is written."""
+
     to_insert: list[dict] = field(default_factory=list)
     to_update: list[tuple[dict, dict]] = field(default_factory=list)  # (row, stored student)
     created_earlier: list[dict] = field(default_factory=list)  # stored students this import created
@@ -79,7 +84,7 @@ def run_import(db: Database, import_id: str | ObjectId, options: ImportOptions, 
 
 
 class _Importer:
-    def __init__(self, db: Database, record: dict, batch: dict, options: ImportOptions, progress: Progress):
+    def __init__(self, db: Database, record: dict, batch: dict, options: ImportOptions, progress: Progress) -> None:
         self.db = db
         self.record = record
         self.batch = batch
@@ -101,23 +106,35 @@ class _Importer:
             if tally.write_errors:
                 roster_imports.append_errors(self.db, self.record["_id"], tally.write_errors, first_seq=error_count)
                 error_count += len(tally.write_errors)
-        counts = {"rows": report.rows, "created": tally.created, "updated": tally.updated,
-                  "skipped": plan.unchanged, "failed": report.failed + len(tally.write_errors),
-                  "errors": error_count}
+        counts = {
+            "rows": report.rows,
+            "created": tally.created,
+            "updated": tally.updated,
+            "skipped": plan.unchanged,
+            "failed": report.failed + len(tally.write_errors),
+            "errors": error_count,
+        }
         roster_imports.record_counts(self.db, self.record["_id"], counts)
-        return {"import_id": self.import_id, **counts, "dry_run": self.record["dry_run"],
-                "errors_url": f"/api/v1/roster-imports/{self.import_id}/errors"}
+        return {
+            "import_id": self.import_id,
+            **counts,
+            "dry_run": self.record["dry_run"],
+            "errors_url": f"/api/v1/roster-imports/{self.import_id}/errors",
+        }
 
     # --- reading and deciding --------------------------------------------------------------
 
     def _validate(self) -> RosterReport:
         stored_file = self.record["file"]
         data = files.read_all(stored_file["key"])
-        parsed = read_roster(data, stored_file["filename"], sheet=self.record.get("sheet"),
-                             limits=self.options.limits)
-        return validate_roster(parsed, courses=self._course_names(),
-                               course_required=len(self.batch["course_ids"]) > 1,
-                               default_region=self.options.default_region, existing=self._existing)
+        parsed = read_roster(data, stored_file["filename"], sheet=self.record.get("sheet"), limits=self.options.limits)
+        return validate_roster(
+            parsed,
+            courses=self._course_names(),
+            course_required=len(self.batch["course_ids"]) > 1,
+            default_region=self.options.default_region,
+            existing=self._existing,
+        )
 
     def _course_names(self) -> dict[str, str]:
         """Course name -> id for the batch's courses this import may place students in."""
@@ -133,15 +150,23 @@ class _Importer:
         for doc in users.accounts_holding(self.db, wanted):
             if doc.get("roll_number"):
                 self.stored_by_roll[doc["roll_number"]] = doc
-            found.append(ExistingStudent(roll_number=doc.get("roll_number") or STAFF_ACCOUNT,
-                                         email=doc.get("email"), mobile=doc.get("mobile"),
-                                         can_update=self._may_update(doc)))
+            found.append(
+                ExistingStudent(
+                    roll_number=doc.get("roll_number") or STAFF_ACCOUNT,
+                    email=doc.get("email"),
+                    mobile=doc.get("mobile"),
+                    can_update=self._may_update(doc),
+                )
+            )
         return found
 
     def _may_update(self, doc: dict) -> bool:
         # Students move between batches through the students API, not by re-importing them.
-        return (doc.get("role") == "student" and doc.get("batch_id") == str(self.batch["_id"])
-                and doc.get("course_id") in self.allowed_course_ids)
+        return (
+            doc.get("role") == "student"
+            and doc.get("batch_id") == str(self.batch["_id"])
+            and doc.get("course_id") in self.allowed_course_ids
+        )
 
     def _plan(self, report: RosterReport) -> Plan:
         plan = Plan()
@@ -165,11 +190,12 @@ class _Importer:
         tally = Tally(created=len(plan.created_earlier), updated=plan.updated_earlier)
         done = len(plan.created_earlier) + plan.updated_earlier + plan.unchanged
         self.progress(done, total)  # stops here when a cancel came in while validating
-        work: list[tuple[dict, dict | None]] = [(row, None) for row in plan.to_insert] + plan.to_update
+        work: list[tuple[dict, dict | None]] = [(row, None) for row in plan.to_insert]
+        work += plan.to_update
         work.sort(key=lambda item: item[0]["row"])
         size = max(1, self.options.chunk_rows)
         for start in range(0, len(work), size):
-            chunk = work[start:start + size]
+            chunk = work[start : start + size]
             self._write_chunk(chunk, tally, plan)
             done += len(chunk)
             self.progress(done, total)
@@ -188,11 +214,17 @@ class _Importer:
                 if token:
                     issued[index] = (student, token)
             else:
-                writes.append(StudentWrite(student_id=stored["_id"], batch_id=str(self.batch["_id"]),
-                                           changes=self._changes(row, now)))
+                writes.append(
+                    StudentWrite(
+                        student_id=stored["_id"], batch_id=str(self.batch["_id"]), changes=self._changes(row, now)
+                    )
+                )
         failed = users.write_students(self.db, writes)
-        refused = [chunk[index][0]["roll_number"] for index, code in failed.items()
-                   if code == DUPLICATE_KEY and chunk[index][1] is None]
+        refused = [
+            chunk[index][0]["roll_number"]
+            for index, code in failed.items()
+            if code == DUPLICATE_KEY and chunk[index][1] is None
+        ]
         earlier = users.created_by_import(self.db, self.import_id, refused)
         for index, (row, stored) in enumerate(chunk):
             if index not in failed:
@@ -230,8 +262,11 @@ class _Importer:
         return student, token
 
     def _changes(self, row: dict, now: datetime) -> dict:
-        return {**{name: row[name] for name in STUDENT_FIELDS}, "updated_at": now,
-                "roster_import": {"id": self.import_id, "row": row["row"]}}
+        return {
+            **{name: row[name] for name in STUDENT_FIELDS},
+            "updated_at": now,
+            "roster_import": {"id": self.import_id, "row": row["row"]},
+        }
 
     @staticmethod
     def _write_error(row: dict, code: int) -> dict:
@@ -239,11 +274,20 @@ class _Importer:
             message = "Another account took this roll number, email or mobile number while the import ran."
         else:
             message = "The student was moved or deleted while the import ran."
-        return {"row": row["row"], "column": HUMAN_NAMES["roll_number"], "value": row["roll_number"],
-                "message": message}
+        return {
+            "row": row["row"],
+            "column": HUMAN_NAMES["roll_number"],
+            "value": row["roll_number"],
+            "message": message,
+        }
+
 
 def options_from(settings: Any) -> ImportOptions:
-    """ImportOptions from config.Settings (ROSTER_MAX_BYTES, ROSTER_MAX_ROWS, ROSTER_CHUNK_ROWS, ROSTER_DEFAULT_REGION)."""
-    return ImportOptions(limits=RosterLimits(max_file_bytes=settings.roster_max_bytes,
-                                             max_rows=settings.roster_max_rows),
-                         chunk_rows=settings.roster_chunk_rows, default_region=settings.roster_default_region)
+    """ImportOptions from config.Settings
+    (ROSTER_MAX_BYTES, ROSTER_MAX_ROWS, ROSTER_CHUNK_ROWS, ROSTER_DEFAULT_REGION).
+    """
+    return ImportOptions(
+        limits=RosterLimits(max_file_bytes=settings.roster_max_bytes, max_rows=settings.roster_max_rows),
+        chunk_rows=settings.roster_chunk_rows,
+        default_region=settings.roster_default_region,
+    )

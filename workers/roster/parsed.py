@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class UnusableCell:
     problem: str
 
 
-Cell = Union[str, UnusableCell]
+Cell = str | UnusableCell
 
 
 class SourceRow(NamedTuple):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from .csv_reader import read_csv
-from .errors import RosterFileError
-from .limits import DEFAULT_LIMITS, RosterLimits
-from .parsed import ParsedFile
-from .sniff import detect_kind
-from .xlsx_reader import read_xlsx
+from typing import TYPE_CHECKING
+
+from workers.roster.csv_reader import read_csv
+from workers.roster.errors import RosterFileError
+from workers.roster.limits import DEFAULT_LIMITS, RosterLimits
+from workers.roster.sniff import detect_kind
+from workers.roster.xlsx_reader import read_xlsx
+
+if TYPE_CHECKING:
+    from .parsed import ParsedFile
 
 
 def read_roster(

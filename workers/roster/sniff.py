@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import RosterFileError
+from workers.roster.errors import RosterFileError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

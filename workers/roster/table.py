@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from .errors import RosterFileError
-from .headers import ALWAYS_REQUIRED, HEADER_SEARCH_ROWS, header_labels, looks_like_header, map_columns, require_columns
-from .limits import RosterLimits
-from .parsed import Cell, ParsedFile, SourceRow, UnusableCell
+from workers.roster.errors import RosterFileError
+from workers.roster.headers import (
+    ALWAYS_REQUIRED,
+    HEADER_SEARCH_ROWS,
+    header_labels,
+    looks_like_header,
+    map_columns,
+    require_columns,
+)
+from workers.roster.parsed import Cell, ParsedFile, SourceRow, UnusableCell
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from .limits import RosterLimits
 
 
 def is_empty_row(cells: list[Cell]) -> bool:
@@ -19,14 +30,30 @@ def non_empty_rows(rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
     return (row for row in rows if not is_empty_row(row.cells))
 
 
-def build_parsed_file(rows: Iterable[SourceRow], limits: RosterLimits, *, kind: str, **source_facts) -> ParsedFile:
+def build_parsed_file(
+    rows: Iterable[SourceRow],
+    limits: RosterLimits,
+    *,
+    kind: str,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> ParsedFile:
     """Consumes rows lazily so an oversized file stops as soon as it passes the row limit."""
     remaining = non_empty_rows(rows)
     header = _find_header(remaining)
     labels = header_labels(header.cells)
     columns = map_columns(labels)
     require_columns(columns, ALWAYS_REQUIRED)
-    parsed = ParsedFile(kind=kind, header_row=header.number, header=labels, columns=columns, **source_facts)
+    parsed = ParsedFile(
+        kind=kind,
+        header_row=header.number,
+        header=labels,
+        columns=columns,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+    )
     for row in remaining:
         if len(parsed.rows) >= limits.max_rows:
             raise RosterFileError(

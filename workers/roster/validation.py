@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 
 from schemas import roster_row
-
-from .headers import HUMAN_NAMES, require_columns
-from .parsed import ParsedFile, SourceRow, UnusableCell
+from workers.roster.headers import HUMAN_NAMES, require_columns
+from workers.roster.parsed import ParsedFile, SourceRow, UnusableCell
 
 UNIQUE_FIELDS = ("roll_number", "email", "mobile")
 ROW_FIELDS = ("name", "roll_number", "email", "mobile", "course")
@@ -29,6 +29,8 @@ class ExistingStudent:
 
 # Called once with every well-formed roll number, email (lower case) and mobile (E.164) of the file.
 ExistingLookup = Callable[[set[str], set[str], set[str]], Iterable[ExistingStudent]]
+# (row number, the values that loaded, whether the whole row loaded)
+LoadedRow = tuple[int, dict[str, Any], bool]
 
 
 @dataclass
@@ -54,7 +56,8 @@ def validate_roster(
     default_region: str = "IN",
     existing: ExistingLookup | None = None,
 ) -> RosterReport:
-    """Check every row; valid rows come back as {"row", "name", "roll_number", "email", "mobile", "course_id", "existing"}.
+    """Check every row; valid rows come back as
+    {"row", "name", "roll_number", "email", "mobile", "course_id", "existing"}.
 
     `courses` maps the batch's course names to ids; the course column is required when the batch has several
     (override with `course_required`). Raises RosterFileError("missing_columns") if it is required but absent.
@@ -78,7 +81,7 @@ def validate_roster(
 
 
 class _RowChecker:
-    def __init__(self, parsed: ParsedFile, schema: roster_row.RosterRowSchema):
+    def __init__(self, parsed: ParsedFile, schema: roster_row.RosterRowSchema) -> None:
         self.parsed = parsed
         self.schema = schema
         self.errors: list[dict[str, Any]] = []
@@ -92,7 +95,7 @@ class _RowChecker:
     def add_error(self, row: int, column: str | None, value: str, message: str) -> None:
         self.errors.append({"row": row, "column": column, "value": value, "message": message})
 
-    def check(self, row: SourceRow) -> tuple[int, dict[str, Any], bool]:
+    def check(self, row: SourceRow) -> LoadedRow:
         """(row number, the values that loaded, whether the whole row loaded)."""
         if self._is_ragged(row):
             return row.number, {}, False
@@ -100,16 +103,17 @@ class _RowChecker:
         try:
             loaded = self.schema.load(values)
         except ValidationError as error:
-            for name, messages in error.messages.items():
+            for name, messages in error.messages_dict.items():
                 if name not in unusable:  # already reported with the cell's own problem
                     self.add_error(row.number, self._label(name), values.get(name, ""), " ".join(messages))
-            return row.number, error.valid_data or {}, False
+            valid_data = error.valid_data if isinstance(error.valid_data, dict) else {}
+            return row.number, valid_data, False
         return row.number, loaded, not unusable
 
     def _is_ragged(self, row: SourceRow) -> bool:
         cells = row.cells
         too_few = self.parsed.kind == "csv" and len(cells) < self.width
-        too_many = any(cells[self.width:])
+        too_many = any(cells[self.width :])
         if too_few or too_many:
             self.add_error(
                 row.number, None, "", f"The row has {len(cells)} cells but the header has {self.width} columns."
@@ -133,7 +137,7 @@ class _RowChecker:
         return self.parsed.label(name) if name in self.parsed.columns else HUMAN_NAMES.get(name, name)
 
 
-def _report_duplicates(parsed: ParsedFile, loaded, errors: list[dict[str, Any]]) -> None:
+def _report_duplicates(parsed: ParsedFile, loaded: list[LoadedRow], errors: list[dict[str, Any]]) -> None:
     for name in UNIQUE_FIELDS:
         first_row_with: dict[str, int] = {}
         for row_number, values, _ in loaded:
@@ -142,15 +146,19 @@ def _report_duplicates(parsed: ParsedFile, loaded, errors: list[dict[str, Any]])
                 continue
             first = first_row_with.setdefault(value, row_number)
             if first != row_number:
-                errors.append({
-                    "row": row_number,
-                    "column": parsed.label(name),
-                    "value": value,
-                    "message": f"Duplicate {HUMAN_NAMES[name]}: the same as row {first}.",
-                })
+                errors.append(
+                    {
+                        "row": row_number,
+                        "column": parsed.label(name),
+                        "value": value,
+                        "message": f"Duplicate {HUMAN_NAMES[name]}: the same as row {first}.",
+                    }
+                )
 
 
-def _report_existing(parsed: ParsedFile, loaded, errors, existing: ExistingLookup | None) -> dict[str, ExistingStudent]:
+def _report_existing(
+    parsed: ParsedFile, loaded: list[LoadedRow], errors: list[dict[str, Any]], existing: ExistingLookup | None
+) -> dict[str, ExistingStudent]:
     """Report clashes with stored students; returns the updatable students by roll number."""
     if existing is None:
         return {}
@@ -163,10 +171,14 @@ def _report_existing(parsed: ParsedFile, loaded, errors, existing: ExistingLooku
     }
     for row_number, values, _ in loaded:
         for name in UNIQUE_FIELDS:
-            holder = holders[name].get(values.get(name))
+            if name not in values:
+                continue
+            holder = holders[name].get(values[name])
             message = _clash_message(name, holder, values.get("roll_number"))
             if message:
-                errors.append({"row": row_number, "column": parsed.label(name), "value": values[name], "message": message})
+                errors.append(
+                    {"row": row_number, "column": parsed.label(name), "value": values[name], "message": message}
+                )
     return {roll_number: student for roll_number, student in holders["roll_number"].items() if student.can_update}
 
 

@@ -7,7 +7,7 @@ import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from itertools import chain
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import openpyxl
 from defusedxml import DefusedXmlException
@@ -15,10 +15,19 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from .errors import RosterFileError
-from .limits import RosterLimits
-from .parsed import Cell, ParsedFile, SourceRow, UnusableCell
-from .table import build_parsed_file, is_empty_row
+from workers.roster.errors import RosterFileError
+from workers.roster.parsed import Cell, ParsedFile, SourceRow, UnusableCell
+from workers.roster.table import build_parsed_file, is_empty_row
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    from .limits import RosterLimits
+
+_T = TypeVar("_T")
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _MERGED_RANGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)"')
@@ -86,27 +95,29 @@ def _check_zip_bomb(members: list[zipfile.ZipInfo], limits: RosterLimits) -> Non
             )
 
 
-def _load_workbook(data: bytes) -> Any:
+def _load_workbook(data: bytes) -> Workbook:
     return _guard_parse_errors(
         lambda: openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     )
 
 
-def _guard_parse_errors(action):
+def _guard_parse_errors(action: Callable[[], _T]) -> _T:
     try:
         return action()
     except RosterFileError:
         raise
-    except Exception as error:  # openpyxl surfaces damaged parts as many unrelated exception types
+    except Exception as error:  # noqa: BLE001 - openpyxl surfaces damaged parts as many unrelated exception types
         if _caused_by_unsafe_xml(error):
-            raise RosterFileError("unsafe_workbook", "The workbook contains unsafe XML (entity declarations).") from None
+            raise RosterFileError(
+                "unsafe_workbook", "The workbook contains unsafe XML (entity declarations)."
+            ) from None
         raise RosterFileError(
             "corrupt_workbook", "The workbook is damaged and cannot be read.", {"reason": type(error).__name__}
         ) from None
 
 
 def _caused_by_unsafe_xml(error: BaseException | None) -> bool:
-    """openpyxl wraps parser errors in ValueError; defusedxml's refusal sits in the chain."""
+    """Openpyxl wraps parser errors in ValueError; defusedxml's refusal sits in the chain."""
     while error is not None:
         if isinstance(error, DefusedXmlException):
             return True
@@ -114,7 +125,9 @@ def _caused_by_unsafe_xml(error: BaseException | None) -> bool:
     return False
 
 
-def _read_workbook(workbook, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits, sheet: str | None):
+def _read_workbook(
+    workbook: Workbook, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits, sheet: str | None
+) -> ParsedFile:
     for worksheet in _candidate_sheets(workbook, sheet):
         rows = _sheet_rows(worksheet, archive, data, limits)
         first = next((row for row in rows if not is_empty_row(row.cells)), None)
@@ -125,7 +138,7 @@ def _read_workbook(workbook, archive: zipfile.ZipFile, data: bytes, limits: Rost
     raise RosterFileError("empty_file", "Every sheet of the workbook is empty.")
 
 
-def _candidate_sheets(workbook, sheet: str | None) -> list:
+def _candidate_sheets(workbook: Workbook, sheet: str | None) -> list[ReadOnlyWorksheet]:
     if sheet is None:
         return [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
     wanted = sheet.strip().casefold()
@@ -139,25 +152,27 @@ def _candidate_sheets(workbook, sheet: str | None) -> list:
     )
 
 
-def _sheet_rows(worksheet, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits) -> Iterator[SourceRow]:
+def _sheet_rows(
+    worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits
+) -> Iterator[SourceRow]:
     sheet_xml = _sheet_xml(worksheet, archive)
     merges = _VerticalMerges(sheet_xml, limits)
     formulas = _formula_cells(worksheet, data) if _FORMULA_TAG.search(sheet_xml) else set()
     worksheet.reset_dimensions()  # declared dimensions are often wrong and would truncate the rows
     for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        cells = [_cell(value, (number, column) in formulas) for column, value in enumerate(values, start=1)]
+        cells = [_cell(value, is_formula=(number, column) in formulas) for column, value in enumerate(values, start=1)]
         merges.apply(number, cells)
         yield SourceRow(number, cells)
 
 
-def _sheet_xml(worksheet, archive: zipfile.ZipFile) -> bytes:
+def _sheet_xml(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile) -> bytes:
     path = getattr(worksheet, "_worksheet_path", None)  # openpyxl keeps the part name privately
     if path is None or path not in archive.namelist():
         return b""
     return archive.read(path)  # size already bounded by the zip checks
 
 
-def _formula_cells(worksheet, data: bytes) -> set[tuple[int, int]]:
+def _formula_cells(worksheet: ReadOnlyWorksheet, data: bytes) -> set[tuple[int, int]]:
     """Cells holding formulas, found by a second pass that reads formulas instead of saved values."""
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     try:
@@ -179,7 +194,7 @@ class _VerticalMerges:
     Only the merge's first column is filled: a horizontal merge usually means one value, not several.
     """
 
-    def __init__(self, sheet_xml: bytes, limits: RosterLimits):
+    def __init__(self, sheet_xml: bytes, limits: RosterLimits) -> None:
         last_row = limits.max_rows + 1_000
         self.fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
         self.anchor_values: dict[tuple[int, int], Cell] = {}
@@ -202,12 +217,16 @@ class _VerticalMerges:
                 cells[column - 1] = self.anchor_values[anchor]
 
 
-def _cell(value: Any, is_formula: bool) -> Cell:
+def _cell(value: Any, *, is_formula: bool) -> Cell:
     if value is None:
         return UnusableCell("", _NO_SAVED_VALUE) if is_formula else ""
     if isinstance(value, str):
         text = value.strip()
         return UnusableCell(text, _FORMULA_ERROR) if text in ERROR_CODES else text
+    return _non_text_cell(value)
+
+
+def _non_text_cell(value: Any) -> Cell:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):

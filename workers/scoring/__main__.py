@@ -9,9 +9,9 @@ import argparse
 import json
 import sys
 
-from .engine import ITEM_TYPES, score_spoken_answer
-from .errors import ScoringError
-from .mapping import CURRENT_VERSION
+from workers.scoring.engine import ITEM_TYPES, score_spoken_answer
+from workers.scoring.errors import ScoringError
+from workers.scoring.mapping import CURRENT_VERSION
 
 
 def main(argv: list[str] | None = None) -> int:

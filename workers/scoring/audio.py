@@ -23,18 +23,16 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
 from config import ScoringSettings, get_scoring_settings
-
-from . import errors
-from .errors import AudioError
+from workers.scoring import errors
+from workers.scoring.errors import AudioError
 
 SAMPLE_RATE = 16_000
 
-AudioInput = Union[str, os.PathLike, bytes, bytearray]
+AudioInput = str | os.PathLike | bytes | bytearray
 
 # ffprobe's format_name values we accept (webm/ogg/mp3/m4a/wav, plus flac and raw aac
 # that browsers and phones also produce). Everything else, notably playlist and concat
@@ -116,7 +114,7 @@ def _decode_file(path: Path, limits: AudioLimits) -> np.ndarray:
     return samples
 
 
-def _too_long(duration: float, limits: AudioLimits, at_least: bool = False) -> AudioError:
+def _too_long(duration: float, limits: AudioLimits, *, at_least: bool = False) -> AudioError:
     qualifier = "more than " if at_least else ""
     return AudioError(
         f"The audio lasts {qualifier}{duration:.1f} s; the limit is {limits.max_duration_s:.0f} s.",
@@ -128,9 +126,18 @@ def _too_long(duration: float, limits: AudioLimits, at_least: bool = False) -> A
 def probe_audio(path: Path, limits: AudioLimits) -> dict:
     """Container format, audio codec and (when the header states it) duration."""
     command = [
-        "ffprobe", "-v", "error", "-protocol_whitelist", "file", "-format_whitelist", _FORMAT_WHITELIST,
-        "-show_entries", "format=format_name,duration:stream=codec_type,codec_name,duration",
-        "-of", "json", str(path),
+        "ffprobe",
+        "-v",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        _FORMAT_WHITELIST,
+        "-show_entries",
+        "format=format_name,duration:stream=codec_type,codec_name,duration",
+        "-of",
+        "json",
+        str(path),
     ]
     completed = _run_limited(command, limits.probe_timeout_s, limits)
     if b"not on whitelist" in completed.stderr:
@@ -175,10 +182,35 @@ def _run_ffmpeg_decode(path: Path, limits: AudioLimits) -> bytes:
     # Decode slightly more than the cap so "longer than allowed" is detectable.
     cap_s = limits.max_duration_s + 0.5
     command = [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
-        "-protocol_whitelist", "file", "-format_whitelist", _FORMAT_WHITELIST, "-i", str(path), "-t", f"{cap_s:.3f}",
-        "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
-        "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-threads",
+        "1",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        _FORMAT_WHITELIST,
+        "-i",
+        str(path),
+        "-t",
+        f"{cap_s:.3f}",
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-f",
+        "s16le",
+        "-acodec",
+        "pcm_s16le",
+        "pipe:1",
     ]
     completed = _run_limited(command, limits.decode_timeout_s, limits)
     if completed.returncode != 0:
@@ -186,7 +218,7 @@ def _run_ffmpeg_decode(path: Path, limits: AudioLimits) -> bytes:
     return completed.stdout
 
 
-def _run_limited(command: list[str], timeout_s: float, limits: AudioLimits) -> subprocess.CompletedProcess:
+def _run_limited(command: list[str], timeout_s: float, limits: AudioLimits) -> subprocess.CompletedProcess[bytes]:
     cpu_seconds = max(1, int(timeout_s) + 1)
 
     def apply_limits() -> None:
@@ -195,7 +227,7 @@ def _run_limited(command: list[str], timeout_s: float, limits: AudioLimits) -> s
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     try:
-        return subprocess.run(
+        return subprocess.run(  # noqa: S603 - a fixed ffprobe/ffmpeg argument list, no shell; the file is one argument
             command,
             stdin=subprocess.DEVNULL,
             capture_output=True,

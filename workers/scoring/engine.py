@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from . import errors
-from .audio import SAMPLE_RATE, AudioInput, AudioLimits, load_audio
-from .errors import ItemError
-from .features import (
-    CORRECT, MISSING, SUBSTITUTED, ContentComparison, WordResult, attach_pronunciation, best_accepted_answer,
-    compare_words, confidence_check, fluency_features, spread_alignment,
+from workers.scoring import errors
+from workers.scoring.audio import SAMPLE_RATE, AudioInput, AudioLimits, load_audio
+from workers.scoring.errors import ItemError
+from workers.scoring.features import (
+    CORRECT,
+    MISSING,
+    SUBSTITUTED,
+    ContentComparison,
+    WordResult,
+    attach_pronunciation,
+    best_accepted_answer,
+    compare_words,
+    confidence_check,
+    fluency_features,
+    spread_alignment,
 )
-from .mapping import CURRENT_VERSION, SUBSCORES, load_config, overall_score, subscores
-from .recogniser import DecodingSettings, Recogniser, get_recogniser
-from .text import normalise
-from .vad import SpeechActivity, detect_speech
+from workers.scoring.mapping import CURRENT_VERSION, SUBSCORES, load_config, overall_score, subscores
+from workers.scoring.recogniser import DecodingSettings, Recogniser, get_recogniser
+from workers.scoring.text import normalise
+from workers.scoring.vad import SpeechActivity, detect_speech
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
 
 ITEM_TYPES = ("read_aloud", "repeat", "sentence_builds", "short_answer")
 
@@ -71,8 +83,12 @@ def score_spoken_answer(
         "pronunciation": pronunciation,
         "fluency": fluency_features(activity, len(heard), config),
         "confidence": confidence,
-        "audio": {"duration_seconds": activity.duration_s, "scored_from_seconds": round(offset_s, 2),
-                  "truncated": truncated, "speech_segments": [list(s) for s in activity.segments]},
+        "audio": {
+            "duration_seconds": activity.duration_s,
+            "scored_from_seconds": round(offset_s, 2),
+            "truncated": truncated,
+            "speech_segments": [list(s) for s in activity.segments],
+        },
     }
     scores = subscores(features, item_type, config)
     return {
@@ -90,15 +106,15 @@ def score_spoken_answer(
         "inserted_words": comparison.inserted,
         "features": features,
         "explanation": _explain(features, comparison),
-        "recogniser": {**recogniser.model_info, "prompted": prompt is not None,
-                       "decoding": config["decoding"]},
+        "recogniser": {**recogniser.model_info, "prompted": prompt is not None, "decoding": config["decoding"]},
     }
 
 
 def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str] | None) -> list[str]:
     if item_type not in ITEM_TYPES:
-        raise ItemError(f"Unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}.",
-                        errors.ITEM_TYPE_UNKNOWN)
+        raise ItemError(
+            f"Unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}.", errors.ITEM_TYPE_UNKNOWN
+        )
     candidates = [expected_text or ""]
     if item_type == "short_answer":
         candidates += list(accepted_answers or [])
@@ -111,7 +127,8 @@ def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str]
 def _decoding_prompt(targets: list[str], item_type: str, config: dict) -> str | None:
     """The expected text (all accepted answers for short_answer) as Whisper's previous-text
     prompt: it cuts recognition errors sharply, but can fill in words the audio does not
-    hold, which the alignment-based confidence check catches."""
+    hold, which the alignment-based confidence check catches.
+    """
     if not config["prompt_with_expected_text"][item_type]:
         return None
     return " ".join(t if t.rstrip()[-1:] in ".?!" else t + "." for t in targets)
@@ -119,13 +136,16 @@ def _decoding_prompt(targets: list[str], item_type: str, config: dict) -> str | 
 
 def _scored_window(samples: np.ndarray, activity: SpeechActivity, config: dict) -> tuple[np.ndarray, float, bool]:
     """The audio given to the recogniser: all of it if it fits Whisper's window, else
-    the stretch starting just before the first speech (and then flagged if cut)."""
+    the stretch starting just before the first speech (and then flagged if cut).
+    """
     window = int(config["max_scored_speech_seconds"] * SAMPLE_RATE)
-    if len(samples) <= window:
+    span = activity.span  # None only without speech, which the caller has already answered
+    if len(samples) <= window or span is None:
         return samples, 0.0, False
-    start = max(0, int((activity.first_onset_s - 0.3) * SAMPLE_RATE))
+    first_onset_s, last_speech_end_s = span
+    start = max(0, int((first_onset_s - 0.3) * SAMPLE_RATE))
     end = start + window
-    last_speech_end = int(activity.span[1] * SAMPLE_RATE)
+    last_speech_end = int(last_speech_end_s * SAMPLE_RATE)
     return samples[start:end], start / SAMPLE_RATE, last_speech_end > end
 
 
@@ -163,16 +183,25 @@ def _word_explanation(word: WordResult) -> dict:
     else:
         note = "correct"
     return {
-        "expected": word.expected, "heard": word.heard, "status": word.status,
-        "alignment_probability": word.alignment_probability, "weak": word.weak,
-        "possibly_filled_in": word.possibly_filled_in, "flagged": word.flagged, "note": note,
+        "expected": word.expected,
+        "heard": word.heard,
+        "status": word.status,
+        "alignment_probability": word.alignment_probability,
+        "weak": word.weak,
+        "possibly_filled_in": word.possibly_filled_in,
+        "flagged": word.flagged,
+        "note": note,
     }
 
 
 def _explain(features: dict, comparison: ContentComparison) -> list[str]:
     content, fluency, pron = features["content"], features["fluency"], features["pronunciation"]
-    lines = [f"Content: {content['words_correct']} of {content['expected_words']} expected words heard "
-             f"correctly (word accuracy {content['word_accuracy']:.0%})."]
+    lines = [
+        (
+            f"Content: {content['words_correct']} of {content['expected_words']} expected words heard "
+            f"correctly (word accuracy {content['word_accuracy']:.0%})."
+        )
+    ]
     substituted = [f"'{w.heard}' for '{w.expected}'" for w in comparison.words if w.status == SUBSTITUTED]
     missing = [f"'{w.expected}'" for w in comparison.words if w.status == MISSING]
     if substituted:
@@ -181,12 +210,16 @@ def _explain(features: dict, comparison: ContentComparison) -> list[str]:
         lines.append("Missing: " + ", ".join(missing) + ".")
     if comparison.inserted:
         lines.append("Extra words: " + ", ".join(f"'{w}'" for w in comparison.inserted) + ".")
-    lines.append(f"Pronunciation: the expected words spoken match the audio with mean probability "
-                 f"{pron['mean_probability_spoken_words']:.2f}"
-                 + (f"; unclear: {', '.join(pron['weak_words'])}." if pron["weak_words"] else "."))
-    lines.append(f"Fluency: {fluency['words_per_minute']:.0f} words per minute over {fluency['speech_span_seconds']:.1f} s; "
-                 f"{fluency['pauses_over_0_4s']} pause(s) of 0.4 s or more, {fluency['pauses_over_1_5s']} of 1.5 s "
-                 f"or more; speech started after {fluency['response_latency_seconds']:.1f} s.")
+    lines.append(
+        f"Pronunciation: the expected words spoken match the audio with mean probability "
+        f"{pron['mean_probability_spoken_words']:.2f}"
+        + (f"; unclear: {', '.join(pron['weak_words'])}." if pron["weak_words"] else ".")
+    )
+    lines.append(
+        f"Fluency: {fluency['words_per_minute']:.0f} words per minute over {fluency['speech_span_seconds']:.1f} s; "
+        f"{fluency['pauses_over_0_4s']} pause(s) of 0.4 s or more, {fluency['pauses_over_1_5s']} of 1.5 s "
+        f"or more; speech started after {fluency['response_latency_seconds']:.1f} s."
+    )
     if features["confidence"]["needs_review"]:
         lines.append("Flagged for a person to listen: " + ", ".join(features["confidence"]["review_reasons"]) + ".")
     return lines
@@ -200,16 +233,20 @@ def _no_speech_result(config: dict, item_type: str, target: str, activity: Speec
         "status": "no_speech",
         "reason": "no_speech",
         "overall": floor,
-        "subscores": {name: floor for name in SUBSCORES},
+        "subscores": dict.fromkeys(SUBSCORES, floor),
         "needs_review": False,
         "review_reasons": [],
         "expected_text": target,
         "transcript": "",
         "words": [],
         "inserted_words": [],
-        "features": {"audio": {"duration_seconds": activity.duration_s,
-                               "speech_seconds": round(activity.speech_seconds, 2),
-                               "speech_segments": [list(s) for s in activity.segments]}},
+        "features": {
+            "audio": {
+                "duration_seconds": activity.duration_s,
+                "speech_seconds": round(activity.speech_seconds, 2),
+                "speech_segments": [list(s) for s in activity.segments],
+            }
+        },
         "explanation": [f"No speech: {detail}. The answer gets the lowest score on the scale ({floor})."],
         "recogniser": None,
     }

@@ -10,7 +10,7 @@ class ScoringError(WorkError):
 
     code = "scoring_error"
 
-    def __init__(self, message: str, code: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, code: str | None = None, details: dict | None = None) -> None:
         super().__init__(code or self.code, message, details)
 
     def to_dict(self) -> dict:

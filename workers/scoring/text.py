@@ -8,20 +8,51 @@ from __future__ import annotations
 
 import re
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_HUNDRED = 100
+_MAX_SPELLED_DIGITS = 9  # number_to_words goes below 10**9; longer numbers are read digit by digit
 _ORDINAL_ENDINGS = {
-    "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-    "nine": "ninth", "twelve": "twelfth",
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
 }
 
 # Whole-word contractions first, then the regular endings.
 _CONTRACTIONS = {
-    "won't": "will not", "can't": "can not", "cannot": "can not", "shan't": "shall not",
-    "ain't": "is not", "let's": "let us", "y'all": "you all", "o'clock": "oclock",
+    "won't": "will not",
+    "can't": "can not",
+    "cannot": "can not",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "let's": "let us",
+    "y'all": "you all",
+    "o'clock": "oclock",
 }
 _S_IS_WORDS = {"it", "he", "she", "that", "what", "there", "here", "who", "where", "how", "when", "why"}
 _SUFFIXES = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ll", " will"), ("'ve", " have"), ("'d", " would"))
@@ -30,12 +61,12 @@ _SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "@": " at "}
 
 def number_to_words(number: int) -> str:
     """Spell out 0 <= number < 10**9 the way people say it ("one hundred twenty three")."""
-    if number < 20:
+    if number < len(_ONES):  # zero to nineteen have a word of their own
         return _ONES[number]
-    if number < 100:
+    if number < _HUNDRED:
         tens, rest = divmod(number, 10)
         return _TENS[tens] + ("" if rest == 0 else " " + _ONES[rest])
-    for size, name in ((10**6, "million"), (1000, "thousand"), (100, "hundred")):
+    for size, name in ((10**6, "million"), (1000, "thousand"), (_HUNDRED, "hundred")):
         if number >= size:
             head, rest = divmod(number, size)
             words = number_to_words(head) + " " + name
@@ -51,12 +82,12 @@ def _ordinal(words: str) -> str:
         last = last[:-1] + "ieth"
     else:
         last += "th"
-    return " ".join(head + [last])
+    return " ".join([*head, last])
 
 
 def _spell_number(match: re.Match) -> str:
     digits, fraction, suffix = match.group(1).replace(",", ""), match.group(2), match.group(3)
-    if len(digits) > 9:
+    if len(digits) > _MAX_SPELLED_DIGITS:
         return " ".join(_ONES[int(d)] for d in digits)
     words = number_to_words(int(digits))
     if fraction:
@@ -89,16 +120,88 @@ def normalise(text: str) -> str:
     return " ".join(w.replace("'", "") for w in " ".join(words).split() if w.strip("'"))
 
 
-def words_of(text: str) -> list[str]:
-    return normalise(text).split()
-
-
 # Function words: not counted for Vocabulary (which looks at content words).
 STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is am are was were be been being
-    do does did have has had i you he she it we they me him her us them my your his its our their
-    this that these those there here not no so than then too very can could will would shall should
-    may might must just up down out over into about""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "him",
+        "her",
+        "us",
+        "them",
+        "my",
+        "your",
+        "his",
+        "its",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "not",
+        "no",
+        "so",
+        "than",
+        "then",
+        "too",
+        "very",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "just",
+        "up",
+        "down",
+        "out",
+        "over",
+        "into",
+        "about",
+    ]
 )
 
 

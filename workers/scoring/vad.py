@@ -5,11 +5,14 @@ Pauses come from here, not from Whisper's word timestamps, which absorb pauses.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+from workers.scoring.audio import SAMPLE_RATE
 
-from .audio import SAMPLE_RATE
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,11 @@ class SpeechActivity:
 
     def pauses(self) -> list[float]:
         """Silences between consecutive stretches of speech, in seconds."""
-        return [nxt[0] - cur[1] for cur, nxt in zip(self.segments, self.segments[1:])]
+        return [nxt[0] - cur[1] for cur, nxt in itertools.pairwise(self.segments)]
 
 
 def detect_speech(audio: np.ndarray, config: dict) -> SpeechActivity:
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: PLC0415 - loaded when scoring
 
     options = VadOptions(
         threshold=config["threshold"],

@@ -6,10 +6,18 @@
 No Flask or Celery here: a task or a script calls these functions. See README.md in this folder.
 """
 
-from .aggregate import TRAIT_NAMES, aggregate_written_results
-from .config import CURRENT_VERSION, available_versions, load_config
-from .errors import WritingScoringError
-from .scoring import ITEM_TYPES, score_written_answer
+from workers.writing.aggregate import TRAIT_NAMES, aggregate_written_results
+from workers.writing.config import CURRENT_VERSION, available_versions, load_config
+from workers.writing.errors import WritingScoringError
+from workers.writing.scoring import ITEM_TYPES, score_written_answer
 
-__all__ = ["CURRENT_VERSION", "ITEM_TYPES", "TRAIT_NAMES", "WritingScoringError", "aggregate_written_results",
-           "available_versions", "load_config", "score_written_answer"]
+__all__ = [
+    "CURRENT_VERSION",
+    "ITEM_TYPES",
+    "TRAIT_NAMES",
+    "WritingScoringError",
+    "aggregate_written_results",
+    "available_versions",
+    "load_config",
+    "score_written_answer",
+]

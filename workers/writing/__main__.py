@@ -1,7 +1,7 @@
 """Score one written answer from the command line and print the result as JSON.
 
-    python -m workers.writing --item-type dictation --item item.json --answer "the text typed"
-    python -m workers.writing --item-type typing --item item.json --answer-file typed.txt --elapsed-seconds 60
+python -m workers.writing --item-type dictation --item item.json --answer "the text typed"
+python -m workers.writing --item-type typing --item item.json --answer-file typed.txt --elapsed-seconds 60
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import WritingScoringError
-from .scoring import ITEM_TYPES, score_written_answer
+from workers.writing.errors import WritingScoringError
+from workers.writing.scoring import ITEM_TYPES, score_written_answer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", help="scoring version, default the current one")
     args = parser.parse_args(argv)
     try:
-        result = score_written_answer(args.item_type, _answer_text(args), json.loads(args.item.read_text("utf-8")),
-                                      version=args.version, **_context(args))
+        result = score_written_answer(
+            args.item_type,
+            _answer_text(args),
+            json.loads(args.item.read_text("utf-8")),
+            version=args.version,
+            **_context(args),
+        )
     except WritingScoringError as error:
         print(json.dumps({"error": error.to_dict()}, indent=2), file=sys.stderr)
         return 2
@@ -36,14 +41,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _answer_text(args: argparse.Namespace) -> str:
-    if args.answer is not None:
-        return args.answer
-    if str(args.answer_file) == "-":
+    answer: str | None = args.answer
+    if answer is not None:
+        return answer
+    answer_file: Path = args.answer_file
+    if str(answer_file) == "-":
         return sys.stdin.read()
-    return args.answer_file.read_text("utf-8")
+    return answer_file.read_text("utf-8")
 
 
-def _context(args: argparse.Namespace) -> dict:
+def _context(args: argparse.Namespace) -> dict[str, float]:
     return {} if args.elapsed_seconds is None else {"elapsed_seconds": args.elapsed_seconds}
 
 

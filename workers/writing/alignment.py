@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
-from .lexicon import american_variant
+from workers.writing.lexicon import american_variant
 
 MATCH, SPELLING, WRONG, MISSING, EXTRA = "match", "spelling", "wrong_word", "missing", "extra"
 # A spelling slip costs less than a wrong word, so the aligner pairs "tomorow" with "tomorrow"
@@ -67,13 +67,15 @@ def align_words(expected: list[str], typed: list[str], edits_by_length: list[lis
         for j in range(1, cols + 1):
             kind = _pair_kind(typed[j - 1], expected[i - 1], edits_by_length)
             kinds[(i, j)] = kind
-            cost[i][j] = min(cost[i - 1][j - 1] + _COSTS[kind],
-                             cost[i - 1][j] + _COSTS[MISSING],
-                             cost[i][j - 1] + _COSTS[EXTRA])
+            cost[i][j] = min(
+                cost[i - 1][j - 1] + _COSTS[kind], cost[i - 1][j] + _COSTS[MISSING], cost[i][j - 1] + _COSTS[EXTRA]
+            )
     return _trace_back(cost, kinds, expected, typed)
 
 
-def _trace_back(cost, kinds, expected, typed) -> list[AlignedWord]:
+def _trace_back(
+    cost: list[list[float]], kinds: dict[tuple[int, int], str], expected: list[str], typed: list[str]
+) -> list[AlignedWord]:
     aligned: list[AlignedWord] = []
     i, j = len(expected), len(typed)
     while i > 0 or j > 0:

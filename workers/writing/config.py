@@ -10,14 +10,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, WritingScoringError
+from workers.writing.errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, WritingScoringError
 
 CURRENT_VERSION = "writing-v1"
 VERSIONS_DIR = Path(__file__).parent / "versions"
 _VERSION_NAME = re.compile(r"^writing-v[0-9]+$")
 _REQUIRED_SECTIONS = (
-    "limits", "scale", "typing", "sentence_completion", "dictation",
-    "passage_reconstruction", "email_writing", "grammar", "vocabulary", "aggregation",
+    "limits",
+    "scale",
+    "typing",
+    "sentence_completion",
+    "dictation",
+    "passage_reconstruction",
+    "email_writing",
+    "grammar",
+    "vocabulary",
+    "aggregation",
 )
 
 
@@ -28,7 +36,8 @@ class ScoringConfig:
     params: dict[str, Any]
 
     def section(self, name: str) -> dict[str, Any]:
-        return self.params[name]
+        section: dict[str, Any] = self.params[name]
+        return section
 
 
 def available_versions() -> list[str]:
@@ -41,8 +50,9 @@ def load_config(version: str | None = None) -> ScoringConfig:
     """The config of `version` (default: CURRENT_VERSION); cached and shared, so never mutate it."""
     chosen = version or CURRENT_VERSION
     if not isinstance(chosen, str) or not _VERSION_NAME.match(chosen):
-        raise WritingScoringError(UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {chosen!r}.",
-                                  {"available": available_versions()})
+        raise WritingScoringError(
+            UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {chosen!r}.", {"available": available_versions()}
+        )
     return _load_cached(chosen)
 
 
@@ -50,8 +60,9 @@ def load_config(version: str | None = None) -> ScoringConfig:
 def _load_cached(version: str) -> ScoringConfig:
     path = VERSIONS_DIR / f"{version}.json"
     if not path.is_file():
-        raise WritingScoringError(UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {version!r}.",
-                                  {"available": available_versions()})
+        raise WritingScoringError(
+            UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {version!r}.", {"available": available_versions()}
+        )
     raw = path.read_bytes()
     params = json.loads(raw)
     _validate(version, params)
@@ -61,5 +72,8 @@ def _load_cached(version: str) -> ScoringConfig:
 def _validate(version: str, params: dict[str, Any]) -> None:
     missing = [name for name in _REQUIRED_SECTIONS if name not in params]
     if params.get("version") != version or missing:
-        raise WritingScoringError(INVALID_SCORING_CONFIG, f"Scoring config {version} is incomplete.",
-                                  {"missing_sections": missing, "declared_version": params.get("version")})
+        raise WritingScoringError(
+            INVALID_SCORING_CONFIG,
+            f"Scoring config {version} is incomplete.",
+            {"missing_sections": missing, "declared_version": params.get("version")},
+        )

@@ -12,27 +12,133 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import lexicon
-from .text import sentences, words
+from workers.writing import lexicon
+from workers.writing.text import sentences, words
 
 _EMAIL_OR_URL = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
-_MODALS = frozenset("can could will would should must might may shall".split())
-_THIRD_PERSON = frozenset("he she it".split())
-_PLURAL_PERSONS = frozenset("they we you".split())
+_MODALS = frozenset(["can", "could", "will", "would", "should", "must", "might", "may", "shall"])
+_THIRD_PERSON = frozenset(["he", "she", "it"])
+_PLURAL_PERSONS = frozenset(["they", "we", "you"])
 _QUESTION_OR_CAUSATIVE = frozenset(
-    "does did do will would can could should shall may might must to let make makes made help helps "
-    "doesn't didn't don't won't can't couldn't wouldn't shouldn't".split())
+    [
+        "does",
+        "did",
+        "do",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "to",
+        "let",
+        "make",
+        "makes",
+        "made",
+        "help",
+        "helps",
+        "doesn't",
+        "didn't",
+        "don't",
+        "won't",
+        "can't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+    ]
+)
 _PAST_ONLY_FORMS = frozenset(
-    "went came saw took gave wrote ate began broke chose drove forgot knew spoke did was were "
-    "bought brought thought taught caught sent told".split())
-_AFTER_TO_PAST_FORMS = frozenset("went came saw took gave wrote ate began broke chose drove forgot knew spoke".split())
+    [
+        "went",
+        "came",
+        "saw",
+        "took",
+        "gave",
+        "wrote",
+        "ate",
+        "began",
+        "broke",
+        "chose",
+        "drove",
+        "forgot",
+        "knew",
+        "spoke",
+        "did",
+        "was",
+        "were",
+        "bought",
+        "brought",
+        "thought",
+        "taught",
+        "caught",
+        "sent",
+        "told",
+    ]
+)
+_AFTER_TO_PAST_FORMS = frozenset(
+    [
+        "went",
+        "came",
+        "saw",
+        "took",
+        "gave",
+        "wrote",
+        "ate",
+        "began",
+        "broke",
+        "chose",
+        "drove",
+        "forgot",
+        "knew",
+        "spoke",
+    ]
+)
 _A_BEFORE_VOWEL_LETTER = ("uni", "use", "usu", "uti", "eu", "one", "once", "ubiq", "ura", "ure", "uro")
 _AN_BEFORE_CONSONANT_LETTER = ("hour", "honest", "honor", "honour", "heir", "herb")
-_COMPARATIVES = frozenset("more less better worse rather other bigger smaller faster greater higher lower "
-                          "larger longer shorter easier harder cheaper earlier later".split())
-_DOUBLE_COMPARATIVES = frozenset(["more better", "more worse", "more easier", "more bigger", "more faster",
-                                  "more cheaper", "most best", "most worst", "more harder", "more smaller"])
+_COMPARATIVES = frozenset(
+    [
+        "more",
+        "less",
+        "better",
+        "worse",
+        "rather",
+        "other",
+        "bigger",
+        "smaller",
+        "faster",
+        "greater",
+        "higher",
+        "lower",
+        "larger",
+        "longer",
+        "shorter",
+        "easier",
+        "harder",
+        "cheaper",
+        "earlier",
+        "later",
+    ]
+)
+_DOUBLE_COMPARATIVES = frozenset(
+    [
+        "more better",
+        "more worse",
+        "more easier",
+        "more bigger",
+        "more faster",
+        "more cheaper",
+        "most best",
+        "most worst",
+        "more harder",
+        "more smaller",
+    ]
+)
 _REPEAT_ALLOWED = frozenset(["that", "had", "very", "no", "bye", "ha"])
+# Shorter lines are greetings, sign-offs and headings, which need no end punctuation.
+_MIN_WORDS_FOR_END_PUNCTUATION = 6
 
 _MESSAGES = {
     "sentence_start_lowercase": "A sentence should start with a capital letter.",
@@ -68,12 +174,12 @@ def check_grammar(text: str, enabled_rules: list[str], max_sentence_words: int) 
         tokens = words(sentence)
         if not tokens:
             continue
-        issues.extend(_sentence_issues(sentence, tokens, max_sentence_words))
+        issues.extend(_sentence_issues(tokens, max_sentence_words))
     issues.extend(_line_issues(text))
     return [issue for issue in issues if issue.rule in enabled_rules]
 
 
-def _sentence_issues(sentence: str, tokens: list[str], max_sentence_words: int) -> list[Issue]:
+def _sentence_issues(tokens: list[str], max_sentence_words: int) -> list[Issue]:
     issues: list[Issue] = []
     first = tokens[0]
     if first[0].isalpha() and first[0].islower() and first.lower() not in ("i", "e", "etc", "ps"):
@@ -93,19 +199,32 @@ def _token_issues(tokens: list[str]) -> list[Issue]:
         if index == 0:
             continue
         previous, current = lower[index - 1], lower[index]
-        before = lower[index - 2] if index >= 2 else ""
+        before = lower[index - 2] if index > 1 else ""
         pair = f"{tokens[index - 1]} {token}"
-        rule = _pair_rule(before, previous, current, tokens[index])
+        rule = _pair_rule(before, previous, current, token)
         if rule:
             issues.append(Issue(rule, pair))
     return issues
 
 
 def _pair_rule(before: str, previous: str, current: str, current_as_written: str) -> str | None:
+    """The first rule the word pair breaks, checked in a fixed order."""
+    return (
+        _repeat_or_article_rule(previous, current, current_as_written)
+        or _verb_rule(before, previous, current)
+        or _word_choice_rule(previous, current)
+    )
+
+
+def _repeat_or_article_rule(previous: str, current: str, current_as_written: str) -> str | None:
     if previous == current and current not in _REPEAT_ALLOWED and current.isalpha():
         return "repeated_word"
     if previous in ("a", "an") and _wrong_article(previous, current, current_as_written):
         return "article_a_an"
+    return None
+
+
+def _verb_rule(before: str, previous: str, current: str) -> str | None:
     if _disagrees(before, previous, current):
         return "subject_verb_agreement"
     if previous in _MODALS and current == "to":
@@ -116,6 +235,10 @@ def _pair_rule(before: str, previous: str, current: str, current_as_written: str
         return "verb_form_after_auxiliary"
     if previous in ("could", "should", "would", "must", "might") and current == "of":
         return "could_of"
+    return None
+
+
+def _word_choice_rule(previous: str, current: str) -> str | None:
     if f"{previous} {current}" in _DOUBLE_COMPARATIVES:
         return "double_comparative"
     if previous in _COMPARATIVES and current == "then":
@@ -156,9 +279,9 @@ def _confused(previous: str, current: str) -> bool:
 
 def _line_issues(text: str) -> list[Issue]:
     issues = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if len(words(line)) >= 6 and line[-1] not in ".!?:;,\"')":
+    for raw_line in text.split("\n"):
+        line = raw_line.strip()
+        if len(words(line)) >= _MIN_WORDS_FOR_END_PUNCTUATION and line[-1] not in ".!?:;,\"')":
             issues.append(Issue("missing_end_punctuation", line[-40:]))
     return issues
 

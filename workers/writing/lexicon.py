@@ -12,7 +12,7 @@ import re
 
 from spellchecker import SpellChecker
 
-from .text import stem
+from workers.writing.text import stem
 
 _BRITISH_TO_AMERICAN = (
     (re.compile(r"isation(s?)$"), r"ization\1"),
@@ -41,8 +41,9 @@ def american_variant(word: str) -> str:
     lower = word.lower()
     if _in_dictionary(lower):
         return lower
-    if lower.endswith("'s") and len(lower) > 2:
-        return american_variant(lower[:-2]) + "'s"
+    possessor = lower.removesuffix("'s")
+    if possessor and possessor != lower:
+        return american_variant(possessor) + "'s"
     for pattern, replacement in _BRITISH_TO_AMERICAN:
         candidate = pattern.sub(replacement, lower)
         if candidate != lower and _in_dictionary(candidate):
@@ -54,8 +55,7 @@ def is_known_word(word: str) -> bool:
     lower = word.lower()
     if any(char.isdigit() for char in lower):
         return True
-    if lower.endswith("'s"):
-        lower = lower[:-2]
+    lower = lower.removesuffix("'s")
     return _in_dictionary(lower) or _in_dictionary(american_variant(lower))
 
 

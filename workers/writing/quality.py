@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from . import lexicon
-from .grammar import check_grammar, check_spelling
-from .items.common import clamp, rounded
-from .text import STOPWORDS, content_words, normalized_words, words
+from typing import TYPE_CHECKING, Any
+
+from workers.writing import lexicon
+from workers.writing.grammar import check_grammar, check_spelling
+from workers.writing.items.common import clamp, rounded
+from workers.writing.text import STOPWORDS, content_words, normalized_words, words
+
+if TYPE_CHECKING:
+    from workers.writing.config import ScoringConfig
 
 
-def language_accuracy(text: str, allowed_words: frozenset[str], config) -> dict:
+def language_accuracy(text: str, allowed_words: frozenset[str], config: ScoringConfig) -> dict[str, Any]:
     """Grammar-rule hits and misspellings, each turned into a 0-1 score by errors per 100 words."""
     params = config.section("grammar")
     word_count = len(words(text))
@@ -28,10 +33,12 @@ def language_accuracy(text: str, allowed_words: frozenset[str], config) -> dict:
     }
 
 
-def grammar_trait(language: dict, config) -> float:
+def grammar_trait(language: dict[str, Any], config: ScoringConfig) -> float:
     """Grammar-trait evidence: grammar-rule score blended with spelling score."""
-    spelling_weight = config.section("grammar")["spelling_weight_in_grammar_trait"]
-    return (1 - spelling_weight) * language["grammar_score"] + spelling_weight * language["spelling_score"]
+    spelling_weight: float = config.section("grammar")["spelling_weight_in_grammar_trait"]
+    grammar_score: float = language["grammar_score"]
+    spelling_score: float = language["spelling_score"]
+    return (1 - spelling_weight) * grammar_score + spelling_weight * spelling_score
 
 
 def moving_average_type_token_ratio(tokens: list[str], window: int) -> float:
@@ -40,15 +47,38 @@ def moving_average_type_token_ratio(tokens: list[str], window: int) -> float:
         return 0.0
     if len(tokens) <= window:
         return len(set(tokens)) / len(tokens)
-    ratios = [len(set(tokens[start: start + window])) / window for start in range(len(tokens) - window + 1)]
+    ratios = [len(set(tokens[start : start + window])) / window for start in range(len(tokens) - window + 1)]
     return sum(ratios) / len(ratios)
 
 
-_CALENDAR_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march
-april may june july august september october november december""".split())
+_CALENDAR_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+# Shorter words show no range, however rare the corpus says they are.
+_MIN_ADVANCED_WORD_LETTERS = 4
 
 
-def vocabulary_range(text: str, config, borrowed_words: frozenset[str] = frozenset()) -> dict:
+def vocabulary_range(text: str, config: ScoringConfig, borrowed_words: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Diversity (MATTR) and sophistication (share of less common, correctly spelt content words).
 
     Words borrowed from the item's own text, calendar words and words under four letters do not
@@ -58,12 +88,22 @@ def vocabulary_range(text: str, config, borrowed_words: frozenset[str] = frozens
     params = config.section("vocabulary")
     tokens = normalized_words(text)
     mattr = moving_average_type_token_ratio(tokens, params["mattr_window"])
-    known_content = [word for word in content_words(tokens)
-                     if word.isalpha() and len(word) >= 4 and word not in borrowed_words
-                     and word not in _CALENDAR_WORDS and lexicon.is_known_word(word)]
-    advanced = {word for word in known_content
-                if params["advanced_word_min_corpus_count"] <= lexicon.word_count_in_corpus(word)
-                <= params["advanced_word_max_corpus_count"]}
+    known_content = [
+        word
+        for word in content_words(tokens)
+        if word.isalpha()
+        and len(word) >= _MIN_ADVANCED_WORD_LETTERS
+        and word not in borrowed_words
+        and word not in _CALENDAR_WORDS
+        and lexicon.is_known_word(word)
+    ]
+    advanced = {
+        word
+        for word in known_content
+        if params["advanced_word_min_corpus_count"]
+        <= lexicon.word_count_in_corpus(word)
+        <= params["advanced_word_max_corpus_count"]
+    }
     advanced_share = sum(1 for word in known_content if word in advanced) / max(len(known_content), 1)
     diversity = clamp((mattr - params["mattr_floor"]) / (params["mattr_ceiling"] - params["mattr_floor"]))
     sophistication = clamp(advanced_share / params["advanced_share_ceiling"])

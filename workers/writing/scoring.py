@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .config import ScoringConfig, load_config
-from .errors import INVALID_ANSWER, INVALID_ITEM, UNKNOWN_ITEM_TYPE, WritingScoringError
-from .items import dictation, email_writing, passage_reconstruction, sentence_completion, typing_speed
-from .items.common import ItemScore
-from .text import clean_answer
+from workers.writing.config import ScoringConfig, load_config
+from workers.writing.errors import INVALID_ANSWER, INVALID_ITEM, UNKNOWN_ITEM_TYPE, WritingScoringError
+from workers.writing.items import dictation, email_writing, passage_reconstruction, sentence_completion, typing_speed
+from workers.writing.items.common import ItemScore
+from workers.writing.text import CleanText, clean_answer
 
 Scorer = Callable[[str, dict, dict, ScoringConfig], ItemScore]
 SCORERS: dict[str, Scorer] = {
@@ -21,8 +22,9 @@ SCORERS: dict[str, Scorer] = {
 ITEM_TYPES = tuple(SCORERS)
 
 
-def score_written_answer(item_type: str, answer: str | None, item: dict,
-                         *, version: str | None = None, **context: Any) -> dict:
+def score_written_answer(
+    item_type: str, answer: str | None, item: dict, *, version: str | None = None, **context: Any
+) -> dict:
     """Score one written answer; the result is JSON-serialisable and carries its scoring version.
 
     `answer` None means "not answered" and scores like an empty answer. `context` holds facts about
@@ -30,8 +32,7 @@ def score_written_answer(item_type: str, answer: str | None, item: dict,
     """
     scorer = _scorer_for(item_type)
     if not isinstance(item, dict):
-        raise WritingScoringError(INVALID_ITEM, "The item definition must be an object.",
-                                  {"type": type(item).__name__})
+        raise WritingScoringError(INVALID_ITEM, "The item definition must be an object.", {"type": type(item).__name__})
     if answer is not None and not isinstance(answer, str):
         raise WritingScoringError(INVALID_ANSWER, "The answer must be text.", {"type": type(answer).__name__})
     config = load_config(version)
@@ -42,12 +43,15 @@ def score_written_answer(item_type: str, answer: str | None, item: dict,
 
 def _scorer_for(item_type: str) -> Scorer:
     if not isinstance(item_type, str) or item_type not in SCORERS:
-        raise WritingScoringError(UNKNOWN_ITEM_TYPE, f"Unknown written item type: {item_type!r}.",
-                                  {"item_type": repr(item_type), "known_item_types": list(ITEM_TYPES)})
+        raise WritingScoringError(
+            UNKNOWN_ITEM_TYPE,
+            f"Unknown written item type: {item_type!r}.",
+            {"item_type": repr(item_type), "known_item_types": list(ITEM_TYPES)},
+        )
     return SCORERS[item_type]
 
 
-def _as_dict(item_type: str, result: ItemScore, config: ScoringConfig, cleaned) -> dict:
+def _as_dict(item_type: str, result: ItemScore, config: ScoringConfig, cleaned: CleanText) -> dict[str, Any]:
     return {
         "item_type": item_type,
         "scoring_version": config.version,

@@ -16,43 +16,267 @@ from html.parser import HTMLParser
 import snowballstemmer
 
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
-_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-                         "tr", "table", "blockquote", "pre", "section", "article"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+    }
+)
 _HIDDEN_TAGS = frozenset({"script", "style", "head", "title", "template"})
-_CHARACTER_MAP = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-})
+_CHARACTER_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 _STEMMER = snowballstemmer.stemmer("english")
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can cannot could did do does doing down during each few for from further
-had has have having he her here hers herself him himself his how i if in into is it its itself just
-let me more most my myself no nor not now of off on once only or other our ours ourselves out over
-own same shall she should so some such than that the their theirs them themselves then there these
-they this those through to too under until up very was we were what when where which while who whom
-why will with would you your yours yourself yourselves will shall may might must us s t d ll m re ve
-every each many much also yet still even really ever
-""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "shall",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "us",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "re",
+        "ve",
+        "every",
+        "each",
+        "many",
+        "much",
+        "also",
+        "yet",
+        "still",
+        "even",
+        "really",
+        "ever",
+    ]
+)
 
 _CONTRACTIONS = {
-    "won't": "will not", "can't": "can not", "cannot": "can not", "shan't": "shall not",
-    "ain't": "is not", "let's": "let us", "it's": "it is", "that's": "that is", "what's": "what is",
-    "there's": "there is", "here's": "here is", "he's": "he is", "she's": "she is", "who's": "who is",
-    "where's": "where is", "how's": "how is",
+    "won't": "will not",
+    "can't": "can not",
+    "cannot": "can not",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "let's": "let us",
+    "it's": "it is",
+    "that's": "that is",
+    "what's": "what is",
+    "there's": "there is",
+    "here's": "here is",
+    "he's": "he is",
+    "she's": "she is",
+    "who's": "who is",
+    "where's": "where is",
+    "how's": "how is",
 }
-_CONTRACTION_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"),
-                         ("'m", " am"), ("'d", " would"))
+_CONTRACTION_SUFFIXES = (
+    ("n't", " not"),
+    ("'re", " are"),
+    ("'ve", " have"),
+    ("'ll", " will"),
+    ("'m", " am"),
+    ("'d", " would"),
+)
 
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-          "nineteen"]
+_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# Numbers from here on stay as digits, in answers and references alike.
+_FIRST_NUMBER_KEPT_AS_DIGITS = 100
 
 
 @dataclass(frozen=True)
@@ -91,7 +315,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._hidden_depth = 0
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002 - HTMLParser's API
         if tag in _HIDDEN_TAGS:
             self._hidden_depth += 1
         elif tag in _BLOCK_TAGS:
@@ -122,9 +346,9 @@ def words(text: str) -> list[str]:
 
 
 def number_to_words(number: int) -> str:
-    if number < 20:
+    if number < len(_UNITS):
         return _UNITS[number]
-    if number < 100:
+    if number < _FIRST_NUMBER_KEPT_AS_DIGITS:
         tens, unit = divmod(number, 10)
         return _TENS[tens] + ("" if unit == 0 else " " + _UNITS[unit])
     return str(number)
@@ -161,8 +385,8 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "mr.", "mrs.", "ms.", "dr.", "vs.", "p
 def sentences(text: str) -> list[str]:
     """Sentences split at . ! ? and line breaks, not after abbreviations such as 'e.g.' or 'Mr.'."""
     merged: list[str] = []
-    for part in _SENTENCE_END.split(text):
-        part = part.strip() if part else ""
+    for piece in _SENTENCE_END.split(text):
+        part = piece.strip() if piece else ""
         if not part:
             continue
         if merged and merged[-1].lower().endswith(_ABBREVIATIONS):
@@ -173,7 +397,8 @@ def sentences(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word.lower())
+    stemmed: str = _STEMMER.stemWord(word.lower())
+    return stemmed
 
 
 def is_content_word(word: str) -> bool:

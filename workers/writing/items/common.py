@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import INVALID_CONTEXT, INVALID_ITEM, WritingScoringError
+from workers.writing.errors import INVALID_CONTEXT, INVALID_ITEM, WritingScoringError
 
 
 @dataclass
@@ -45,7 +46,7 @@ def optional_positive_number(source: dict, key: str, *, is_context: bool = False
     value = source.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isnan(value):
         code = INVALID_CONTEXT if is_context else INVALID_ITEM
         raise WritingScoringError(code, f"'{key}' must be a positive number.", {"field": key, "value": repr(value)})
     return float(value)

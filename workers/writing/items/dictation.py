@@ -7,12 +7,18 @@ from wrong, missing and extra words, and weighted lighter (config 'dictation.err
 
 from __future__ import annotations
 
-from ..alignment import EXTRA, MISSING, SPELLING, WRONG, align_words, count_kinds
-from ..text import normalized_words
-from .common import ItemScore, clamp, plural, require_text, rounded
+from typing import TYPE_CHECKING, Any
+
+from workers.writing.alignment import EXTRA, MISSING, SPELLING, WRONG, align_words, count_kinds
+from workers.writing.items.common import ItemScore, clamp, plural, require_text, rounded
+from workers.writing.text import normalized_words
+
+if TYPE_CHECKING:
+    from workers.writing.alignment import AlignedWord
+    from workers.writing.config import ScoringConfig
 
 
-def score(answer: str, item: dict, context: dict, config) -> ItemScore:
+def score(answer: str, item: dict[str, Any], _context: dict[str, Any], config: ScoringConfig) -> ItemScore:
     weights = config.section("dictation")["error_weights"]
     max_words = config.section("limits")["max_aligned_words"]
     expected = normalized_words(require_text(item, "text"))[:max_words]
@@ -37,11 +43,12 @@ def score(answer: str, item: dict, context: dict, config) -> ItemScore:
     }
     item_score = rounded(clamp(1 - weighted_errors / total))
     evidence = {"grammar": rounded(clamp(1 - word_errors / total)), "vocabulary": item_score}
-    return ItemScore(score=item_score, features=features, trait_evidence=evidence,
-                     explanation=_explain(aligned, features))
+    return ItemScore(
+        score=item_score, features=features, trait_evidence=evidence, explanation=_explain(aligned, features)
+    )
 
 
-def _explain(aligned, features: dict) -> dict:
+def _explain(aligned: list[AlignedWord], features: dict[str, Any]) -> dict[str, Any]:
     def pairs(kind: str) -> list[dict]:
         return [{"expected": word.expected, "typed": word.typed} for word in aligned if word.kind == kind]
 
@@ -50,11 +57,18 @@ def _explain(aligned, features: dict) -> dict:
     if not features["typed_words"]:
         summary = "No answer was given."
     else:
-        summary = (f"{features['correct_words']} of {features['expected_words']} words correct; "
-                   f"{plural(features['spelling_errors'], 'spelling error')}, "
-                   f"{plural(features['wrong_words'], 'wrong word')}, "
-                   f"{plural(features['missing_words'], 'missing word')}, "
-                   f"{plural(features['extra_words'], 'extra word')}.")
-    return {"summary": summary, "spelling_errors": pairs(SPELLING), "wrong_words": pairs(WRONG),
-            "missing_words": missing, "extra_words": extra,
-            "alignment": [word.to_dict() for word in aligned]}
+        summary = (
+            f"{features['correct_words']} of {features['expected_words']} words correct; "
+            f"{plural(features['spelling_errors'], 'spelling error')}, "
+            f"{plural(features['wrong_words'], 'wrong word')}, "
+            f"{plural(features['missing_words'], 'missing word')}, "
+            f"{plural(features['extra_words'], 'extra word')}."
+        )
+    return {
+        "summary": summary,
+        "spelling_errors": pairs(SPELLING),
+        "wrong_words": pairs(WRONG),
+        "missing_words": missing,
+        "extra_words": extra,
+        "alignment": [word.to_dict() for word in aligned],
+    }

@@ -10,14 +10,23 @@ The item score (not used by any subscore) is min(1, wpm / target_wpm) x accuracy
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import Levenshtein
 
-from ..errors import INVALID_CONTEXT, WritingScoringError
-from ..text import normalize_unicode
-from .common import ItemScore, clamp, optional_positive_number, require_text, rounded
+from workers.writing.errors import INVALID_CONTEXT, WritingScoringError
+from workers.writing.items.common import ItemScore, clamp, optional_positive_number, require_text, rounded
+from workers.writing.text import normalize_unicode
 
-def score(answer: str, item: dict, context: dict, config) -> ItemScore:
+if TYPE_CHECKING:
+    from workers.writing.config import ScoringConfig
+
+# About two words either side: how far from the typed length a word boundary may be to count
+# as where the candidate stopped.
+_BOUNDARY_WINDOW_CHARS = 12
+
+
+def score(answer: str, item: dict[str, Any], context: dict[str, Any], config: ScoringConfig) -> ItemScore:
     params = config.section("typing")
     passage = _collapse_spaces(normalize_unicode(require_text(item, "passage")))
     typed = _collapse_spaces(answer)
@@ -56,8 +65,11 @@ def _elapsed_seconds(item: dict, context: dict) -> float:
     seconds = optional_positive_number(context, "elapsed_seconds", is_context=True)
     seconds = seconds or optional_positive_number(item, "time_limit_seconds")
     if seconds is None:
-        raise WritingScoringError(INVALID_CONTEXT, "Typing needs elapsed_seconds (or the item's time_limit_seconds).",
-                                  {"field": "elapsed_seconds"})
+        raise WritingScoringError(
+            INVALID_CONTEXT,
+            "Typing needs elapsed_seconds (or the item's time_limit_seconds).",
+            {"field": "elapsed_seconds"},
+        )
     return seconds
 
 
@@ -68,9 +80,11 @@ def _reached_prefix(passage: str, typed: str) -> str:
     if len(typed) >= len(passage):
         return passage
     boundaries = [match.start() for match in re.finditer(" ", passage)] + [len(passage)]
-    candidates = {len(typed)} | {end for end in boundaries if abs(end - len(typed)) <= 12}
-    return min((passage[:end] for end in sorted(candidates)),
-               key=lambda prefix: (Levenshtein.distance(typed, prefix), len(prefix)))
+    candidates = {len(typed)} | {end for end in boundaries if abs(end - len(typed)) <= _BOUNDARY_WINDOW_CHARS}
+    return min(
+        (passage[:end] for end in sorted(candidates)),
+        key=lambda prefix: (Levenshtein.distance(typed, prefix), len(prefix)),
+    )
 
 
 def _accuracy(typed: str, reference: str) -> float:
@@ -93,20 +107,31 @@ def _gate(typed: str, wpm: float, accuracy: float, params: dict) -> list[str]:
 def _word_errors(typed: str, reference: str, limit: int) -> list[dict]:
     typed_words, reference_words = typed.split(" "), reference.split(" ")
     errors: list[dict] = []
-    for tag, ref_start, ref_end, typed_start, typed_end in Levenshtein.opcodes(reference_words, typed_words):
-        if tag == "equal":
+    for opcode in Levenshtein.opcodes(reference_words, typed_words):
+        if opcode.tag == "equal":
             continue
-        errors.append({"kind": {"replace": "mistyped", "delete": "missing", "insert": "extra"}[tag],
-                       "expected": " ".join(reference_words[ref_start:ref_end]) or None,
-                       "typed": " ".join(typed_words[typed_start:typed_end]) or None})
+        errors.append(
+            {
+                "kind": {"replace": "mistyped", "delete": "missing", "insert": "extra"}[opcode.tag],
+                "expected": " ".join(reference_words[opcode.src_start : opcode.src_end]) or None,
+                "typed": " ".join(typed_words[opcode.dest_start : opcode.dest_end]) or None,
+            }
+        )
     return errors[:limit]
 
 
 def _explain(typed: str, reference: str, features: dict, reasons: list[str], params: dict) -> dict:
-    summary = (f"Typed {features['characters_typed']} characters in {features['elapsed_seconds']:g} s: "
-               f"{features['wpm']:g} words per minute at {features['accuracy']:.0%} accuracy.")
+    summary = (
+        f"Typed {features['characters_typed']} characters in {features['elapsed_seconds']:g} s: "
+        f"{features['wpm']:g} words per minute at {features['accuracy']:.0%} accuracy."
+    )
     if reasons:
-        summary += (f" Not reportable: the Writing Test needs at least {params['min_wpm']} words per minute "
-                    f"and {params['min_accuracy']:.0%} accuracy.")
-    return {"summary": summary, "word_errors": _word_errors(typed, reference, params["max_listed_errors"]),
-            "reasons": reasons}
+        summary += (
+            f" Not reportable: the Writing Test needs at least {params['min_wpm']} words per minute "
+            f"and {params['min_accuracy']:.0%} accuracy."
+        )
+    return {
+        "summary": summary,
+        "word_errors": _word_errors(typed, reference, params["max_listed_errors"]),
+        "reasons": reasons,
+    }
