@@ -12,7 +12,15 @@ from kombu import Exchange, Queue
 
 from config import get_settings
 from domain import jobkinds
-from domain.jobkinds import DAILY_REMINDERS_TASK, DEFAULT, DISPATCH_DUE_TASK, QUEUES, SWEEP_TASK
+from domain.jobkinds import (
+    DAILY_REMINDERS_TASK,
+    DEFAULT,
+    DISPATCH_DUE_TASK,
+    FINISH_EXPIRED_TASK,
+    QUEUES,
+    SCHEDULED_RELEASES_TASK,
+    SWEEP_TASK,
+)
 
 _settings = get_settings()
 
@@ -52,6 +60,15 @@ beat_schedule = {
     "daily-test-reminders": {
         "task": DAILY_REMINDERS_TASK,
         "schedule": crontab(hour=_settings.notify_reminder_hour_utc, minute=0),
+    },
+    # Deadlines live on the server: attempts past theirs are finished, scheduled results released.
+    "finish-expired-attempts": {
+        "task": FINISH_EXPIRED_TASK,
+        "schedule": float(_settings.attempt_sweep_interval_seconds),
+    },
+    "release-scheduled-results": {
+        "task": SCHEDULED_RELEASES_TASK,
+        "schedule": float(_settings.attempt_sweep_interval_seconds),
     },
 }
 timezone = "UTC"

@@ -117,13 +117,13 @@ class ScopedRecords(Protocol):
     def get(self, db: Any, record_id: str, within: dict[str, Any] | None = None) -> dict | None: ...
 
 
-def scope(kind: str) -> dict[str, Any]:
-    """The caller's scope on `kind`, as a MongoDB filter."""
-    return access.scope_query(current_user, kind)
+def scope(kind: str, action: str = "read") -> dict[str, Any]:
+    """The caller's scope on `kind` (what they may see, or with "write" change), as a MongoDB filter."""
+    return access.scope_query(current_user, kind, action)
 
 
-def within_scope(kind: str, query: dict[str, Any]) -> dict[str, Any]:
-    return access.within_scope(current_user, kind, query)
+def within_scope(kind: str, query: dict[str, Any], action: str = "read") -> dict[str, Any]:
+    return access.within_scope(current_user, kind, query, action)
 
 
 def visible(records: ScopedRecords, kind: str, record_id: str, what: str, base: dict | None = None) -> dict:
@@ -132,6 +132,13 @@ def visible(records: ScopedRecords, kind: str, record_id: str, what: str, base: 
     if found is None:
         raise not_found(what)
     return found
+
+
+def changeable(records: ScopedRecords, kind: str, record: dict, what: str, base: dict | None = None) -> dict:
+    """A record the caller sees, if they may also change it; 403 when they may only see it."""
+    if records.get(get_db(), str(record["_id"]), within_scope(kind, base or {}, "write")) is None:
+        raise ApiError(403, "forbidden", f"You may see this {what} but not change it.")
+    return record
 
 
 def referenced(

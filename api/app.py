@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import Flask, Response, g, request
 
 from api import health, jobs, notifications, scoring, uploads
+from api.assessment import attempts, item_imports, items, tests
 from api.errors import register_error_handlers
 from api.extensions import jwt, limiter, rest_api
 from api.http import IdConverter, id_parameter_schema
@@ -85,6 +86,10 @@ def _register_blueprints() -> None:
         audit,
         notifications,
         roster_imports,
+        items,
+        item_imports,
+        tests,
+        attempts,
     ):
         rest_api.register_blueprint(module.blp)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from api.access import authenticated, not_found, scope, user_id
 from api.errors import ApiError
+from domain.assessment import STUDENT_READABLE_JOB_RESULTS
 from schemas.common import ErrorSchema
 from schemas.jobs import JobListArgsSchema, JobListSchema, JobSchema
 from store import files, jobs
@@ -17,8 +19,12 @@ POLL_SECONDS = "2"
 
 
 def job_body(job: dict) -> dict:
-    """The job as clients see it; a result that names an S3 key gets a fresh presigned URL."""
+    """The job as clients see it; a result that names an S3 key gets a fresh presigned URL. A
+    student sees the result only of the kinds that carry nothing a student may not know.
+    """
     body = JobSchema().dump(job)
+    if current_user["role"] == "student" and job["kind"] not in STUDENT_READABLE_JOB_RESULTS:
+        body["result"] = None
     result = body.get("result")
     if isinstance(result, dict) and result.get("key"):
         result["download_url"] = files.presigned_get(result["key"])

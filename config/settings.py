@@ -174,6 +174,13 @@ class Settings:
     notify_reminder_hour_utc: int = _env(_int_between(0, 23), 3)
     app_base_url: str = _env(_url("http", "https"), "http://127.0.0.1:8000")
 
+    # Assessment: answers accepted this long after an attempt's deadline (network, upload time);
+    # how often beat finishes attempts past their deadline and releases scheduled results; the
+    # key of anonymised report pseudonyms ("" = derived from SECRET_KEY).
+    answer_grace_seconds: int = _env(_int_between(0, 600), 15)
+    attempt_sweep_interval_seconds: int = _env(_int_between(1, 3600), 30)
+    report_pseudonym_key: str = _env(_str, "")
+
     flower_basic_auth: str = _env(_basic_auth, "")
     dev_admin_email: str = _env(_str, "")
     dev_admin_password: str = _env(_str, "")

@@ -80,7 +80,7 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         batches="write",
         students="write",
         admins="write",
-        items="read",
+        items="write",  # their campus's items (the write scope); the shared bank read-only
         tests="write",
         results="read",
         notifications="write",
@@ -91,7 +91,7 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         batches="read",
         students="write",
         items="read",
-        tests="write",
+        tests="read",  # course admins see their batches' tests; campus admins and above make them
         results="read",
         notifications="read",
     ),
@@ -171,6 +171,25 @@ def _own_account(user: User) -> Filter:
     return {"_id": user["_id"]}
 
 
+def _own_campus_or_shared(user: User) -> Filter:
+    """Records of the caller's campus and shared ones (campus_id None); nothing without a campus."""
+    campus = _campus_id(user)
+    # $in with None rather than an $or: the same on MongoDB, and the nx-27017 stand-in gets it right.
+    return {"campus_id": {"$in": [campus, None]}} if campus else match_nothing()
+
+
+def _assigned_to_student(user: User) -> Filter:
+    """Active tests assigned to the student, through their batch or by name."""
+    assigned: list[Filter] = [{"student_ids": str(user["_id"])}]
+    if user.get("batch_id"):
+        assigned.append({"batch_ids": str(user["batch_id"])})
+    return {"active": True, "$or": assigned}
+
+
+def _own_records(user: User) -> Filter:
+    return {"student_id": str(user["_id"])}
+
+
 def _course_admins_of_own_campus(user: User) -> Filter:
     campus = _campus_id(user)
     return {"role": "course_admin", "campus_id": campus} if campus else match_nothing()
@@ -180,12 +199,20 @@ def _course_admins_of_own_campus(user: User) -> Filter:
 class Resource:
     """How each scoped role's view of one kind of record is narrowed.
 
-    `scopes` maps a role to its filter; `owner_field` names the field holding the id of the
-    account that created a record (jobs): its owner always sees it, whatever the role.
+    `scopes` maps a role to the filter of what it may see; `write_scopes` to what it may change,
+    where that is narrower (a campus admin reads the shared item bank but changes only its
+    campus's items); `owner_field` names the field holding the id of the account that created a
+    record (jobs): its owner always sees it, whatever the role.
     """
 
     scopes: Mapping[str, Scope] = field(default_factory=dict)
     owner_field: str | None = None
+    write_scopes: Mapping[str, Scope] | None = None
+
+    def scope_for(self, role: str, action: str) -> Scope | None:
+        if action == "write" and self.write_scopes is not None:
+            return self.write_scopes.get(role)
+        return self.scopes.get(role)
 
 
 RESOURCES: dict[str, Resource] = {
@@ -196,7 +223,17 @@ RESOURCES: dict[str, Resource] = {
         {"campus_admin": _by_campus(), "course_admin": _by_courses("course_id"), "student": _own_account}
     ),
     "admins": Resource({"campus_admin": _course_admins_of_own_campus}),
-    "tests": Resource({"campus_admin": _by_campus()}),
+    "items": Resource(
+        {"campus_admin": _own_campus_or_shared, "course_admin": _own_campus_or_shared},
+        write_scopes={"campus_admin": _by_campus()},
+    ),
+    "tests": Resource(
+        {"campus_admin": _by_campus(), "course_admin": _by_courses("course_ids"), "student": _assigned_to_student},
+        write_scopes={"campus_admin": _by_campus()},
+    ),
+    "attempts": Resource(
+        {"campus_admin": _by_campus(), "course_admin": _by_courses("course_id"), "student": _own_records}
+    ),
     "notifications": Resource(
         {"campus_admin": _by_campus("scope.campus_id"), "course_admin": _by_courses("scope.course_id")}
     ),
@@ -207,12 +244,14 @@ RESOURCES: dict[str, Resource] = {
 }
 
 
-def scope_query(user: User, kind: str) -> Filter:
-    """The records of `kind` the user may see, as a MongoDB filter ({} for all of them)."""
+def scope_query(user: User, kind: str, action: str = "read") -> Filter:
+    """The records of `kind` the user may see (or, with action "write", change), as a MongoDB
+    filter ({} for all of them).
+    """
     resource = RESOURCES[kind]
     if user["role"] in UNSCOPED_ROLES:
         return {}
-    scope = resource.scopes.get(user["role"])
+    scope = resource.scope_for(user["role"], action)
     scoped = scope(user) if scope else match_nothing()
     if resource.owner_field is None:
         return scoped
@@ -220,9 +259,9 @@ def scope_query(user: User, kind: str) -> Filter:
     return owned if scoped == match_nothing() else {"$or": [owned, scoped]}
 
 
-def within_scope(user: User, kind: str, query: Filter) -> Filter:
-    """`query` narrowed to the records of `kind` the user may see."""
-    scope = scope_query(user, kind)
+def within_scope(user: User, kind: str, query: Filter, action: str = "read") -> Filter:
+    """`query` narrowed to the records of `kind` the user may see (or change)."""
+    scope = scope_query(user, kind, action)
     if not scope:
         return query
     if not query:

@@ -45,10 +45,17 @@ def job_kind(name: str) -> JobKind:
 for _kind in (
     JobKind("upload", DEFAULT, "tasks.uploads.process_upload"),
     JobKind("roster_import", IMPORTS, "tasks.imports.import_roster"),
+    JobKind("item_import", IMPORTS, "tasks.item_imports.import_items"),
     JobKind("spoken_score", SCORING, "tasks.scoring.score_spoken"),
     JobKind("written_score", SCORING, "tasks.scoring.score_written"),
     JobKind("rescore", SCORING, "tasks.scoring.rescore_answers"),
     JobKind("test_reminders", NOTIFICATIONS, "tasks.notifications.send_test_reminders"),
+    JobKind("prompt_audio", DEFAULT, "tasks.items.render_prompt_audio"),
+    JobKind("test_assigned", NOTIFICATIONS, "tasks.assessment.send_test_assigned"),
+    JobKind("results_release", NOTIFICATIONS, "tasks.assessment.release_results"),
+    JobKind("answer_scoring", SCORING, "tasks.assessment.score_answer"),
+    JobKind("attempt_settle", DEFAULT, "tasks.assessment.settle_attempt"),
+    JobKind("test_report", DEFAULT, "tasks.assessment.write_report"),
 ):
     register(_kind)
 
@@ -57,11 +64,15 @@ SWEEP_TASK = "tasks.jobs.sweep"
 DISPATCH_TASK = "tasks.notifications.dispatch"
 DISPATCH_DUE_TASK = "tasks.notifications.dispatch_due"
 DAILY_REMINDERS_TASK = "tasks.notifications.daily_reminders"
+FINISH_EXPIRED_TASK = "tasks.assessment.finish_expired_attempts"
+SCHEDULED_RELEASES_TASK = "tasks.assessment.release_scheduled_results"
 PLAIN_TASKS: dict[str, str] = {
     SWEEP_TASK: DEFAULT,
     DISPATCH_TASK: NOTIFICATIONS,
     DISPATCH_DUE_TASK: NOTIFICATIONS,
     DAILY_REMINDERS_TASK: NOTIFICATIONS,
+    FINISH_EXPIRED_TASK: DEFAULT,
+    SCHEDULED_RELEASES_TASK: DEFAULT,
 }
 
 

@@ -13,19 +13,17 @@ from domain.paging import MAX_PAGE, MAX_PER_PAGE
 class UtcDateTime(fields.DateTime):
     """ISO 8601 in UTC with a `Z`, millisecond precision."""
 
-    def _serialize(self, value: datetime | None, _attr: str | None, _obj: Any, **_: Any) -> str | None:
-        if value is None:
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:  # noqa: ARG002
+        if not isinstance(value, datetime):
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class ObjectIdStr(fields.String):
     """A MongoDB ObjectId going out as a string."""
 
-    def _serialize(self, value: Any, _attr: str | None, _obj: Any, **_: Any) -> str | None:
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:  # noqa: ARG002
         return None if value is None else str(value)
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from domain.assessment import SPOKEN_TYPES as SPOKEN_ITEM_TYPES
+from domain.assessment import WRITTEN_TYPES as WRITTEN_ITEM_TYPES
 from schemas.common import StrictSchema
 
-SPOKEN_ITEM_TYPES = ("read_aloud", "repeat", "short_answer", "sentence_builds")
-WRITTEN_ITEM_TYPES = ("typing", "sentence_completion", "dictation", "passage_reconstruction", "email_writing")
 _REF = {"validate": validate.Length(min=1, max=64)}
 
 

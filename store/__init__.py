@@ -5,7 +5,37 @@ per process), `files` (S3), `migrations` (indexes and data migrations, `python -
 Nothing outside this package opens a collection.
 """
 
-from store import audit, batches, campuses, courses, jobs, notifications, preferences, roster_imports, scores, users
+from store import (
+    attempts,
+    audit,
+    batches,
+    campuses,
+    courses,
+    item_imports,
+    items,
+    jobs,
+    notifications,
+    preferences,
+    roster_imports,
+    scores,
+    tests,
+    users,
+)
 
 # Every module whose indexes `python -m store migrate` applies.
-INDEXED_MODULES = [jobs, users, campuses, courses, batches, audit, notifications, preferences, scores, roster_imports]
+INDEXED_MODULES = [
+    jobs,
+    users,
+    campuses,
+    courses,
+    batches,
+    audit,
+    notifications,
+    preferences,
+    scores,
+    roster_imports,
+    items,
+    item_imports,
+    tests,
+    attempts,
+]

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from pymongo import ASCENDING
 
-from store import users
-from store.common import NamedRecords, name_key, utcnow
+from store import tests, users
+from store.common import NamedRecords, name_key, to_object_id, utcnow
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -30,8 +30,17 @@ def create(db: Database, fields: dict) -> dict:
     return doc
 
 
+def names_by_id(db: Database, batch_ids: list[str]) -> dict[str, str]:
+    """Batch id -> name, for the batches that exist."""
+    oids = [oid for oid in map(to_object_id, batch_ids) if oid is not None]
+    return {str(doc["_id"]): doc["name"] for doc in db[COLLECTION].find({"_id": {"$in": oids}}, {"name": 1})}
+
+
 def dependents(db: Database, batch_id: str) -> dict[str, int]:
-    return {"students": users.count_students(db, batch_id=batch_id)}
+    return {
+        "students": users.count_students(db, batch_id=batch_id),
+        "tests": tests.count_referring(db, batch_ids=batch_id),
+    }
 
 
 def students_in_courses(db: Database, batch_id: str, course_ids: list[str]) -> int:

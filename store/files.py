@@ -72,8 +72,22 @@ def staging_key(job_id: str) -> str:
     return f"staging/{job_id}"
 
 
+# Bodies up to this size go up in one PUT; larger ones through boto3's multipart transfer.
+SINGLE_PUT_BYTES = 16 * 1024 * 1024
+
+
 def put_stream(key: str, stream: IO[bytes], content_type: str = "application/octet-stream") -> None:
-    client().upload_fileobj(stream, bucket(), key, ExtraArgs={"ContentType": content_type})
+    """Store a seekable stream (an upload the API received). One PUT for the usual answer or
+    roster file: boto3's managed transfer starts a thread pool per call, which costs more than
+    the upload itself at these sizes.
+    """
+    start = stream.tell()
+    size = stream.seek(0, 2) - start
+    stream.seek(start)
+    if size <= SINGLE_PUT_BYTES:
+        client().put_object(Bucket=bucket(), Key=key, Body=stream.read(), ContentType=content_type)
+    else:
+        client().upload_fileobj(stream, bucket(), key, ExtraArgs={"ContentType": content_type})
 
 
 def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:

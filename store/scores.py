@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING
 
-from store.common import utcnow
+from store.common import to_object_id, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
 COLLECTION = "scores"
-KINDS = ("spoken", "written")
+KINDS = ("spoken", "written", "mcq")
 # Optional links from a score to the assessment that asked for it; re-scoring selects by them.
 REF_FIELDS = ("attempt_id", "test_id", "item_id")
 
@@ -92,8 +92,10 @@ def replace_result(db: Database, score: dict, result: dict[str, Any]) -> None:
     )
 
 
-def get(db: Database, score_id: ObjectId) -> dict | None:
-    return db[COLLECTION].find_one({"_id": score_id})
+def get(db: Database, score_id: str | ObjectId) -> dict | None:
+    """The score kept under this id (the id of the job that scored it)."""
+    oid = to_object_id(score_id)
+    return None if oid is None else db[COLLECTION].find_one({"_id": oid})
 
 
 def _overall(result: dict[str, Any]) -> Any:

@@ -9,7 +9,7 @@ from pymongo import ASCENDING, InsertOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.access import ADMIN_ROLES, ROLES
-from store.common import Records, utcnow
+from store.common import Records, to_object_id, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -118,6 +118,20 @@ def delete(db: Database, user_id: ObjectId) -> bool:
 def count_students(db: Database, **placement: str | dict) -> int:
     """Students placed as given, e.g. `batch_id=b, course_id={"$in": [...]}`."""
     return db[COLLECTION].count_documents({"role": "student", **placement})
+
+
+def names_and_rolls(db: Database, user_ids: Iterable[str]) -> dict[str, dict]:
+    """name, roll number and email of these accounts, by id (as text)."""
+    oids = [oid for oid in map(to_object_id, user_ids) if oid is not None]
+    found = db[COLLECTION].find({"_id": {"$in": oids}}, {"name": 1, "roll_number": 1, "email": 1, "batch_id": 1})
+    return {str(doc["_id"]): doc for doc in found}
+
+
+def contacts(db: Database, user_ids: Iterable[str]) -> dict[str, dict]:
+    """What a message to each of these accounts needs (name, email, mobile, placement), by id."""
+    oids = [oid for oid in map(to_object_id, user_ids) if oid is not None]
+    fields = {"name": 1, "email": 1, "mobile": 1, "campus_id": 1, "course_id": 1, "batch_id": 1, "active": 1}
+    return {str(doc["_id"]): doc for doc in db[COLLECTION].find({"_id": {"$in": oids}}, fields)}
 
 
 def count_admins(db: Database, roles: Sequence[str], **placement: str) -> int:

@@ -24,8 +24,8 @@ from bson import ObjectId
 from config import get_settings
 from domain.jobkinds import DAILY_REMINDERS_TASK, DISPATCH_DUE_TASK, DISPATCH_TASK
 from services import notify
-from store import assessment_reads
 from store import notifications as outbox
+from store import tests as test_store
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
@@ -118,7 +118,7 @@ def daily_reminders() -> dict:
 
 @job_task("test_reminders")
 def send_test_reminders(ctx: JobContext) -> dict:
-    test = assessment_reads.get_test(ctx.db, ctx.params["test_id"])
+    test = test_store.get(ctx.db, ctx.params["test_id"])
     if test is None:
         raise WorkError("not_found", "The test no longer exists.")
     ctx.progress(0)

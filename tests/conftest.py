@@ -64,6 +64,11 @@ def pytest_configure(config: pytest.Config) -> None:
             "BROKER_VISIBILITY_TIMEOUT": "6",
             "JOB_MAX_DELIVERIES": "3",
             "RATE_LIMITS_ENABLED": "true",
+            # Small enough that the "too large" and "too long" answer paths are cheap to reach.
+            "SCORING_MAX_AUDIO_BYTES": str(2 * 1024 * 1024),
+            "SCORING_MAX_AUDIO_SECONDS": "60",
+            "ANSWER_GRACE_SECONDS": "1",
+            "ATTEMPT_SWEEP_INTERVAL_SECONDS": "1",
             # Development backend for messages: files here, never in ./var of the checkout.
             "OUTBOX_DIR": str(_STACK["base"] / "outbox"),
         }

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from store import files, scores
 from store.scores import REF_FIELDS
+from workers.assessment import CURRENT_VERSION as ASSESSMENT_VERSION
+from workers.assessment import score_mcq
+from workers.attempts.results import settle_attempt
 from workers.errors import WorkError
 from workers.scoring import CURRENT_VERSION as SPEECH_VERSION
 from workers.scoring import score_spoken_answer
@@ -22,21 +25,29 @@ if TYPE_CHECKING:
     from bson import ObjectId
     from pymongo.database import Database
 
-CURRENT_VERSIONS = {"spoken": SPEECH_VERSION, "written": WRITING_VERSION}
+CURRENT_VERSIONS = {"spoken": SPEECH_VERSION, "written": WRITING_VERSION, "mcq": ASSESSMENT_VERSION}
 MAX_ERRORS_LISTED = 100  # a re-score's summary lists the first errors; `failed` counts them all
 
 
 def run_engine(kind: str, inputs: dict[str, Any]) -> dict:
     """The engine's result for one answer's stored inputs (current scoring version)."""
     if kind == "spoken":
-        audio = files.read_all(inputs["audio_key"])
+        if files.head(inputs["audio_key"]) is None:
+            raise WorkError("audio_missing", "The recorded answer is no longer stored.")
         return score_spoken_answer(
-            audio, inputs["expected_text"], inputs["item_type"], inputs.get("accepted_answers") or None
+            files.read_all(inputs["audio_key"]),
+            inputs["expected_text"],
+            inputs["item_type"],
+            inputs.get("accepted_answers") or None,
+            key_ideas=inputs.get("key_ideas") or None,
+            max_answer_seconds=inputs.get("max_answer_seconds"),
         )
     if kind == "written":
         return score_written_answer(
             inputs["item_type"], inputs["answer"], inputs["item"], **(inputs.get("context") or {})
         )
+    if kind == "mcq":
+        return score_mcq(inputs["content"], inputs["choice"])
     raise WorkError("unknown_score_kind", f"Unknown kind of answer: {kind}.")
 
 
@@ -66,22 +77,28 @@ def rescore(
         "versions": CURRENT_VERSIONS,
     }
     progress(0, total)
+    touched: set[str] = set()
     for done, score in enumerate(scores.matching(db, attempt_id=attempt_id, test_id=test_id), start=1):
         if not force and score.get("scoring_version") == CURRENT_VERSIONS.get(score["kind"]):
             summary["unchanged"] += 1
-        else:
-            _rescore_one(db, score, summary)
+        elif _rescore_one(db, score, summary) and score.get("attempt_id"):
+            touched.add(score["attempt_id"])
         progress(done, total)
+    # The attempts whose answers changed are totalled again under the current versions.
+    summary["attempts_updated"] = sum(
+        settle_attempt(db, touched_id) in ("awaiting_release", "released") for touched_id in sorted(touched)
+    )
     return summary
 
 
-def _rescore_one(db: Database, score: dict, summary: dict) -> None:
+def _rescore_one(db: Database, score: dict, summary: dict) -> bool:
     try:
         result = run_engine(score["kind"], score["inputs"])
     except WorkError as exc:
         summary["failed"] += 1
         if len(summary["errors"]) < MAX_ERRORS_LISTED:
             summary["errors"].append({"score_id": str(score["_id"]), "code": exc.code, "message": exc.message})
-        return
+        return False
     scores.replace_result(db, score, result)
     summary["rescored"] += 1
+    return True

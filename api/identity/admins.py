@@ -11,7 +11,7 @@ from api.access import invalid, rule
 from api.errors import ApiError
 from api.org.campuses import CAMPUSES
 from api.org.courses import checked_course_ids
-from api.org.resource import ScopedResource
+from api.resource import ScopedResource
 from domain.access import ADMIN_ROLES, MODULES, TEMPLATES, may_manage_role
 from schemas.common import ErrorSchema
 from schemas.org import AdminCreateSchema, AdminListArgsSchema, AdminListSchema, AdminSchema, AdminUpdateSchema

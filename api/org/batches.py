@@ -8,7 +8,7 @@ from api.access import rule
 from api.errors import ApiError
 from api.org.campuses import CAMPUSES
 from api.org.courses import checked_course_ids
-from api.org.resource import ScopedResource, common_filters
+from api.resource import ScopedResource, common_filters
 from schemas.common import ErrorSchema
 from schemas.org import BatchCreateSchema, BatchListArgsSchema, BatchListSchema, BatchSchema, BatchUpdateSchema
 from store import batches

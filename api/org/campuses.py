@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from api.access import rule
-from api.org.resource import ScopedResource, common_filters
+from api.resource import ScopedResource, common_filters
 from schemas.common import ErrorSchema
 from schemas.org import CampusCreateSchema, CampusListArgsSchema, CampusListSchema, CampusSchema, CampusUpdateSchema
 from store import campuses

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api.access import invalid, rule, within_scope
 from api.org.campuses import CAMPUSES
-from api.org.resource import ScopedResource, common_filters
+from api.resource import ScopedResource, common_filters
 from schemas.common import ErrorSchema
 from schemas.org import CourseCreateSchema, CourseListArgsSchema, CourseListSchema, CourseSchema, CourseUpdateSchema
 from store import courses

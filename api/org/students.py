@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from api.access import invalid, rule
 from api.org.batches import BATCHES
 from api.org.courses import COURSES
-from api.org.resource import ScopedResource
+from api.resource import ScopedResource
 from schemas.common import ErrorSchema
 from schemas.org import (
     StudentCreateSchema,
@@ -19,7 +19,7 @@ from schemas.org import (
     StudentUpdateSchema,
 )
 from services import invitations
-from store import assessment_reads, users
+from store import attempts, users
 from store.mongo import get_db
 
 blp = Blueprint("students", __name__, url_prefix="/api/v1/students", description="Students")
@@ -105,4 +105,4 @@ def update_student(body: dict, student_id: str) -> dict:
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_student(student_id: str) -> None:
     student = STUDENTS.get(student_id)
-    STUDENTS.delete(student, assessment_reads.student_records(get_db(), student_id))
+    STUDENTS.delete(student, {"attempts": attempts.count_for_student(get_db(), student_id)})

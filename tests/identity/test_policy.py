@@ -38,7 +38,17 @@ RECORDS = {
         "out": {"role": "student", "campus_id": B, "course_id": B1},
     },
     "admins": {"in": {"role": "course_admin", "campus_id": A}, "out": {"role": "course_admin", "campus_id": B}},
-    "tests": {"in": {"campus_id": A}, "out": {"campus_id": B}},
+    "items": {"in": {"campus_id": A}, "out": {"campus_id": B}, "shared": {"campus_id": None}},
+    "tests": {
+        "in": {"campus_id": A, "course_ids": [A1], "batch_ids": ["b"], "student_ids": [], "active": True},
+        "out": {"campus_id": B, "course_ids": [B1], "batch_ids": ["other"], "student_ids": [], "active": True},
+        "named": {"campus_id": B, "course_ids": [B1], "batch_ids": [], "student_ids": [str(STUDENT_A)], "active": True},
+        "inactive": {"campus_id": A, "course_ids": [A1], "batch_ids": ["b"], "student_ids": [], "active": False},
+    },
+    "attempts": {
+        "in": {"campus_id": A, "course_id": A1, "student_id": str(STUDENT_A)},
+        "out": {"campus_id": B, "course_id": B1, "student_id": "someone"},
+    },
     "notifications": {
         "in": {"scope": {"campus_id": A, "course_id": A1}},
         "out": {"scope": {"campus_id": B, "course_id": B1}},
@@ -55,9 +65,20 @@ NOTHING: dict[str, set[str]] = {kind: set() for kind in RECORDS}
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "superadmin": EVERYTHING,
     "sub_superadmin": EVERYTHING,
-    "campus_admin": {**{kind: {"in"} for kind in RECORDS}, "jobs": {"in", "own"}},
-    "course_admin": {**{kind: {"in"} for kind in RECORDS}, "admins": set(), "tests": set(), "jobs": {"in", "own"}},
-    "student": {**NOTHING, "students": {"in"}},
+    "campus_admin": {
+        **{kind: {"in"} for kind in RECORDS},
+        "items": {"in", "shared"},
+        "tests": {"in", "inactive"},
+        "jobs": {"in", "own"},
+    },
+    "course_admin": {
+        **{kind: {"in"} for kind in RECORDS},
+        "admins": set(),
+        "items": {"in", "shared"},
+        "tests": {"in", "inactive"},
+        "jobs": {"in", "own"},
+    },
+    "student": {**NOTHING, "students": {"in"}, "tests": {"in", "named"}, "attempts": {"in"}},
     "campus_admin_without_campus": {**NOTHING, "jobs": {"own"}},
 }
 CASES = [(role, kind) for role in EXPECTED for kind in RECORDS]
@@ -118,3 +139,29 @@ def test_who_manages_whom():
     assert not access.may_manage_role(USERS["sub_superadmin"], "sub_superadmin")
     assert access.may_manage_role(USERS["campus_admin"], "course_admin")
     assert not access.may_manage_role(USERS["course_admin"], "course_admin")
+
+
+# What each role may change, where that is narrower than what it sees.
+EXPECTED_WRITES = {
+    ("campus_admin", "tests"): {"in", "inactive"},
+    ("course_admin", "tests"): set(),
+    ("campus_admin", "items"): {"in"},
+    ("course_admin", "items"): set(),
+    ("superadmin", "items"): {"in", "out", "shared"},
+}
+
+
+@pytest.mark.parametrize(("role", "kind"), sorted(EXPECTED_WRITES), ids=str)
+def test_what_each_role_may_change(mongo_db, role, kind):
+    collection = mongo_db[kind]
+    for label, doc in RECORDS[kind].items():
+        collection.insert_one({**doc, "label": label})
+    changeable = {doc["label"] for doc in collection.find(access.scope_query(USERS[role], kind, "write"))}
+    assert changeable == EXPECTED_WRITES[(role, kind)]
+
+
+def test_without_a_narrower_write_scope_writes_follow_reads():
+    for kind, resource in RESOURCES.items():
+        if resource.write_scopes is None:
+            for user in USERS.values():
+                assert access.scope_query(user, kind, "write") == access.scope_query(user, kind)

@@ -40,10 +40,12 @@ class ScoreCache:
     def __init__(self):
         self._results: dict[tuple, dict] = {}
 
-    def __call__(self, audio: Path, text: str, item_type: str = "read_aloud", accepted=None) -> dict:
-        key = (str(audio), text, item_type, tuple(accepted or ()))
+    def __call__(self, audio: Path, text: str, item_type: str = "read_aloud", accepted=None, **options) -> dict:
+        """options: score_spoken_answer's keyword-only item options (key_ideas, max_answer_seconds)."""
+        frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+        key = (str(audio), text, item_type, tuple(accepted or ()), frozen)
         if key not in self._results:
-            self._results[key] = score_spoken_answer(audio, text, item_type, accepted)
+            self._results[key] = score_spoken_answer(audio, text, item_type, accepted, **options)
         return self._results[key]
 
 

@@ -49,6 +49,34 @@ READ_ITEMS = {
 }
 MULTI_SUBSTITUTED = ("library", {"homework": "laundry", "library": "market"})
 
+# Story retelling: a five-sentence story (five key ideas by default) and retellings of it.
+STORY = (
+    "Anna lost her old brown dog in the park on Sunday morning. "
+    "She looked everywhere and called his name for an hour. "
+    "A young boy found the dog sleeping under a bench near the lake. "
+    "He carried the dog back to Anna's house. "
+    "Anna thanked the boy and gave him a big chocolate cake."
+)
+RETELLINGS = {
+    # Every idea, partly in other words.
+    "full": (
+        "Anna lost her brown dog in the park one Sunday morning. She looked everywhere and called his name. "
+        "A boy found the dog asleep under a bench by the lake. He carried the dog back to her house. "
+        "Anna thanked him and gave him a chocolate cake."
+    ),
+    # The first ideas only: nothing of the walk home or the cake.
+    "half": "Anna lost her brown dog in the park on Sunday. She called his name for an hour, and a boy found him.",
+    "unrelated": (
+        "I went to the shop yesterday and bought some bread and milk for my family. "
+        "Then I watched a film on television."
+    ),
+}
+HALF_RETELLING_MISSES = (
+    "He carried the dog back to Anna's house.",
+    "Anna thanked the boy and gave him a big chocolate cake.",
+)
+OPEN_QUESTION = ("What do you like to do at the weekend?", "At the weekend I usually play football with my friends.")
+
 
 def _run(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=60)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from services.notify import NotifyRequest, app_base_url, notify_many
-from store import assessment_reads
-from store.common import utcnow
+from store import attempts
+from store import tests as test_store
+from store.common import as_utc, utcnow
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from datetime import datetime
 
     from pymongo.database import Database
@@ -42,7 +43,7 @@ def remind_open_tests(db: Database, now: datetime | None = None) -> ReminderSumm
     """The daily run: every open test."""
     now = now or utcnow()
     summary = ReminderSummary()
-    for test in assessment_reads.open_tests(db, now):
+    for test in test_store.open_tests(db, now):
         _remind(db, test, now, summary)
     return summary
 
@@ -53,7 +54,7 @@ def remind_test(
     """One test, now (an admin's action); nothing when its window is not open."""
     now = now or utcnow()
     summary = ReminderSummary()
-    if assessment_reads.is_open(test, now):
+    if test_store.is_open(test, now):
         _remind(db, test, now, summary, progress)
     return summary
 
@@ -65,7 +66,7 @@ def _remind(
     params = _test_params(test)
     subject = reminder_subject(str(test["_id"]), now)
     scope = {"campus_id": str(test["campus_id"])} if test.get("campus_id") else None
-    for chunk in _chunks(assessment_reads.students_without_attempt(db, test), REQUEST_CHUNK):
+    for chunk in _chunks(_students_without_attempt(db, test), REQUEST_CHUNK):
         requests = [
             NotifyRequest("test_reminder", student, params, subject, scope={**_student_scope(student), **(scope or {})})
             for student in chunk
@@ -79,7 +80,7 @@ def _remind(
 
 
 def _test_params(test: dict) -> dict[str, str]:
-    end = assessment_reads.as_utc(test["window_end"])
+    end = as_utc(test["window_end"])
     return {
         "test_name": str(test.get("title") or "your test"),
         "window_end": f"{end:%d %b %Y at %H:%M} UTC",
@@ -89,6 +90,12 @@ def _test_params(test: dict) -> dict[str, str]:
 
 def _student_scope(student: dict) -> dict[str, str]:
     return {name: str(student[name]) for name in ("campus_id", "course_id", "batch_id") if student.get(name)}
+
+
+def _students_without_attempt(db: Database, test: dict) -> Iterator[dict]:
+    """Active students the test is assigned to who have no attempt at it yet (any attempt means started)."""
+    started = attempts.student_ids_with_attempt(db, str(test["_id"]))
+    return (student for student in test_store.assigned_students(db, test) if str(student["_id"]) not in started)
 
 
 def _chunks(items: Iterable[dict], size: int) -> Iterable[list[dict]]:

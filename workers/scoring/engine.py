@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from workers.scoring import errors
@@ -18,11 +19,23 @@ from workers.scoring.features import (
     compare_words,
     confidence_check,
     fluency_features,
+    key_idea_recall,
+    recognised_pronunciation,
     spread_alignment,
 )
-from workers.scoring.mapping import CURRENT_VERSION, SUBSCORES, load_config, overall_score, subscores
+from workers.scoring.mapping import (
+    CURRENT_VERSION,
+    FREE_SPEECH_TYPES,
+    OPEN_QUESTION,
+    STORY_RETELLING,
+    SUBSCORES,
+    UNSCORED_SUBSCORES,
+    load_config,
+    overall_score,
+    subscores,
+)
 from workers.scoring.recogniser import DecodingSettings, Recogniser, get_recogniser
-from workers.scoring.text import normalise
+from workers.scoring.text import normalise, split_sentences
 from workers.scoring.vad import SpeechActivity, detect_speech
 
 if TYPE_CHECKING:
@@ -30,15 +43,18 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-ITEM_TYPES = ("read_aloud", "repeat", "sentence_builds", "short_answer")
+ITEM_TYPES = ("read_aloud", "repeat", "sentence_builds", "short_answer", STORY_RETELLING, OPEN_QUESTION)
+TIME_LIMIT_REASON = "answer_longer_than_time_limit"
 
 
-def score_spoken_answer(
+def score_spoken_answer(  # noqa: PLR0913 - four positional item fields (as before), the rest keyword-only options
     audio: AudioInput,
     expected_text: str,
     item_type: str = "read_aloud",
     accepted_answers: Sequence[str] | None = None,
     *,
+    key_ideas: Sequence[str] | None = None,
+    max_answer_seconds: float | None = None,
     version: str = CURRENT_VERSION,
     limits: AudioLimits | None = None,
     recogniser: Recogniser | None = None,
@@ -46,18 +62,23 @@ def score_spoken_answer(
     """Score one spoken answer.
 
     audio: a file path, or the file's bytes (webm, ogg, mp3, m4a, wav, flac).
-    expected_text: the text to read or repeat; for short_answer, the reference answer.
+    expected_text: the text to read or repeat; for short_answer, the reference answer;
+        for story_retelling, the story; for open_question, the question (kept for the record only).
     accepted_answers: short_answer only: every answer that counts as right
         (expected_text is added to them); the best match is scored.
+    key_ideas: story_retelling only: the ideas a retelling should hold (default: the story's sentences).
+    max_answer_seconds: the item's time limit; longer audio (beyond a grace) is cut to it and flagged.
     Returns a dict (see README.md, "Result"); raises AudioError / ItemError /
     ModelError, each with a stable ``code``.
     """
     config = load_config(version)
     targets = _targets(expected_text, item_type, accepted_answers)
-    samples = load_audio(audio, limits)
+    ideas = _key_ideas(targets[0], key_ideas) if item_type == STORY_RETELLING else []
+    _check_time_limit(max_answer_seconds)
+    samples, time_limit = _cut_to_time_limit(load_audio(audio, limits), max_answer_seconds, config)
     activity = detect_speech(samples, config["vad"])
     if activity.speech_seconds < config["no_speech"]["min_speech_seconds"]:
-        return _no_speech_result(config, item_type, targets[0], activity, "no voice activity detected")
+        return _no_speech_result(config, item_type, targets[0], activity, "no voice activity detected", time_limit)
 
     recogniser = recogniser or get_recogniser()
     clip, offset_s, truncated = _scored_window(samples, activity, config)
@@ -66,20 +87,31 @@ def score_spoken_answer(
     recognition = recogniser.recognise(clip, prompt, settings)
     heard = normalise(recognition.text).split()
     if not heard:
-        return _no_speech_result(config, item_type, targets[0], activity, "no words recognised")
+        return _no_speech_result(config, item_type, targets[0], activity, "no words recognised", time_limit)
 
-    if item_type == "short_answer":
-        target, comparison = best_accepted_answer(targets, heard)
+    if item_type in FREE_SPEECH_TYPES:
+        # No fixed wording: the recognised transcript is what gets aligned, and content (story
+        # retelling only) is key-idea recall; there are no expected words to list.
+        target, comparison = targets[0], ContentComparison(words=[])
+        pronunciation = recognised_pronunciation(heard, _word_probabilities(recogniser, clip, recognition.text), config)
+        content = key_idea_recall(ideas, heard, config) if item_type == STORY_RETELLING else _unscored_content(heard)
     else:
-        target, comparison = targets[0], compare_words(normalise(targets[0]).split(), heard)
-    pronunciation = attach_pronunciation(comparison, _word_probabilities(recogniser, clip, target), config)
+        if item_type == "short_answer":
+            target, comparison = best_accepted_answer(targets, heard)
+        else:
+            target, comparison = targets[0], compare_words(normalise(targets[0]).split(), heard)
+        pronunciation = attach_pronunciation(comparison, _word_probabilities(recogniser, clip, target), config)
+        content = _content_features(comparison, target, item_type)
     confidence = confidence_check(recognition, comparison, config)
     if truncated:
         confidence["review_reasons"].append("answer_longer_than_scored_window")
         confidence["needs_review"] = True
+    if time_limit and time_limit["cut_at_seconds"] is not None:
+        confidence["review_reasons"].append(TIME_LIMIT_REASON)
+        confidence["needs_review"] = True
 
     features = {
-        "content": _content_features(comparison, target, item_type),
+        "content": content,
         "pronunciation": pronunciation,
         "fluency": fluency_features(activity, len(heard), config),
         "confidence": confidence,
@@ -88,6 +120,7 @@ def score_spoken_answer(
             "scored_from_seconds": round(offset_s, 2),
             "truncated": truncated,
             "speech_segments": [list(s) for s in activity.segments],
+            **(time_limit or {}),
         },
     }
     scores = subscores(features, item_type, config)
@@ -105,7 +138,7 @@ def score_spoken_answer(
         "words": [_word_explanation(w) for w in comparison.words],
         "inserted_words": comparison.inserted,
         "features": features,
-        "explanation": _explain(features, comparison),
+        "explanation": _explain(features, comparison, item_type),
         "recogniser": {**recogniser.model_info, "prompted": prompt is not None, "decoding": config["decoding"]},
     }
 
@@ -115,6 +148,8 @@ def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str]
         raise ItemError(
             f"Unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}.", errors.ITEM_TYPE_UNKNOWN
         )
+    if item_type == OPEN_QUESTION:
+        return [(expected_text or "").strip()]  # the question, for the record only: it may be empty
     candidates = [expected_text or ""]
     if item_type == "short_answer":
         candidates += list(accepted_answers or [])
@@ -122,6 +157,46 @@ def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str]
     if not targets:
         raise ItemError("The item has no expected text to compare with.", errors.ITEM_TEXT_MISSING)
     return targets
+
+
+def _key_ideas(story: str, key_ideas: Sequence[str] | None) -> list[str]:
+    """The ideas a retelling should hold: as given, else the story's sentences (duplicates and
+    ideas without words dropped).
+    """
+    if isinstance(key_ideas, str):  # one idea, not a sequence of letters
+        key_ideas = [key_ideas]
+    ideas = [idea.strip() for idea in dict.fromkeys(key_ideas or split_sentences(story)) if normalise(idea or "")]
+    if not ideas:
+        raise ItemError("The story retelling has no key ideas with words in them.", errors.ITEM_TEXT_MISSING)
+    return ideas
+
+
+def _check_time_limit(max_answer_seconds: float | None) -> None:
+    if max_answer_seconds is not None and not (math.isfinite(max_answer_seconds) and max_answer_seconds > 0):
+        raise ItemError(
+            f"The answer time limit must be a positive number of seconds, not {max_answer_seconds!r}.",
+            errors.ITEM_TIME_LIMIT_INVALID,
+        )
+
+
+def _cut_to_time_limit(
+    samples: np.ndarray, max_answer_seconds: float | None, config: dict
+) -> tuple[np.ndarray, dict | None]:
+    """Audio longer than the time limit plus the grace is cut to the limit (and flagged by the
+    caller), not refused. None (no limit given) keeps the result exactly as without one.
+    """
+    if max_answer_seconds is None:
+        return samples, None
+    received_s = round(len(samples) / SAMPLE_RATE, 3)
+    record: dict = {
+        "time_limit_seconds": float(max_answer_seconds),
+        "cut_at_seconds": None,
+        "received_seconds": received_s,
+    }
+    if received_s > max_answer_seconds + config["time_limit"]["grace_seconds"]:
+        samples = samples[: int(max_answer_seconds * SAMPLE_RATE)]
+        record["cut_at_seconds"] = round(len(samples) / SAMPLE_RATE, 3)
+    return samples, record
 
 
 def _decoding_prompt(targets: list[str], item_type: str, config: dict) -> str | None:
@@ -171,6 +246,10 @@ def _content_features(comparison: ContentComparison, target: str, item_type: str
     }
 
 
+def _unscored_content(heard: list[str]) -> dict:
+    return {"scored": False, "words_heard": len(heard)}
+
+
 def _word_explanation(word: WordResult) -> dict:
     if word.status == MISSING:
         note = "not heard"
@@ -194,7 +273,9 @@ def _word_explanation(word: WordResult) -> dict:
     }
 
 
-def _explain(features: dict, comparison: ContentComparison) -> list[str]:
+def _explain(features: dict, comparison: ContentComparison, item_type: str) -> list[str]:
+    if item_type in FREE_SPEECH_TYPES:
+        return _explain_free_speech(features, item_type)
     content, fluency, pron = features["content"], features["fluency"], features["pronunciation"]
     lines = [
         (
@@ -215,27 +296,77 @@ def _explain(features: dict, comparison: ContentComparison) -> list[str]:
         f"{pron['mean_probability_spoken_words']:.2f}"
         + (f"; unclear: {', '.join(pron['weak_words'])}." if pron["weak_words"] else ".")
     )
+    lines.append(_fluency_line(fluency))
+    return lines + _review_lines(features)
+
+
+def _explain_free_speech(features: dict, item_type: str) -> list[str]:
+    content, pron = features["content"], features["pronunciation"]
+    if item_type == STORY_RETELLING:
+        lines = [
+            (
+                f"Content: {content['key_ideas_recalled']} of {content['key_ideas']} key ideas recalled "
+                f"(key-idea recall {content['key_idea_recall']:.0%})."
+            )
+        ]
+        if content["missed_key_ideas"]:
+            lines.append("Missed: " + ", ".join(f"'{idea}'" for idea in content["missed_key_ideas"]) + ".")
+    else:
+        lines = [
+            (
+                f"Content: not scored for an open question ({content['words_heard']} words said); sentence "
+                "mastery and vocabulary are left out of the overall score."
+            )
+        ]
     lines.append(
+        f"Pronunciation: the recognised words match the audio with mean probability "
+        f"{pron['mean_probability_spoken_words']:.2f}"
+        + (f"; unclear: {', '.join(pron['weak_words'])}." if pron["weak_words"] else ".")
+    )
+    lines.append(_fluency_line(features["fluency"]))
+    return lines + _review_lines(features)
+
+
+def _fluency_line(fluency: dict) -> str:
+    return (
         f"Fluency: {fluency['words_per_minute']:.0f} words per minute over {fluency['speech_span_seconds']:.1f} s; "
         f"{fluency['pauses_over_0_4s']} pause(s) of 0.4 s or more, {fluency['pauses_over_1_5s']} of 1.5 s "
         f"or more; speech started after {fluency['response_latency_seconds']:.1f} s."
     )
+
+
+def _review_lines(features: dict) -> list[str]:
+    lines = []
+    cut_at = features["audio"].get("cut_at_seconds")
+    if cut_at is not None:
+        lines.append(
+            f"The answer ran past the time limit ({features['audio']['time_limit_seconds']:g} s): "
+            f"only its first {cut_at:g} s were scored."
+        )
     if features["confidence"]["needs_review"]:
         lines.append("Flagged for a person to listen: " + ", ".join(features["confidence"]["review_reasons"]) + ".")
     return lines
 
 
-def _no_speech_result(config: dict, item_type: str, target: str, activity: SpeechActivity, detail: str) -> dict:
+def _no_speech_result(
+    config: dict, item_type: str, target: str, activity: SpeechActivity, detail: str, time_limit: dict | None
+) -> dict:
     floor = config["scale"]["min"]
+    unscored = UNSCORED_SUBSCORES.get(item_type, ())
+    cut_at = time_limit["cut_at_seconds"] if time_limit else None
+    cut = cut_at is not None
+    explanation = [f"No speech: {detail}. The answer gets the lowest score on the scale ({floor})."]
+    if cut:
+        explanation.append(f"Only the first {cut_at:g} s (the time limit) were listened to.")
     return {
         "scoring_version": config["version"],
         "item_type": item_type,
         "status": "no_speech",
         "reason": "no_speech",
         "overall": floor,
-        "subscores": dict.fromkeys(SUBSCORES, floor),
-        "needs_review": False,
-        "review_reasons": [],
+        "subscores": {name: None if name in unscored else floor for name in SUBSCORES},
+        "needs_review": cut,
+        "review_reasons": [TIME_LIMIT_REASON] if cut else [],
         "expected_text": target,
         "transcript": "",
         "words": [],
@@ -245,8 +376,9 @@ def _no_speech_result(config: dict, item_type: str, target: str, activity: Speec
                 "duration_seconds": activity.duration_s,
                 "speech_seconds": round(activity.speech_seconds, 2),
                 "speech_segments": [list(s) for s in activity.segments],
+                **(time_limit or {}),
             }
         },
-        "explanation": [f"No speech: {detail}. The answer gets the lowest score on the scale ({floor})."],
+        "explanation": explanation,
         "recogniser": None,
     }

@@ -30,7 +30,7 @@ class ModelError(ScoringError):
 
 
 class ItemError(ScoringError):
-    """The item description is unusable (unknown item type, no expected text)."""
+    """The item description is unusable (unknown item type, no expected text, a bad time limit)."""
 
     code = "item_invalid"
 
@@ -47,3 +47,4 @@ MODEL_NOT_FOUND = "model_not_found"
 MODEL_HASH_MISMATCH = "model_hash_mismatch"
 ITEM_TYPE_UNKNOWN = "item_type_unknown"
 ITEM_TEXT_MISSING = "item_text_missing"
+ITEM_TIME_LIMIT_INVALID = "item_time_limit_invalid"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import jiwer
 
-from workers.scoring.text import content_words, normalise
+from workers.scoring.text import content_words, light_stem, normalise
 
 if TYPE_CHECKING:
     from .recogniser import RecognisedWord, Recognition
@@ -178,4 +178,60 @@ def confidence_check(recognition: Recognition, comparison: ContentComparison, co
         "avg_logprob": round(recognition.avg_logprob, 3),
         "needs_review": bool(reasons),
         "review_reasons": reasons,
+    }
+
+
+def key_idea_recall(ideas: list[str], heard: list[str], config: dict) -> dict:
+    """Story retelling: how much of each key idea the transcript holds.
+
+    An idea's words are its distinct content words (all its words if it has none), compared
+    by light stem with every word heard, in any order. share = words found / words; the idea
+    counts as recalled at share >= ``recalled_at_share`` (credit 1), below that it earns its
+    share as partial credit. key_idea_recall is the mean credit over the ideas (0-1).
+    """
+    recalled_at = config["key_ideas"]["recalled_at_share"]
+    heard_stems = {light_stem(word) for word in heard}
+    details = []
+    for idea in ideas:
+        words = normalise(idea).split()
+        looked_for: dict[str, str] = {}  # stem -> the idea's first spelling of it, in the idea's order
+        for word in content_words(words) or words:
+            looked_for.setdefault(light_stem(word), word)
+        found = [word for stem, word in looked_for.items() if stem in heard_stems]
+        share = len(found) / len(looked_for)
+        recalled = share >= recalled_at
+        details.append(
+            {
+                "idea": idea,
+                "share": round(share, 3),
+                "recalled": recalled,
+                "credit": 1.0 if recalled else round(share, 3),
+                "words_found": found,
+                "words_missing": [word for stem, word in looked_for.items() if stem not in heard_stems],
+            }
+        )
+    return {
+        "key_ideas": len(details),
+        "key_ideas_recalled": sum(1 for d in details if d["recalled"]),
+        "key_idea_recall": round(sum(d["credit"] for d in details) / max(1, len(details)), 3),
+        "missed_key_ideas": [d["idea"] for d in details if not d["recalled"]],
+        "ideas": details,
+        "words_heard": len(heard),
+    }
+
+
+def recognised_pronunciation(heard: list[str], probabilities: list[float], config: dict) -> dict:
+    """Free speech (no fixed wording): the forced-alignment probability of each recognised word."""
+    weak_below = config["pronunciation"]["weak_word_probability"]
+    words = [
+        {"word": word, "alignment_probability": round(probability, 3), "weak": probability < weak_below}
+        for word, probability in zip(heard, probabilities, strict=True)
+    ]
+    mean = round(sum(w["alignment_probability"] for w in words) / len(words), 3) if words else 0.0
+    return {
+        "mean_probability_spoken_words": mean,
+        "mean_probability_all_words": mean,
+        "weak_words": [w["word"] for w in words if w["weak"]],
+        "words": words,
+        "method": "forced alignment of the recognised transcript",
     }

@@ -14,6 +14,11 @@ from pathlib import Path
 VERSIONS_DIR = Path(__file__).parent / "versions"
 CURRENT_VERSION = "speech-v1"
 SUBSCORES = ("sentence_mastery", "vocabulary", "fluency", "pronunciation")
+STORY_RETELLING, OPEN_QUESTION = "story_retelling", "open_question"
+# No fixed wording: recognised without the expected-text prompt, and the recognised words are aligned.
+FREE_SPEECH_TYPES = (STORY_RETELLING, OPEN_QUESTION)
+# Scored for fluency and pronunciation only: these subscores are None and left out of the overall score.
+UNSCORED_SUBSCORES = {OPEN_QUESTION: ("sentence_mastery", "vocabulary")}
 
 
 @functools.cache
@@ -54,7 +59,9 @@ def fluency_score(fluency: dict, item_type: str, config: dict) -> int:
     return _clamp(rate_score - pause_penalty - latency_penalty, config)
 
 
-def subscores(features: dict, item_type: str, config: dict) -> dict[str, int]:
+def subscores(features: dict, item_type: str, config: dict) -> dict[str, int | None]:
+    if item_type in FREE_SPEECH_TYPES:
+        return _free_speech_subscores(features, item_type, config)
     curves = config["subscore_curves"]
     content = features["content"]
     spoken_probability = features["pronunciation"]["mean_probability_spoken_words"]
@@ -75,7 +82,32 @@ def subscores(features: dict, item_type: str, config: dict) -> dict[str, int]:
     }
 
 
-def overall_score(scores: dict[str, int], item_type: str, config: dict) -> int:
+def _free_speech_subscores(features: dict, item_type: str, config: dict) -> dict[str, int | None]:
+    """story_retelling: content from key-idea recall; open_question: no content subscores.
+    Pronunciation from the alignment of the recognised words (there is no expected wording).
+    """
+    curves = config["subscore_curves"]
+    spoken_probability = features["pronunciation"]["mean_probability_spoken_words"]
+    scores: dict[str, int | None] = {"sentence_mastery": None, "vocabulary": None}
+    if item_type == STORY_RETELLING:
+        recall = features["content"]["key_idea_recall"]
+        scores["sentence_mastery"] = _clamp(
+            piecewise_linear(recall, curves["sentence_mastery_from_key_idea_recall"]), config
+        )
+        scores["vocabulary"] = _clamp(piecewise_linear(recall, curves["vocabulary_from_key_idea_recall"]), config)
+    scores["fluency"] = fluency_score(features["fluency"], item_type, config)
+    scores["pronunciation"] = _clamp(
+        piecewise_linear(spoken_probability, curves["pronunciation_from_mean_probability"]), config
+    )
+    return scores
+
+
+def overall_score(scores: dict[str, int | None], item_type: str, config: dict) -> int:
+    """Weighted mean of the subscores the item type weights (open_question: fluency and pronunciation)."""
     weights = config["overall_weights"][item_type]
-    total = sum(weights[name] * scores[name] for name in SUBSCORES) / sum(weights.values())
-    return _clamp(total, config)
+    names = [name for name in SUBSCORES if name in weights]
+    values = [scores[name] for name in names]
+    if any(value is None for value in values):
+        raise ValueError(f"{config['version']}: a subscore weighted for {item_type} was not scored.")
+    total = sum(weights[name] * value for name, value in zip(names, values, strict=True) if value is not None)
+    return _clamp(total / sum(weights[name] for name in names), config)

@@ -207,3 +207,33 @@ STOPWORDS = frozenset(
 
 def content_words(words: list[str]) -> list[str]:
     return [w for w in words if w not in STOPWORDS]
+
+
+_STEM_ENDINGS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
+_MIN_STEM = 3
+_UNDOUBLE = re.compile(r"([bgmnprt])\1$")  # running -> runn -> run, stopped -> stopp -> stop
+
+
+def light_stem(word: str) -> str:
+    """A light, dependency-free stem for matching a retelling against a story.
+
+    Drops one ending ("ies"/"ied" -> "y", "ing", "ed", "es", "s"; never "ss"), keeping at least
+    three letters, undoubles a final consonant after "ing"/"ed", then drops a final "e": close,
+    closes, closed and closing all give "clos". Irregular forms (made, went) are not matched.
+    """
+    stripped = False
+    for ending, replacement in _STEM_ENDINGS:
+        if word.endswith(ending) and not word.endswith("ss") and len(word) - len(ending) >= _MIN_STEM:
+            word = word[: -len(ending)] + replacement
+            stripped = ending in {"ing", "ed"}
+            break
+    if stripped:
+        word = _UNDOUBLE.sub(r"\1", word)
+    if word.endswith("e") and len(word) > _MIN_STEM:
+        word = word[:-1]
+    return word
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a story: split after ".", "!" or "?" followed by white space."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if normalise(s)]

@@ -16,7 +16,7 @@ from flask_jwt_extended import current_user
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from api.access import referenced, request_id, visible, within_scope
+from api.access import changeable, referenced, request_id, visible, within_scope
 from api.errors import ApiError
 from store import audit
 from store.common import NamedRecords, Records
@@ -37,6 +37,10 @@ class ScopedResource:
     def get(self, record_id: str) -> dict:
         """The record if the caller may see it; 404 otherwise."""
         return visible(self.records, self.kind, record_id, self.what, dict(self.base))
+
+    def get_to_change(self, record_id: str) -> dict:
+        """The record if the caller may change it; 404 when they may not see it, 403 when only see it."""
+        return changeable(self.records, self.kind, self.get(record_id), self.what, dict(self.base))
 
     def reference(self, record_id: str, body_field: str) -> dict:
         """A record a request body names; 422 on that field when missing or out of scope."""

@@ -1,0 +1,154 @@
+"""Item imports: upload a CSV/XLSX of items into the bank; a worker checks each row and creates them.
+
+The view checks only what it must (caller, campus, multipart, size), keeps the original file in S3
+with an import record, and answers 202 with the job. Everything about the file's content is the
+worker's business (workers/items/importer.py; the columns are in docs/item-imports.md).
+
+Where the items go follows the items API (api/assessment/items.py): superadmins and
+sub-superadmins import into the shared bank (campus_id omitted or empty) or into a campus they
+name; a campus admin's items go to their own campus, and naming another campus or asking for the
+shared bank explicitly (campus_id empty) is refused with 422.
+
+An import is visible to those who may change the items it writes (the items write scope): its
+row errors quote the file.
+"""
+
+from __future__ import annotations
+
+from bson import ObjectId
+from flask import Response
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from api.access import invalid, not_found, rule, user_id, within_scope
+from api.http import checked_size, require_multipart
+from api.jobs import job_response
+from api.org.campuses import CAMPUSES
+from config import get_settings
+from domain.access import UNSCOPED_ROLES
+from domain.csvsafe import row_errors_to_csv
+from schemas.common import ErrorSchema, PageArgsSchema
+from schemas.item_imports import (
+    SHARED_BANK,
+    ItemImportErrorListSchema,
+    ItemImportFileSchema,
+    ItemImportOptionsSchema,
+    ItemImportSchema,
+)
+from schemas.jobs import JobSchema
+from store import files, item_imports, jobs
+from store.mongo import get_db
+from tasks.publish import submit
+
+blp = Blueprint("item_imports", __name__, url_prefix="/api/v1", description="Item bank bulk imports")
+MODULE = "items"
+OWN_CAMPUS_ONLY = "You may import items into your own campus only."
+
+
+@blp.route("/item-imports", methods=["POST"])
+@rule(MODULE, "write")
+@require_multipart
+@blp.arguments(ItemImportFileSchema, location="files")
+@blp.arguments(ItemImportOptionsSchema, location="form")
+@blp.response(202, JobSchema, description="The item_import job; poll its Location")
+@blp.alt_response(400, schema=ErrorSchema)
+@blp.alt_response(413, schema=ErrorSchema)
+@blp.alt_response(415, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def create_item_import(upload: dict, options: dict) -> Response:
+    """Import items from a .csv or .xlsx; the job's result counts rows, created and failed rows and errors."""
+    campus_id = _campus_for_imported_items(options["campus_id"])
+    stream = upload["file"]
+    size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "item file")
+    import_id, job_id = ObjectId(), ObjectId()
+    filename = files.safe_filename(stream.filename)
+    key = item_imports.file_key(str(import_id), filename)
+    files.put_stream(key, stream.stream)
+    db = get_db()
+    item_imports.create(
+        db,
+        item_imports.NewImport(
+            import_id=import_id,
+            job_id=job_id,
+            campus_id=campus_id,
+            owner_id=user_id(),
+            file_key=key,
+            filename=filename,
+            size=size,
+            dry_run=options["dry_run"],
+            sheet=options["sheet"],
+        ),
+    )
+    job = submit(
+        db,
+        jobs.NewJob(
+            kind="item_import",
+            owner_id=user_id(),
+            job_id=job_id,
+            params={"import_id": str(import_id)},
+            scope={"campus_id": campus_id} if campus_id else None,
+        ),
+    )
+    return job_response(job, 202)
+
+
+def _campus_for_imported_items(requested: str | None) -> str | None:
+    """The campus the items go to (None: the shared bank), by the items API's rule for one new item."""
+    if current_user["role"] not in UNSCOPED_ROLES:
+        own: str | None = current_user.get("campus_id")
+        if not own or requested == SHARED_BANK or requested not in (None, own):
+            raise invalid({"campus_id": [OWN_CAMPUS_ONLY]})
+        return own
+    if not requested:
+        return None
+    CAMPUSES.reference(requested, "campus_id")
+    return requested
+
+
+@blp.route("/item-imports/<id:import_id>", methods=["GET"])
+@rule(MODULE, "read")
+@blp.response(200, ItemImportSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_item_import(import_id: str) -> dict:
+    """The import with its job's state and, once finished, its counts."""
+    record = _visible_import(import_id)
+    state = jobs.states_of(get_db(), [record["job_id"]]).get(record["job_id"]) or {}
+    return {
+        **record,
+        "state": state.get("state"),
+        "error": state.get("error"),
+        "errors_url": f"/api/v1/item-imports/{record['_id']}/errors",
+    }
+
+
+@blp.route("/item-imports/<id:import_id>/errors", methods=["GET"])
+@rule(MODULE, "read")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ItemImportErrorListSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def list_item_import_errors(args: dict, import_id: str) -> dict:
+    """Row errors in row order: row, column (as labelled in the file, or the content field), value, message."""
+    record = _visible_import(import_id)
+    return item_imports.error_page(get_db(), record["_id"], args["page"], args["per_page"]).as_dict()
+
+
+@blp.route("/item-imports/<id:import_id>/errors.csv", methods=["GET"])
+@rule(MODULE, "read")
+@blp.response(200, description="text/csv (UTF-8 with BOM); cells that could run as formulas are neutralised")
+@blp.alt_response(404, schema=ErrorSchema)
+def item_import_errors_csv(import_id: str) -> Response:
+    record = _visible_import(import_id)
+    body = row_errors_to_csv(item_imports.iter_errors(get_db(), record["_id"]))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="item-import-{record["_id"]}-errors.csv"'},
+    )
+
+
+def _visible_import(import_id: str) -> dict:
+    """The import if the caller may change the items it writes; 404 otherwise."""
+    record = item_imports.get(get_db(), import_id, within_scope(MODULE, {}, "write"))
+    if record is None:
+        raise not_found("item import")
+    return record

@@ -1,0 +1,70 @@
+"""The assessment vocabulary: item types and their sections, levels, which items a student
+hears, and what of an item a student may ever see.
+
+`student_prompt` is the one place that decides what of an item reaches a student: it is built
+from an allow-list per type, so a field added to an item's content later stays hidden until
+someone decides a student may see it. No reference text, accepted answer or correct option is
+in any list.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+SPOKEN_TYPES = ("read_aloud", "repeat", "sentence_builds", "short_answer", "story_retelling", "open_question")
+WRITTEN_TYPES = ("typing", "sentence_completion", "dictation", "passage_reconstruction", "email_writing")
+OBJECTIVE_TYPES = ("mcq",)
+ITEM_TYPES = SPOKEN_TYPES + WRITTEN_TYPES + OBJECTIVE_TYPES
+LEVELS = ("beginner", "intermediate", "advanced")
+SECTIONS = ("spoken", "written", "mcq")
+
+# Items whose prompt the student hears; the rest show it (mcq only when it has audio_text).
+TYPES_WITH_PROMPT_AUDIO = frozenset({"repeat", "sentence_builds", "short_answer", "story_retelling", "dictation"})
+
+# What a student may see of each type's content (everything else stays on the server).
+_VISIBLE_CONTENT: dict[str, tuple[str, ...]] = {
+    "read_aloud": ("text",),  # the passage to read aloud is the task itself
+    "repeat": (),
+    "sentence_builds": (),
+    "short_answer": (),
+    "story_retelling": (),
+    "open_question": ("question",),
+    "typing": ("passage",),  # the passage to type is the task itself
+    "sentence_completion": ("sentence",),
+    "dictation": (),
+    "passage_reconstruction": ("passage",),  # shown for a limited time by the client, then hidden
+    "email_writing": ("prompt", "point_descriptions"),
+    "mcq": ("question", "options", "passage"),
+}
+
+
+# Job kinds whose result a student may read: none of them carries a score, a reference text or
+# a right/wrong flag. Any other job's result is withheld from students.
+STUDENT_READABLE_JOB_RESULTS = frozenset({"upload", "answer_scoring", "attempt_settle"})
+
+
+def section_of(item_type: str) -> str:
+    """The section of an item type: spoken, written or mcq."""
+    if item_type in SPOKEN_TYPES:
+        return "spoken"
+    if item_type in WRITTEN_TYPES:
+        return "written"
+    if item_type in OBJECTIVE_TYPES:
+        return "mcq"
+    msg = f"unknown item type {item_type!r}"
+    raise ValueError(msg)
+
+
+def needs_prompt_audio(item_type: str, content: Mapping[str, Any]) -> bool:
+    return item_type in TYPES_WITH_PROMPT_AUDIO or (item_type == "mcq" and bool(content.get("audio_text")))
+
+
+def student_prompt(item_type: str, content: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an item's content a student may see while taking a test."""
+    shown = {name: content[name] for name in _VISIBLE_CONTENT[item_type] if name in content}
+    if item_type == "email_writing":
+        shown["point_descriptions"] = [point.get("description") for point in content.get("points") or []]
+    return shown

@@ -1,0 +1,103 @@
+"""Item imports: the upload form, the import record, its row errors, and a row's item fields.
+
+A row of an item file is checked with the item bank's own schemas (schemas/items.py): its item
+fields with ItemRowSchema (the API's ItemCreateSchema without campus and content, which the
+import decides and checks apart), its content with `load_content`. The file and the API accept
+and refuse the same values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from domain.jobkinds import JOB_STATES as STATES
+from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
+from schemas.fields import IdField
+from schemas.items import ItemCreateSchema
+from schemas.jobs import JobErrorSchema
+
+ROW_ITEM_FIELDS = ("type", "level", "module", "time_limit_seconds")
+SHARED_BANK = ""  # campus_id sent empty
+
+
+class ItemRowSchema(ItemCreateSchema):
+    """The item fields of one row: type, level, module, time_limit_seconds, as the API checks them."""
+
+    class Meta:
+        ordered = True
+        exclude = ("campus_id", "content")
+
+
+class ItemImportFileSchema(Schema):
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "The items, .csv or .xlsx, one row per item (docs/item-imports.md)",
+        },
+    )
+
+
+class CampusOrSharedField(IdField):
+    """A campus id, or "" (a form's way to say none): the shared bank, asked for explicitly."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if value == SHARED_BANK:
+            return SHARED_BANK
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ItemImportOptionsSchema(StrictSchema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Validate and report only; write nothing."})
+    campus_id = CampusOrSharedField(
+        load_default=None,
+        metadata={
+            "description": "The campus the items go to. Omitted: the shared bank for superadmins, a campus "
+            "admin's own campus (as for one item). Empty: the shared bank, explicitly (superadmins only)."
+        },
+    )
+    sheet = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
+    )
+
+
+class ItemImportCountsSchema(Schema):
+    rows = fields.Integer(metadata={"description": "Data rows in the file."})
+    created = fields.Integer(metadata={"description": "Items created (in a dry run: that would be created)."})
+    failed = fields.Integer(metadata={"description": "Rows with at least one error."})
+    errors = fields.Integer(metadata={"description": "Row errors listed at errors_url."})
+
+
+class ItemImportFileInfoSchema(Schema):
+    filename = fields.String()
+    size = fields.Integer()
+
+
+class ItemImportSchema(Schema):
+    id = ObjectIdStr(attribute="_id")
+    campus_id = fields.String(allow_none=True, metadata={"description": "None: the shared bank"})
+    job_id = ObjectIdStr()
+    state = fields.String(metadata={"enum": list(STATES), "description": "The state of the import's job."})
+    error = fields.Nested(JobErrorSchema, allow_none=True)
+    dry_run = fields.Boolean()
+    sheet = fields.String(allow_none=True)
+    file = fields.Nested(ItemImportFileInfoSchema)
+    counts = fields.Nested(ItemImportCountsSchema, allow_none=True)
+    errors_url = fields.String()
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
+
+
+class ItemImportErrorSchema(Schema):
+    row = fields.Integer(allow_none=True, metadata={"description": "The file's row number (header included)"})
+    column = fields.String(allow_none=True, metadata={"description": "As labelled in the file, or the content field"})
+    value = fields.String(allow_none=True)
+    message = fields.String()
+
+
+ItemImportErrorListSchema = list_envelope(ItemImportErrorSchema, "ItemImportErrorList")

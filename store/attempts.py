@@ -1,0 +1,170 @@
+"""The `attempts` collection: one student's sitting of a test.
+
+Document: {_id, test_id, student_id, campus_id, batch_id, course_id (str), number (1, 2 ...),
+state: in_progress|finished, seed (the form's draw is reproducible from it), items: [{item_id,
+type, section, module, time_limit_seconds}] (the student's own form, fixed at the start, so a
+resume sees the same items), started_at, deadline (the earlier of start + duration and the
+window's end, kept here, never in the browser), finished_at, finish_reason: student|deadline,
+answers: {item_id: {state: received|scored|failed, job_id, at}}, result (the aggregated score),
+result_state: none|scoring|awaiting_release|released, released_at, created_at, updated_at}.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from store.common import Page, Records, page_of, sort_spec, utcnow
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bson import ObjectId
+    from pymongo.database import Database
+
+COLLECTION = "attempts"
+records = Records(COLLECTION)
+IN_PROGRESS, FINISHED = "in_progress", "finished"
+
+
+def ensure_indexes(db: Database) -> None:
+    attempts = db[COLLECTION]
+    attempts.create_index(
+        [("test_id", ASCENDING), ("student_id", ASCENDING), ("number", ASCENDING)],
+        name="one_number_per_student",
+        unique=True,
+    )
+    attempts.create_index([("student_id", ASCENDING), ("started_at", DESCENDING)], name="student_recent")
+    attempts.create_index([("state", ASCENDING), ("deadline", ASCENDING)], name="state_deadline")
+    attempts.create_index([("test_id", ASCENDING), ("result_state", ASCENDING)], name="test_result_state")
+
+
+def start(db: Database, fields: dict[str, Any]) -> dict | None:
+    """Insert a new attempt; None when another request started the same number first."""
+    now = utcnow()
+    doc = {
+        "state": IN_PROGRESS,
+        "answers": {},
+        "result": None,
+        "result_state": "none",
+        "released_at": None,
+        "finished_at": None,
+        "finish_reason": None,
+        **fields,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        db[COLLECTION].insert_one(doc)
+    except DuplicateKeyError:
+        return None
+    return doc
+
+
+def in_progress(db: Database, test_id: str, student_id: str) -> dict | None:
+    return db[COLLECTION].find_one({"test_id": test_id, "student_id": student_id, "state": IN_PROGRESS})
+
+
+def count_for(db: Database, test_id: str, student_id: str) -> int:
+    return db[COLLECTION].count_documents({"test_id": test_id, "student_id": student_id})
+
+
+def get(db: Database, attempt_id: str | ObjectId, scope: dict[str, Any] | None = None) -> dict | None:
+    return records.get(db, attempt_id, scope)
+
+
+def record_answer_state(db: Database, attempt_id: ObjectId, item_id: str, state: str, job_id: str) -> None:
+    """The item's answer is received (a new answer replaces an earlier one) or scored/failed."""
+    db[COLLECTION].update_one(
+        {"_id": attempt_id},
+        {"$set": {f"answers.{item_id}": {"state": state, "job_id": job_id, "at": utcnow()}, "updated_at": utcnow()}},
+    )
+
+
+def record_answer_outcome(db: Database, attempt_id: ObjectId, item_id: str, state: str, job_id: str) -> bool:
+    """scored/failed for the item's current answer only (a job of a replaced answer changes nothing)."""
+    result = db[COLLECTION].update_one(
+        {"_id": attempt_id, f"answers.{item_id}.job_id": job_id},
+        {"$set": {f"answers.{item_id}.state": state, f"answers.{item_id}.at": utcnow(), "updated_at": utcnow()}},
+    )
+    return result.modified_count == 1
+
+
+def finish(db: Database, attempt_id: ObjectId, reason: str, now: datetime) -> dict | None:
+    """in_progress -> finished once; the attempt as it is now (finished either way), or None if gone."""
+    db[COLLECTION].update_one(
+        {"_id": attempt_id, "state": IN_PROGRESS},
+        {
+            "$set": {
+                "state": FINISHED,
+                "finished_at": now,
+                "finish_reason": reason,
+                "result_state": "scoring",
+                "updated_at": now,
+            }
+        },
+    )
+    return get(db, attempt_id)
+
+
+def past_deadline(db: Database, before: datetime, limit: int = 500) -> list[dict]:
+    """Attempts still in progress whose deadline passed before `before`."""
+    return list(db[COLLECTION].find({"state": IN_PROGRESS, "deadline": {"$lt": before}}, {"_id": 1}).limit(limit))
+
+
+def record_result(
+    db: Database, attempt_id: ObjectId, result: dict[str, Any], result_state: str, now: datetime
+) -> dict | None:
+    released = {"released_at": now} if result_state == "released" else {}
+    return db[COLLECTION].find_one_and_update(
+        {"_id": attempt_id, "state": FINISHED},
+        {"$set": {"result": result, "result_state": result_state, **released, "updated_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def release_scored(db: Database, test_id: str, now: datetime) -> list[dict]:
+    """awaiting_release -> released for the test's scored attempts; the attempts released."""
+    waiting = list(
+        db[COLLECTION].find({"test_id": test_id, "result_state": "awaiting_release"}, {"_id": 1, "student_id": 1})
+    )
+    if waiting:
+        db[COLLECTION].update_many(
+            {"_id": {"$in": [a["_id"] for a in waiting]}, "result_state": "awaiting_release"},
+            {"$set": {"result_state": "released", "released_at": now, "updated_at": now}},
+        )
+    return waiting
+
+
+def student_ids_with_attempt(db: Database, test_id: str) -> set[str]:
+    return set(db[COLLECTION].distinct("student_id", {"test_id": test_id}))
+
+
+def for_student(db: Database, student_id: str, test_ids: list[str]) -> list[dict]:
+    return list(
+        db[COLLECTION].find(
+            {"student_id": student_id, "test_id": {"$in": test_ids}}, {"test_id": 1, "state": 1, "number": 1}
+        )
+    )
+
+
+def page(db: Database, query: dict[str, Any], sort: str, page_number: int, per_page: int) -> Page:
+    return page_of(db[COLLECTION], query, sort_spec(sort), page_number, per_page)
+
+
+def latest_per_student(db: Database, test_id: str) -> dict[str, dict]:
+    """Each student's latest attempt at the test, by student id."""
+    latest: dict[str, dict] = {}
+    for attempt in db[COLLECTION].find({"test_id": test_id}).sort("number", ASCENDING):
+        latest[attempt["student_id"]] = attempt
+    return latest
+
+
+def count_for_test(db: Database, test_id: str) -> int:
+    return db[COLLECTION].count_documents({"test_id": test_id})
+
+
+def count_for_student(db: Database, student_id: str) -> int:
+    return db[COLLECTION].count_documents({"student_id": student_id})

@@ -1,0 +1,123 @@
+"""The `item_imports` and `item_import_errors` collections: one record per item bank upload.
+
+An import record names the campus the items go to (None: the shared bank), the original file in
+S3 (`item-imports/<import_id>/<name>`), the options, the job that runs it and, once it finished,
+its counts. Its state is the job's state. Row errors live one document each in
+`item_import_errors`, keyed by import and a sequence number so pages and the CSV come out in row
+order (the same shapes as the roster import's, store/roster_imports.py).
+
+Items an import creates carry `created_by_import` (the import's id, as text) and `import_row`
+(the file's row number): `store.items.created_by_import` finds what an earlier delivery of the
+same import already wrote, and a unique index on the pair (store/items.py) refuses a second copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from store.common import Page, Records, page_of, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from bson import ObjectId
+    from pymongo.database import Database
+
+COLLECTION = "item_imports"
+ERRORS_COLLECTION = "item_import_errors"
+records = Records(COLLECTION)
+ERROR_FIELDS = ("row", "column", "value", "message")
+# The markers on the items an import created (see the module docstring).
+_ERROR_PROJECTION = {"_id": 0, **dict.fromkeys(ERROR_FIELDS, 1)}
+_ERRORS_PER_INSERT = 5_000
+
+
+def ensure_indexes(db: Database) -> None:
+    db[COLLECTION].create_index([("campus_id", ASCENDING), ("created_at", DESCENDING)], name="campus_recent")
+    db[ERRORS_COLLECTION].create_index([("import_id", ASCENDING), ("seq", ASCENDING)], name="import_seq", unique=True)
+
+
+@dataclass(frozen=True)
+class NewImport:
+    import_id: ObjectId
+    job_id: ObjectId
+    campus_id: str | None  # None: the shared bank
+    owner_id: str
+    file_key: str
+    filename: str
+    size: int
+    dry_run: bool
+    sheet: str | None = None
+
+
+def file_key(import_id: str, safe_filename: str) -> str:
+    return f"item-imports/{import_id}/{safe_filename}"
+
+
+def create(db: Database, new: NewImport) -> dict:
+    now = utcnow()
+    doc = {
+        "_id": new.import_id,
+        "job_id": new.job_id,
+        "campus_id": new.campus_id,
+        "owner_id": new.owner_id,
+        "file": {"key": new.file_key, "filename": new.filename, "size": new.size},
+        "dry_run": new.dry_run,
+        "sheet": new.sheet,
+        "counts": None,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": None,
+    }
+    db[COLLECTION].insert_one(doc)
+    return doc
+
+
+def get(db: Database, import_id: str | ObjectId, within: dict[str, Any] | None = None) -> dict | None:
+    """The import record, if it exists and matches `within` (a caller's scope)."""
+    return records.get(db, import_id, within)
+
+
+def record_counts(db: Database, import_id: ObjectId, counts: dict[str, Any]) -> None:
+    now = utcnow()
+    db[COLLECTION].update_one({"_id": import_id}, {"$set": {"counts": counts, "updated_at": now, "finished_at": now}})
+
+
+# --- row errors ------------------------------------------------------------------------------
+
+
+def replace_errors(db: Database, import_id: ObjectId, errors: Iterable[dict[str, Any]]) -> int:
+    """Store the import's row errors, dropping any an earlier delivery stored. Returns how many."""
+    db[ERRORS_COLLECTION].delete_many({"import_id": import_id})
+    return append_errors(db, import_id, errors, first_seq=0)
+
+
+def append_errors(db: Database, import_id: ObjectId, errors: Iterable[dict[str, Any]], first_seq: int) -> int:
+    stored = 0
+    batch: list[dict] = []
+    for seq, error in enumerate(errors, start=first_seq):
+        batch.append({"import_id": import_id, "seq": seq, **{name: error.get(name) for name in ERROR_FIELDS}})
+        if len(batch) >= _ERRORS_PER_INSERT:
+            stored += _insert(db, batch)
+            batch = []
+    return stored + _insert(db, batch)
+
+
+def _insert(db: Database, batch: list[dict]) -> int:
+    if batch:
+        db[ERRORS_COLLECTION].insert_many(batch, ordered=False)
+    return len(batch)
+
+
+def error_page(db: Database, import_id: ObjectId, page: int, per_page: int) -> Page:
+    """Row errors in row order."""
+    return page_of(
+        db[ERRORS_COLLECTION], {"import_id": import_id}, [("seq", ASCENDING)], page, per_page, _ERROR_PROJECTION
+    )
+
+
+def iter_errors(db: Database, import_id: ObjectId) -> Iterator[dict]:
+    return db[ERRORS_COLLECTION].find({"import_id": import_id}, _ERROR_PROJECTION).sort("seq", ASCENDING)

@@ -1,0 +1,29 @@
+"""The one exception type the assessment engine raises, with a stable snake_case code (the API answers 422)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.errors import WorkError
+
+
+class AssessmentError(WorkError):
+    """Input the engine cannot score; `code` is stable and meant for API error bodies."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(code, message, details)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of the API's error body: {"code", "message", "details"}."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+CHOICE_OUT_OF_RANGE = "choice_out_of_range"
+INVALID_CHOICE = "invalid_choice"
+INVALID_ITEM = "invalid_item"
+INVALID_ITEM_OUTCOME = "invalid_item_outcome"
+INVALID_ITEM_RESULT = "invalid_item_result"
+DUPLICATE_ITEM_ID = "duplicate_item_id"
+UNKNOWN_ITEM_TYPE = "unknown_item_type"
+UNKNOWN_SCORING_VERSION = "unknown_scoring_version"
+INVALID_SCORING_CONFIG = "invalid_scoring_config"

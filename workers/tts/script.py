@@ -1,0 +1,71 @@
+"""What is spoken for an item: the field of its content a student must hear, by item type."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from workers.tts import errors
+from workers.tts.errors import TtsError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+# Item type -> the content field spoken as one text.
+_SPOKEN_FIELD = {"repeat": "text", "short_answer": "question", "story_retelling": "story", "dictation": "text"}
+
+# Types whose prompt is always heard, never shown (as in domain.assessment). mcq has prompt audio
+# too, but only when its content has ``audio_text``.
+TYPES_WITH_PROMPT_AUDIO = frozenset({*_SPOKEN_FIELD, "sentence_builds"})
+
+
+def prompt_script(item_type: str, content: Mapping[str, Any], seed: str) -> tuple[str | None, list[str] | None]:
+    """``(text, None)`` or ``(None, phrases)`` to pass to render_prompt, or ``(None, None)``: no prompt audio.
+
+    ``seed`` fixes the spoken order of a sentence_builds item's phrases (spoken_order); an item id
+    gives one order (and one clip) per item.
+    """
+    if item_type == "sentence_builds":
+        return None, spoken_order(_phrases(content), seed)
+    if item_type == "mcq":
+        return (_text(item_type, content, "audio_text"), None) if content.get("audio_text") else (None, None)
+    field = _SPOKEN_FIELD.get(item_type)
+    if field is None:
+        return None, None
+    return _text(item_type, content, field), None
+
+
+def spoken_order(phrases: Sequence[str], seed: str) -> list[str]:
+    """The phrases shuffled, the same way for the same seed, and never in the original order when at
+    least two of them differ (a shuffle that gives it back is rotated by one).
+    """
+    if isinstance(phrases, str):
+        raise TypeError("phrases must be a sequence of strings, not one string")
+    original = list(phrases)
+    order = original.copy()
+    random.Random(seed).shuffle(order)  # noqa: S311 - a repeatable order, not a secret
+    if order == original and len(set(original)) > 1:
+        order = order[1:] + order[:1]
+    return order
+
+
+def _text(item_type: str, content: Mapping[str, Any], field: str) -> str:
+    value = content.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise _content_invalid(item_type, field, "a non-empty text")
+    return value
+
+
+def _phrases(content: Mapping[str, Any]) -> list[str]:
+    value = content.get("phrases")
+    if not isinstance(value, list) or not value or not all(isinstance(p, str) and p.strip() for p in value):
+        raise _content_invalid("sentence_builds", "phrases", "a non-empty list of non-empty texts")
+    return value
+
+
+def _content_invalid(item_type: str, field: str, expected: str) -> TtsError:
+    return TtsError(
+        errors.PROMPT_CONTENT_INVALID,
+        f"A {item_type} item needs {expected} in content['{field}'] to speak.",
+        {"item_type": item_type, "field": field},
+    )
