@@ -92,6 +92,7 @@ def _register_blueprints() -> None:
         attempts,
     ):
         rest_api.register_blueprint(module.blp)
+    rest_api.register_blueprint(tests.history_blp)
 
 
 def _request_ids(app: Flask) -> None:

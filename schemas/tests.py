@@ -219,6 +219,8 @@ class ResultRowSchema(Schema):
     subscores = fields.Dict(allow_none=True)
     started_at = UtcDateTime()
     finished_at = UtcDateTime(allow_none=True)
+    test_id = fields.String()
+    test_title = fields.String(allow_none=True)
 
 
 ResultRowListSchema = list_envelope(ResultRowSchema, "ResultRowList")

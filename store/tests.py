@@ -66,6 +66,12 @@ def get(db: Database, test_id: str | ObjectId, scope: dict[str, Any] | None = No
     return records.get(db, test_id, scope)
 
 
+def titles(db: Database, test_ids: Iterable[str]) -> dict[str, str]:
+    """Test id -> title."""
+    oids = [oid for oid in map(to_object_id, test_ids) if oid is not None]
+    return {str(doc["_id"]): doc.get("title", "") for doc in db[COLLECTION].find({"_id": {"$in": oids}}, {"title": 1})}
+
+
 def open_tests(db: Database, now: datetime) -> list[dict]:
     return list(db[COLLECTION].find({"active": True, "window_start": {"$lte": now}, "window_end": {"$gt": now}}))
 

@@ -18,7 +18,7 @@ from api.org.campuses import CAMPUSES
 from api.org.students import STUDENTS
 from api.resource import ScopedResource
 from domain.access import allows
-from schemas.common import ErrorSchema
+from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
 from schemas.tests import (
     AssignedSchema,
@@ -247,6 +247,7 @@ def _result_row(attempt: dict, people: dict[str, dict]) -> dict:
     state = attempt["state"] if attempt["state"] == "in_progress" else attempt.get("result_state")
     return {
         "attempt_id": str(attempt["_id"]),
+        "test_id": attempt["test_id"],
         "student_id": attempt["student_id"],
         "name": person.get("name"),
         "roll_number": person.get("roll_number"),
@@ -258,6 +259,34 @@ def _result_row(attempt: dict, people: dict[str, dict]) -> dict:
         "subscores": result.get("subscores"),
         "started_at": attempt["started_at"],
         "finished_at": attempt.get("finished_at"),
+    }
+
+
+history_blp = Blueprint(
+    "student_results", __name__, url_prefix="/api/v1/students", description="A student's results across tests"
+)
+
+
+@history_blp.route("/<id:student_id>/results", methods=["GET"])
+@rule("results", "read")
+@history_blp.arguments(PageArgsSchema, location="query")
+@history_blp.response(200, ResultRowListSchema)
+@history_blp.alt_response(404, schema=ErrorSchema)
+def student_history(args: dict, student_id: str) -> dict:
+    """Every attempt of one student (in the caller's scope), newest first, with each test's title."""
+    STUDENTS.get(student_id)
+    query = {"student_id": student_id}
+    scoped = scope("attempts")
+    page = attempts.page(
+        get_db(), {"$and": [query, scoped]} if scoped else query, "-started_at", args["page"], args["per_page"]
+    )
+    people = users.names_and_rolls(get_db(), [student_id])
+    titles = test_store.titles(get_db(), [attempt["test_id"] for attempt in page.items])
+    return {
+        **page.as_dict(),
+        "items": [
+            {**_result_row(attempt, people), "test_title": titles.get(attempt["test_id"])} for attempt in page.items
+        ],
     }
 
 

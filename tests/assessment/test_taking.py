@@ -15,6 +15,7 @@ from bson import ObjectId
 
 from store import attempts as attempt_store
 from store import items
+from store import tests as test_store
 from tests.assessment.conftest import iso, now_utc, speak, wait_until
 from tests.identity.conftest import error_of
 
@@ -317,3 +318,22 @@ def test_a_campus_or_batch_a_test_refers_to_cannot_be_deleted(client, org, sitti
         refused = client.delete(f"/api/v1/{path}", headers=headers)
         assert refused.status_code == 409, path
         assert error_of(refused)["details"]["dependents"]["tests"] >= 1, path
+
+
+def test_a_students_history_and_the_reminders_find_the_assigned_tests(client, org, db, sitting):
+    from workers.notifications.reminders import remind_test
+
+    history = client.get(f"/api/v1/students/{org.ids['student_1']}/results", headers=org.headers["course_admin"])
+    assert history.status_code == 200, history.get_json()
+    rows = history.get_json()["items"]
+    assert [(row["test_id"], row["test_title"]) for row in rows][:1] == [
+        (sitting["test"]["id"], sitting["test"]["title"])
+    ]
+    assert (
+        client.get(f"/api/v1/students/{org.ids['student_3']}/results", headers=org.headers["course_admin"]).status_code
+        == 404
+    )  # another course's student
+    # The daily reminder reads the same tests and attempts: student 2 has not started, student 1 has.
+    test = test_store.get(db, sitting["test"]["id"])
+    summary = remind_test(db, test)
+    assert summary.students == 1
