@@ -31,8 +31,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "invalid escape sequence", SyntaxWarning)
     # Missing ffmpeg is reported when it is first run (ffmpeg_unavailable), not at import.
     warnings.filterwarnings("ignore", "Couldn't find ffmpeg", RuntimeWarning)
-    from pydub import AudioSegment  # type: ignore[import-untyped]
-    from pydub.silence import detect_leading_silence  # type: ignore[import-untyped]
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
 
 SAMPLE_RATE = 22_050
 CHANNELS = 1
