@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
-APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm
+APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm chromium
 REQUIREMENTS := requirements.txt $(wildcard requirements/*.txt)
 
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider

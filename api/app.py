@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import Flask, Response, g, request
 
-from api import health, jobs, notifications, scoring, uploads
+from api import docs, health, jobs, notifications, scoring, uploads
 from api.assessment import attempts, item_imports, items, tests
 from api.errors import register_error_handlers
 from api.extensions import jwt, limiter, rest_api
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     rest_api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
     _register_blueprints()
-    _request_ids(app)
+    _request_ids(app, settings.json_max_bytes)
     # Messages queued while serving a request (invitations, resets) are published at once.
     notify.use_kicker(kick_notifications)
     return app
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints() -> None:
     for module in (
+        docs,
         health,
         auth,
         jobs,
@@ -95,9 +96,12 @@ def _register_blueprints() -> None:
     rest_api.register_blueprint(tests.history_blp)
 
 
-def _request_ids(app: Flask) -> None:
+def _request_ids(app: Flask, json_limit: int) -> None:
     @app.before_request
     def start() -> None:
+        if not request.mimetype.startswith("multipart/form-data"):
+            # Only file uploads may be large: a JSON body is refused (413) before it is parsed.
+            request.max_content_length = json_limit
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if 0 < len(supplied) <= MAX_REQUEST_ID and supplied.isprintable() else uuid.uuid4().hex
         g.started = time.monotonic()

@@ -473,6 +473,7 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         started.append(s3)
         os.environ.update(
             {
+                "APP_ENV": "test",
                 "SECRET_KEY": "b" * 40,
                 "MONGO_URI": mongo.url,
                 "REDIS_URL": redis.url,

@@ -35,6 +35,7 @@ def main() -> None:
     brevo = FakeBrevo(api_key="bench-key").start()
     os.environ.update(
         {
+            "APP_ENV": "test",
             "SECRET_KEY": "b" * 40,
             "MONGO_URI": mongo.url,
             "REDIS_URL": redis.url,

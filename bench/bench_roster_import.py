@@ -68,6 +68,7 @@ def main() -> None:
     s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
     os.environ.update(
         {
+            "APP_ENV": "test",
             "SECRET_KEY": "b" * 40,
             "MONGO_URI": mongo.url,
             "REDIS_URL": redis.url,

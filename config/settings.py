@@ -137,6 +137,8 @@ class Settings:
     s3_presign_seconds: int = _env(_int, 900)
 
     upload_max_bytes: int = _env(_int, 20 * 1024 * 1024)
+    # Bodies that are not file uploads (JSON, forms) are refused above this many bytes, before parsing.
+    json_max_bytes: int = _env(_int_between(1024, 20 * 1024 * 1024), 1024 * 1024)
     upload_allowed_types: str = _env(
         _str,
         "text/csv,text/plain,application/pdf,image/png,image/jpeg,"
@@ -203,11 +205,42 @@ class Settings:
         return self.notify_backend
 
 
+# The example values shipped in .env.example (a test keeps these in step with the file): a
+# production process that finds one of them was started with the example configuration.
+EXAMPLE_SECRET_KEYS = frozenset({"dev-only-secret-key-change-me-0123456789abcdef"})
+EXAMPLE_FLOWER_BASIC_AUTH = frozenset({"admin:flower-dev-password"})
+
+
 def _cross_checks(values: dict[str, Any]) -> list[str]:
     """Problems that involve more than one variable."""
+    problems = []
     if values.get("notify_backend") == "brevo" and not values.get("brevo_api_key"):
-        return ["NOTIFY_BACKEND=brevo needs BREVO_API_KEY"]
-    return []
+        problems.append("NOTIFY_BACKEND=brevo needs BREVO_API_KEY")
+    if values.get("app_env") == "production":
+        problems += _production_problems(values)
+    return problems
+
+
+def _production_problems(values: dict[str, Any]) -> list[str]:
+    """What production refuses to start with: example secrets, the development admin, and messages
+    that would silently go to files instead of people.
+    """
+    problems = []
+    if values.get("secret_key") in EXAMPLE_SECRET_KEYS:
+        problems.append("SECRET_KEY is the example value from .env.example; set a random secret of 32+ characters")
+    if values.get("dev_admin_email") or values.get("dev_admin_password"):
+        problems.append(
+            "DEV_ADMIN_EMAIL/DEV_ADMIN_PASSWORD create a development superadmin; leave them empty in production"
+        )
+    if values.get("flower_basic_auth") in EXAMPLE_FLOWER_BASIC_AUTH:
+        problems.append("FLOWER_BASIC_AUTH is the example user:password from .env.example; set your own")
+    backend = values.get("notify_backend")
+    if backend == "outbox" or (backend == "auto" and not values.get("brevo_api_key")):
+        problems.append(
+            "BREVO_API_KEY is required in production: without it messages would only be written to "
+            "OUTBOX_DIR (the development backend)"
+        )
+    return problems
 
 
 def _parse(cls: type, environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -1,12 +1,14 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from config import ConfigError, load_settings
 
 BASE = {
+    "APP_ENV": "development",
     "SECRET_KEY": "x" * 40,
     "MONGO_URI": "mongodb://127.0.0.1:1/",
     "REDIS_URL": "redis://127.0.0.1:1/0",
@@ -79,3 +81,59 @@ def test_scoring_settings_load_without_the_app_settings_and_are_validated():
         load_scoring_settings({"SCORING_CPU_THREADS": "many"})
     with pytest.raises(ConfigError, match="SCORING_MAX_AUDIO_BYTES is malformed"):
         load_settings({**BASE, "SCORING_MAX_AUDIO_BYTES": "big"})
+
+
+PRODUCTION = {**BASE, "APP_ENV": "production", "BREVO_API_KEY": "xkeysib-real", "FLOWER_BASIC_AUTH": "ops:long-pass"}
+
+
+def _example_env() -> dict[str, str]:
+    """The variables .env.example sets, as `make run` reads them."""
+    from dotenv import dotenv_values
+
+    values = dotenv_values(Path(__file__).resolve().parents[2] / ".env.example")
+    return {name: value for name, value in values.items() if value}
+
+
+def test_a_production_environment_with_real_secrets_starts():
+    assert load_settings(PRODUCTION).is_production
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"SECRET_KEY": "dev-only-secret-key-change-me-0123456789abcdef"}, "SECRET_KEY is the example value"),
+        ({"DEV_ADMIN_EMAIL": "admin@aiversant.local"}, "DEV_ADMIN_EMAIL/DEV_ADMIN_PASSWORD"),
+        ({"DEV_ADMIN_PASSWORD": "dev-admin-password-1"}, "DEV_ADMIN_EMAIL/DEV_ADMIN_PASSWORD"),
+        ({"FLOWER_BASIC_AUTH": "admin:flower-dev-password"}, "FLOWER_BASIC_AUTH is the example"),
+        ({"BREVO_API_KEY": ""}, "BREVO_API_KEY is required in production"),
+        ({"NOTIFY_BACKEND": "outbox"}, "BREVO_API_KEY is required in production"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY is malformed: must be at least 32"),
+    ],
+)
+def test_production_refuses_unsafe_settings_naming_them(change, named):
+    with pytest.raises(ConfigError, match=named):
+        load_settings({**PRODUCTION, **change})
+
+
+def test_the_example_configuration_does_not_start_in_production():
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**_example_env(), "APP_ENV": "production"})
+    for named in ("SECRET_KEY", "DEV_ADMIN_EMAIL", "FLOWER_BASIC_AUTH", "BREVO_API_KEY"):
+        assert named in str(refused.value)
+
+
+def test_the_refused_examples_are_the_ones_in_env_example():
+    from config.settings import EXAMPLE_FLOWER_BASIC_AUTH, EXAMPLE_SECRET_KEYS
+
+    example = _example_env()
+    assert example["SECRET_KEY"] in EXAMPLE_SECRET_KEYS
+    assert example["FLOWER_BASIC_AUTH"] in EXAMPLE_FLOWER_BASIC_AUTH
+
+
+def test_an_api_process_in_production_with_the_example_key_does_not_start():
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "dev-only-secret-key-change-me-0123456789abcdef"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import api.wsgi"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode != 0
+    assert "SECRET_KEY is the example value" in proc.stderr

@@ -61,3 +61,32 @@ def test_a_crash_in_a_view_is_500_without_internals(db):
 def test_request_id_is_echoed(client):
     resp = client.get("/health/live", headers={"X-Request-ID": "abc-123"})
     assert resp.headers["X-Request-ID"] == "abc-123"
+
+
+def test_a_json_body_over_the_limit_is_413_before_it_is_parsed(client):
+    padding = "x" * (1024 * 1024 + 10)
+    resp = client.post(
+        "/api/v1/auth/login", data='{"login": "a@b.c", "password": "' + padding + '"}', content_type="application/json"
+    )
+    assert resp.status_code == 413
+    assert resp.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_a_json_body_under_the_limit_is_parsed(client):
+    resp = client.post("/api/v1/auth/login", json={"login": "nobody@example.edu", "password": "x" * 200})
+    assert resp.status_code == 401
+
+
+def test_swagger_ui_loads_nothing_from_the_network(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html
+    assert "http://" not in html
+    assert "https://" not in html
+    for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        asset = client.get(f"/api/v1/docs/assets/{name}")
+        assert asset.status_code == 200, name
+        assert len(asset.get_data()) > 1000
+        asset.close()
+    assert client.get("/api/v1/docs/assets/../../app.py").status_code == 404

@@ -137,6 +137,7 @@ def test_worker_settings_pick_the_backend(tmp_path):
     from workers.notifications.backend import build_sender
 
     base = {
+        "APP_ENV": "development",
         "SECRET_KEY": "k" * 40,
         "MONGO_URI": "mongodb://x",
         "REDIS_URL": "redis://x",
