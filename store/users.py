@@ -93,12 +93,29 @@ def ensure_superadmin(db: Database, email: str, password_hash: str) -> bool:
     return True
 
 
-def update(db: Database, user_id: ObjectId, changes: dict[str, Any], *, revoke_tokens: bool = False) -> dict | None:
-    """Set fields; with revoke_tokens, bump token_version so every issued token stops working."""
+def update(
+    db: Database,
+    user_id: ObjectId,
+    changes: dict[str, Any],
+    *,
+    revoke_tokens: bool = False,
+    revoke_single_use: bool = False,
+) -> dict | None:
+    """Set fields; with revoke_tokens, bump token_version so every issued token stops working; with
+    revoke_single_use, drop outstanding invitation and reset tokens (the address they went to changed).
+    """
     update_doc: dict[str, Any] = {"$set": {**_normalised(changes), "updated_at": utcnow()}}
     if revoke_tokens:
         update_doc["$inc"] = {"token_version": 1}
+    if revoke_single_use:
+        update_doc["$unset"] = dict.fromkeys(TOKEN_PURPOSES, "")
     return db[COLLECTION].find_one_and_update({"_id": user_id}, update_doc, return_document=ReturnDocument.AFTER)
+
+
+def contact_changes(stored: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether `changes` give the account another email or mobile (where its single-use links went)."""
+    normalised = _normalised(changes)
+    return any(name in normalised and normalised[name] != stored.get(name) for name in ("email", "mobile"))
 
 
 def _normalised(fields: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from api.access import invalid, rule
 from api.errors import ApiError
 from api.org.campuses import CAMPUSES
 from api.org.courses import checked_course_ids
+from api.org.students import after_contact_change
 from api.resource import ScopedResource
-from domain.access import ADMIN_ROLES, MODULES, TEMPLATES, may_manage_role
+from domain.access import ADMIN_ROLES, MODULES, TEMPLATES, grants_beyond, may_manage_role
 from schemas.common import ErrorSchema
 from schemas.org import AdminCreateSchema, AdminListArgsSchema, AdminListSchema, AdminSchema, AdminUpdateSchema
 from services import invitations
@@ -36,6 +37,14 @@ SCOPE_FIELDS = {"role", "campus_id", "course_ids", "permissions", "permission_te
 def _forbid_role(role: str) -> None:
     if not may_manage_role(current_user, role):
         raise ApiError(403, "forbidden", f"Your role may not manage {role} accounts.")
+
+
+def _forbid_escalation(account: dict) -> None:
+    """403 when the account would hold a permission the caller does not."""
+    beyond = grants_beyond(current_user, account)
+    if beyond:
+        listed = ", ".join(f"{level} on {module}" for module, level in sorted(beyond.items()))
+        raise ApiError(403, "forbidden", f"You may not grant what you do not hold: {listed}.", {"permissions": beyond})
 
 
 def resolved_scope(account: dict) -> dict:
@@ -94,6 +103,7 @@ def list_admins(args: dict) -> dict:
 def create_admin(body: dict) -> dict:
     _forbid_role(body["role"])
     account = {**body, **resolved_scope(body)}
+    _forbid_escalation(account)
     admin = ADMINS.create(lambda db: users.create(db, account))
     db = get_db()
     invitations.issue(db, admin, "invitation")
@@ -125,8 +135,17 @@ def update_admin(body: dict, admin_id: str) -> dict:
         if "permission_template" in body and "permissions" not in body:
             merged["permissions"] = None  # a new template replaces the earlier per-module choices
         changes.update(resolved_scope(merged))
+        _forbid_escalation({**merged, **changes})
     revoke = any(name in body and body[name] != admin.get(name) for name in AUTHORITY_FIELDS)
-    return ADMINS.update(admin, changes, lambda db, oid, fields: users.update(db, oid, fields, revoke_tokens=revoke))
+    moved = users.contact_changes(admin, body)
+    updated = ADMINS.update(
+        admin,
+        changes,
+        lambda db, oid, fields: users.update(db, oid, fields, revoke_tokens=revoke, revoke_single_use=moved),
+    )
+    if moved:
+        after_contact_change(ADMINS, admin, updated)
+    return updated
 
 
 @blp.route("/<id:admin_id>", methods=["DELETE"])

@@ -93,9 +93,24 @@ def update_student(body: dict, student_id: str) -> dict:
     if "batch_id" in body:
         body.update(placement(body["batch_id"], body["course_id"]))
     deactivated = body.get("active") is False and student.get("active", True)
-    return STUDENTS.update(
-        student, body, lambda db, oid, changes: users.update(db, oid, changes, revoke_tokens=deactivated)
+    moved = users.contact_changes(student, body)
+    updated = STUDENTS.update(
+        student,
+        body,
+        lambda db, oid, changes: users.update(db, oid, changes, revoke_tokens=deactivated, revoke_single_use=moved),
     )
+    if moved:
+        after_contact_change(STUDENTS, student, updated)
+    return updated
+
+
+def after_contact_change(resource: ScopedResource, before: dict, after: dict) -> None:
+    """Links sent to the old address stopped working: say so in the audit trail, and send a pending
+    invitation again, to the new address.
+    """
+    resource.audit("single_use_tokens_revoked", before, after)
+    if "invitation" in before and not after.get("password_hash"):
+        invitations.issue(get_db(), after, "invitation")
 
 
 @blp.route("/<id:student_id>", methods=["DELETE"])

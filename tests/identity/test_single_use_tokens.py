@@ -167,3 +167,36 @@ def test_only_the_newest_reset_token_works_and_it_expires(client, db, reset_user
     assert (
         client.post("/api/v1/auth/password-reset/confirm", json={"token": newer, "password": CHOSEN}).status_code == 400
     )
+
+
+def test_a_new_email_or_mobile_voids_earlier_links_and_invites_the_new_address(client, db, tokens, invited_student):
+    student, raw = invited_student
+    new_email = f"new.{uuid.uuid4().hex[:6]}@example.edu"
+    resp = client.patch(f"/api/v1/students/{student['id']}", json={"email": new_email}, headers=tokens["superadmin"])
+    assert resp.status_code == 200, resp.get_json()
+    old_link = client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": CHOSEN})
+    assert old_link.status_code == 400
+    assert error_of(old_link)["code"] == "invalid_token"
+    fresh = _latest_request(db, student["id"], "invitation")
+    assert fresh["recipient"]["email"] == new_email
+    assert fresh["params"]["token"] != raw
+    audit = db.audit.find_one({"target_id": student["id"], "action": "student.single_use_tokens_revoked"})
+    assert audit is not None
+    assert audit["after"]["email"] == new_email
+    accepted = client.post(
+        "/api/v1/auth/invitations/accept", json={"token": fresh["params"]["token"], "password": CHOSEN}
+    )
+    assert accepted.status_code == 200
+
+
+def test_a_reset_link_stops_working_when_the_mobile_changes(client, db, tokens, invited_student):
+    student, raw = invited_student
+    client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": CHOSEN})
+    client.post("/api/v1/auth/password-reset", json={"login": student["roll_number"]})
+    reset = _latest_request(db, student["id"], "password_reset")["params"]["token"]
+    client.patch(f"/api/v1/students/{student['id']}", json={"mobile": "+91 91234 56780"}, headers=tokens["superadmin"])
+    used = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": reset, "password": "Another-Quiet-Pond-12"}
+    )
+    assert used.status_code == 400
+    assert _latest_request(db, student["id"], "invitation")["params"]["token"] == raw  # no new invitation: signed up
