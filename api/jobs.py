@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from api.access import authenticated, not_found, scope, user_id
 from api.errors import ApiError
+from domain.access import may_act_on_job
 from domain.assessment import STUDENT_READABLE_JOB_RESULTS
 from schemas.common import ErrorSchema
 from schemas.jobs import JobListArgsSchema, JobListSchema, JobSchema
@@ -47,11 +48,15 @@ def job_response(job: dict, status: int = 200) -> Response:
     return response
 
 
-def visible_job(job_id: str) -> dict:
-    """The job if the caller owns it or it lies in their scope; 404 otherwise."""
+def visible_job(job_id: str, action: str = "read") -> dict:
+    """The job if the caller owns it, or it lies in their scope and their permissions cover its kind:
+    404 otherwise; 403 when they may read it but not act on it.
+    """
     job = jobs.get(get_db(), job_id, scope("jobs"))
-    if job is None:
+    if job is None or not may_act_on_job(current_user, job, "read"):
         raise not_found("job")
+    if action == "write" and not may_act_on_job(current_user, job, "write"):
+        raise ApiError(403, "forbidden", f"Your role may not cancel {job['kind']} jobs.")
     return job
 
 
@@ -87,7 +92,7 @@ def list_jobs(args: dict) -> Response:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def cancel_job(job_id: str) -> Response:
-    job = visible_job(job_id)
+    job = visible_job(job_id, "write")
     if job["state"] in jobs.TERMINAL:
         raise ApiError(409, "job_finished", f"The job has already {job['state']}.")
     return job_response(jobs.request_cancel(get_db(), job["_id"]))

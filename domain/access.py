@@ -21,6 +21,8 @@ from typing import Any
 
 from bson import ObjectId
 
+from domain.jobkinds import JOB_KINDS
+
 ROLES = ("superadmin", "sub_superadmin", "campus_admin", "course_admin", "student")
 ADMIN_ROLES = ROLES[:4]
 UNSCOPED_ROLES = frozenset({"superadmin", "sub_superadmin"})
@@ -121,6 +123,14 @@ def allows(user: User, module: str, action: str) -> bool:
 
 def may_manage_role(actor: User, role: str) -> bool:
     return role in MANAGEABLE_ROLES.get(actor["role"], ())
+
+
+def grants_beyond(actor: User, account: User) -> dict[str, str]:
+    """The modules on which `account` would hold more than `actor` does (module -> its level):
+    nobody grants a permission they do not hold.
+    """
+    mine, theirs = permissions_of(actor), permissions_of(account)
+    return {module: level for module, level in theirs.items() if LEVELS[level] > LEVELS[mine[module]]}
 
 
 # --- scopes: what a role sees of a resource kind ----------------------------------------------
@@ -267,3 +277,13 @@ def within_scope(user: User, kind: str, query: Filter, action: str = "read") -> 
     if not query:
         return scope
     return {"$and": [query, scope]}
+
+
+def may_act_on_job(user: User, job: Mapping[str, Any], action: str) -> bool:
+    """A job in the caller's scope: its owner and superadmins may read and cancel it; another admin
+    needs `action` on the permission module of the job's kind (none for uploads: owner only).
+    """
+    if str(job.get("owner_id")) == str(user["_id"]) or user["role"] == "superadmin":
+        return True
+    kind = JOB_KINDS.get(str(job.get("kind")))
+    return kind is not None and kind.module is not None and allows(user, kind.module, action)

@@ -20,6 +20,9 @@ class JobKind:
     name: str
     queue: str
     task: str  # the Celery task name that runs jobs of this kind
+    # The permission module that lets an admin other than the owner see (read) or cancel (write)
+    # a job of this kind within their scope; None: only its owner (and superadmins).
+    module: str | None = None
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -44,18 +47,18 @@ def job_kind(name: str) -> JobKind:
 
 for _kind in (
     JobKind("upload", DEFAULT, "tasks.uploads.process_upload"),
-    JobKind("roster_import", IMPORTS, "tasks.imports.import_roster"),
-    JobKind("item_import", IMPORTS, "tasks.item_imports.import_items"),
-    JobKind("spoken_score", SCORING, "tasks.scoring.score_spoken"),
-    JobKind("written_score", SCORING, "tasks.scoring.score_written"),
-    JobKind("rescore", SCORING, "tasks.scoring.rescore_answers"),
-    JobKind("test_reminders", NOTIFICATIONS, "tasks.notifications.send_test_reminders"),
-    JobKind("prompt_audio", DEFAULT, "tasks.items.render_prompt_audio"),
-    JobKind("test_assigned", NOTIFICATIONS, "tasks.assessment.send_test_assigned"),
-    JobKind("results_release", NOTIFICATIONS, "tasks.assessment.release_results"),
-    JobKind("answer_scoring", SCORING, "tasks.assessment.score_answer"),
-    JobKind("attempt_settle", DEFAULT, "tasks.assessment.settle_attempt"),
-    JobKind("test_report", DEFAULT, "tasks.assessment.write_report"),
+    JobKind("roster_import", IMPORTS, "tasks.imports.import_roster", "students"),
+    JobKind("item_import", IMPORTS, "tasks.item_imports.import_items", "items"),
+    JobKind("spoken_score", SCORING, "tasks.scoring.score_spoken", "items"),
+    JobKind("written_score", SCORING, "tasks.scoring.score_written", "items"),
+    JobKind("rescore", SCORING, "tasks.scoring.rescore_answers", "results"),
+    JobKind("test_reminders", NOTIFICATIONS, "tasks.notifications.send_test_reminders", "notifications"),
+    JobKind("prompt_audio", DEFAULT, "tasks.items.render_prompt_audio", "items"),
+    JobKind("test_assigned", NOTIFICATIONS, "tasks.assessment.send_test_assigned", "tests"),
+    JobKind("results_release", NOTIFICATIONS, "tasks.assessment.release_results", "tests"),
+    JobKind("answer_scoring", SCORING, "tasks.assessment.score_answer", "results"),
+    JobKind("attempt_settle", DEFAULT, "tasks.assessment.settle_attempt", "results"),
+    JobKind("test_report", DEFAULT, "tasks.assessment.write_report", "results"),
 ):
     register(_kind)
 

@@ -197,6 +197,7 @@ def test_existing_students_are_looked_up_once_and_clashes_reported():
             ExistingStudent(roll_number="R00001", email="student1@example.com", mobile="+919876500001"),
             ExistingStudent(roll_number="R00009", email="taken@example.com", mobile="+919876500002"),
             ExistingStudent(roll_number="R00003", can_update=False),
+            ExistingStudent(roll_number="(staff account)", email="staff@example.com", can_update=False),
         ]
 
     report = check(
@@ -216,7 +217,7 @@ def test_existing_students_are_looked_up_once_and_clashes_reported():
     assert [(error["row"], error["column"], error["message"]) for error in report.errors] == [
         (3, "E-mail", "This email already belongs to the student with roll number R00009."),
         (3, "Mobile Number", "This mobile number already belongs to the student with roll number R00009."),
-        (4, "Roll No.", "This roll number belongs to a student this import cannot update."),
+        (4, "Roll No.", "This roll number cannot be used: another account outside this batch holds it."),
     ]
     assert report.existing == 1
 
@@ -251,3 +252,26 @@ def test_ten_thousand_rows_validate_completely():
     assert report.valid_rows[-1]["row"] == 10_001
     assert len({row["mobile"] for row in report.valid_rows}) == 10_000
     assert all(phonenumbers.is_valid_number(phonenumbers.parse(row["mobile"])) for row in report.valid_rows[:50])
+
+
+def test_an_account_the_import_may_not_change_is_never_described():
+    existing = [
+        ExistingStudent(
+            roll_number="(staff account)", email="staff@example.com", mobile="+919876500009", can_update=False
+        ),
+        ExistingStudent(roll_number="ELSEWHERE-7", email="far@example.com", can_update=False),
+    ]
+    report = check(
+        [
+            ["Asha", "R00021", "staff@example.com", "9876500021"],
+            ["Ravi", "R00022", "far@example.com", "9876500009"],
+        ],
+        existing=lambda *_: existing,
+    )
+    messages = [error["message"] for error in report.errors]
+    assert messages == [
+        "This email cannot be used: another account outside this batch holds it.",
+        "This email cannot be used: another account outside this batch holds it.",
+        "This mobile number cannot be used: another account outside this batch holds it.",
+    ]
+    assert not any("staff" in m or "ELSEWHERE" in m for m in messages)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
+import openpyxl.utils
 import pytest
 
 from workers.roster import RosterFileError, RosterLimits, read_roster, validate_roster
 
 from .builders import HEADER, cfb_container, pdf_bytes, rewrite_zip, student, students, xlsx_bytes, zip_with
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -261,3 +266,48 @@ def test_workbook_zip_is_checked_before_openpyxl_reads_it():
             data[offset + 24 : offset + 28] = (500 * 1024 * 1024).to_bytes(4, "little")
         offset = bytes(data).find(b"PK\x01\x02", offset + 4)
     assert file_error(bytes(data)).code == "zip_bomb"
+
+
+def _with_merges(references: list[str]) -> Callable[[bytes], bytes]:
+    """Sheet XML with these merged ranges (written directly: openpyxl would create every merged cell)."""
+    merges = b"".join(b'<mergeCell ref="%s"/>' % ref.encode() for ref in references)
+    block = b'<mergeCells count="%d">%s</mergeCells>' % (len(references), merges)
+    return lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + block, 1)
+
+
+FULL_COLUMNS = [
+    f"{openpyxl.utils.get_column_letter(c)}2:{openpyxl.utils.get_column_letter(c)}1048576" for c in range(1, 101)
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "merges", "code"),
+    [
+        (None, FULL_COLUMNS, "merged_cells_too_large"),
+        (lambda wb: wb.active.cell(row=2, column=16384, value="far away"), [], "too_many_columns"),
+        (None, ["A2:BZ3"], "merged_cells_too_large"),
+        (None, [f"F{r}:F{r + 1}" for r in range(2, 6000, 2)], "merged_cells_too_large"),
+    ],
+    ids=["100-full-column-merges", "a-cell-in-column-XFD", "a-merge-past-the-last-column", "thousands-of-merges"],
+)
+def test_sheets_that_reach_far_beyond_their_data_are_refused_before_reading(build, merges, code):
+    data = xlsx_bytes([HEADER, ["Ravi", "21001", "ravi@example.com", "9876543210"]], build=build)
+    if merges:
+        data = rewrite_zip(data, replace={SHEET: _with_merges(merges)})
+    assert len(data) < 64 * 1024  # a small file: the danger is the area it claims, not its size
+    error = file_error(data)
+    assert error.code == code
+    assert error.details
+
+
+def test_a_vertical_merge_over_a_block_of_students_is_still_read():
+    rows = [
+        [*HEADER, "Course"],
+        *[[f"S{i}", f"R{i:04d}", f"s{i}@example.com", f"98765{i:05d}", "BSc"] for i in range(1, 6)],
+    ]
+
+    def merge_course(workbook):
+        workbook.active.merge_cells("E2:E6")
+
+    parsed = read_roster(xlsx_bytes(rows, build=merge_course), "s.xlsx")
+    assert [row.cells[4] for row in parsed.rows] == ["BSc"] * 5

@@ -94,7 +94,7 @@ def test_a_student_of_another_batch_is_not_moved_by_an_import(db, org, roster_wo
     job = run_import(org.headers["superadmin"], org.ids["batchA"], csv_bytes(moved))
     assert (job["result"]["created"], job["result"]["updated"], job["result"]["failed"]) == (0, 0, 1)
     error = client.get(job["result"]["errors_url"], headers=org.headers["superadmin"]).get_json()["items"][0]
-    assert error["message"] == "This roll number belongs to a student this import cannot update."
+    assert error["message"] == "This roll number cannot be used: another account outside this batch holds it."
     assert students_with_prefix(db, prefix)[0]["batch_id"] == org.ids["batchB"]
 
 

@@ -24,6 +24,8 @@ FILE_ERROR_CODES: dict[str, str] = {
     "unsafe_workbook": "The workbook's XML uses entity declarations (XML bomb) or similar.",
     "corrupt_workbook": "The workbook is a zip but cannot be read as a spreadsheet.",
     "sheet_not_found": "The requested sheet does not exist; details list the sheets.",
+    "too_many_columns": "A cell lies beyond the last column a roster or item file may use (details name it).",
+    "merged_cells_too_large": "Too many merged ranges, or one wider or longer than the sheet may be.",
 }
 
 

@@ -18,6 +18,10 @@ class RosterLimits:
     # Applied per member, only to members larger than ratio_check_min_bytes: small XML parts compress very well.
     max_compression_ratio: float = 100.0
     ratio_check_min_bytes: int = 1 * MEGABYTE
+    # A roster has 4-6 columns, an item file about 20: a sheet reaching further (column XFD is
+    # 16,384) only makes every row huge. Merged ranges: a few per block of rows is normal.
+    max_columns: int = 64
+    max_merged_ranges: int = 2_000
 
 
 DEFAULT_LIMITS = RosterLimits()

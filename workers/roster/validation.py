@@ -13,6 +13,9 @@ from workers.roster.headers import HUMAN_NAMES, require_columns
 from workers.roster.parsed import ParsedFile, SourceRow, UnusableCell
 
 UNIQUE_FIELDS = ("roll_number", "email", "mobile")
+# A value another account holds, outside what this import may change: nothing more is said of it
+# (which campus, batch or roll number), since the importing admin may not be allowed to see it.
+CANNOT_BE_USED = "This {what} cannot be used: another account outside this batch holds it."
 ROW_FIELDS = ("name", "roll_number", "email", "mobile", "course")
 
 
@@ -186,7 +189,9 @@ def _clash_message(name: str, holder: ExistingStudent | None, roll_number: str |
     if holder is None:
         return None
     if name == "roll_number":
-        return None if holder.can_update else "This roll number belongs to a student this import cannot update."
+        return None if holder.can_update else CANNOT_BE_USED.format(what="roll number")
     if holder.roll_number.upper() == roll_number:
         return None
+    if not holder.can_update:  # an account the importing admin may not see: name nothing about it
+        return CANNOT_BE_USED.format(what=HUMAN_NAMES[name])
     return f"This {HUMAN_NAMES[name]} already belongs to the student with roll number {holder.roll_number}."

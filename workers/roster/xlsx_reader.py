@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import openpyxl
 from defusedxml import DefusedXmlException
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from workers.roster.errors import RosterFileError
@@ -31,6 +31,7 @@ _T = TypeVar("_T")
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _MERGED_RANGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)"')
+_CELL_COLUMN = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Za-z]{1,3})[0-9]+"')
 _MACRO_MARKERS = (b"macroenabled", b"vbaproject")
 _DATE_PROBLEM = "A date or time where text is expected; format the column as text."
 _NO_SAVED_VALUE = "A formula with no saved value; paste the column as values."
@@ -156,6 +157,7 @@ def _sheet_rows(
     worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits
 ) -> Iterator[SourceRow]:
     sheet_xml = _sheet_xml(worksheet, archive)
+    _check_extent(sheet_xml, limits)
     merges = _VerticalMerges(sheet_xml, limits)
     formulas = _formula_cells(worksheet, data) if _FORMULA_TAG.search(sheet_xml) else set()
     worksheet.reset_dimensions()  # declared dimensions are often wrong and would truncate the rows
@@ -163,6 +165,43 @@ def _sheet_rows(
         cells = [_cell(value, is_formula=(number, column) in formulas) for column, value in enumerate(values, start=1)]
         merges.apply(number, cells)
         yield SourceRow(number, cells)
+
+
+def _check_extent(sheet_xml: bytes, limits: RosterLimits) -> None:
+    """Refuse, before reading a row, a sheet whose cells or merges reach far beyond what a roster or
+    item file needs: reading them costs memory in proportion to the area, not to the file's size.
+    """
+    widest = max((_column_index(letters) for letters in set(_CELL_COLUMN.findall(sheet_xml))), default=0)
+    if widest > limits.max_columns:
+        raise RosterFileError(
+            "too_many_columns",
+            f"The sheet has cells in column {get_column_letter(widest)}; a file may use columns A to "
+            f"{get_column_letter(limits.max_columns)}. Delete the columns beyond your data and upload it again.",
+            {"column": get_column_letter(widest), "max_columns": limits.max_columns},
+        )
+    merged = _MERGED_RANGE.findall(sheet_xml)
+    if len(merged) > limits.max_merged_ranges:
+        raise RosterFileError(
+            "merged_cells_too_large",
+            f"The sheet has {len(merged)} merged ranges; unmerge them.",
+            {"merged_ranges": len(merged), "max_merged_ranges": limits.max_merged_ranges},
+        )
+    last_row = limits.max_rows + 1_000
+    covered = 0  # rows filled from merges, summed over the ranges: what _VerticalMerges will hold
+    for reference in merged:
+        _, min_row, max_col, max_row = range_boundaries(reference.decode("ascii"))
+        covered += max_row - min_row
+        if max_col > limits.max_columns or max_row - min_row > last_row or covered > 2 * last_row:
+            raise RosterFileError(
+                "merged_cells_too_large",
+                f"The merged range {reference.decode('ascii')} is larger than the sheet may be; unmerge it.",
+                {"range": reference.decode("ascii")},
+            )
+
+
+def _column_index(letters: bytes) -> int:
+    index: int = column_index_from_string(letters.decode("ascii").upper())
+    return index
 
 
 def _sheet_xml(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile) -> bytes:
