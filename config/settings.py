@@ -7,6 +7,7 @@ documents the same variables for people.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 _REQUIRED = object()
 _MIN_SECRET_LENGTH = 32
+_FERNET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -73,6 +75,18 @@ def _basic_auth(value: str) -> str:
 
 
 def _str(value: str) -> str:
+    return value
+
+
+def _fernet_keys(value: str) -> str:
+    # Comma-separated Fernet keys (32 bytes, url-safe base64): the first seals, all open.
+    for index, key in enumerate((key.strip() for key in value.split(",")), start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == _FERNET_KEY_BYTES
+        except (ValueError, UnicodeEncodeError):
+            valid = False
+        if not valid:
+            raise ValueError(f"key {index} is not a Fernet key (32 bytes, url-safe base64)")
     return value
 
 
@@ -182,6 +196,10 @@ class Settings:
     answer_grace_seconds: int = _env(_int_between(0, 600), 15)
     attempt_sweep_interval_seconds: int = _env(_int_between(1, 3600), 30)
     report_pseudonym_key: str = _env(_str, "")
+
+    # Keys that seal the secrets queued messages carry (invitation and reset links): comma-
+    # separated Fernet keys, the first seals and all open (rotation). "" = derived from SECRET_KEY.
+    field_encryption_keys: str = _env(_fernet_keys, "")
 
     flower_basic_auth: str = _env(_basic_auth, "")
     dev_admin_email: str = _env(_str, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from domain.masking import mask_email, mask_mobile, mask_params
-from domain.notifications import CHANNELS, KINDS, STATES
+from domain.notifications import CHANNELS, KINDS, SEALED, STATES
 from schemas.common import ObjectIdStr, PageArgsSchema, UtcDateTime, list_envelope
 
 
@@ -34,7 +34,8 @@ class NotificationSchema(Schema):
     template = fields.String()
     template_version = fields.String(allow_none=True)
     params = fields.Function(
-        lambda doc: mask_params(doc.get("params")), metadata={"description": "Template params; tokens and links masked"}
+        lambda doc: mask_params({k: v for k, v in (doc.get("params") or {}).items() if k != SEALED}),
+        metadata={"description": "Template params; tokens and links are sealed and never shown"},
     )
     essential = fields.Boolean()
     attempts = fields.Integer()

@@ -12,7 +12,9 @@ nothing is lost: the messages wait in MongoDB and the beat dispatcher sends them
 NOTIFY_DISPATCH_INTERVAL_SECONDS.
 
 Links: invitations and password resets are given the raw single-use `token`; the link
-(APP_BASE_URL + path + token) and the human-readable expiry are built here.
+(APP_BASE_URL + path + token) and the human-readable expiry are built here. The token and the
+link are stored sealed (`params.sealed`, FIELD_ENCRYPTION_KEYS): the dispatcher opens them to
+render the message and the store removes them once it is sent.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bson import ObjectId
 
 from config import get_settings
-from domain.notifications import CHANNELS, ESSENTIAL_KINDS, KINDS
+from domain.notifications import CHANNELS, ESSENTIAL_KINDS, KINDS, SEALED, SECRET_PARAMS
+from security.sealing import Sealer, derived_key
 from store import notifications as outbox
 from store.common import utcnow
 
@@ -105,7 +109,7 @@ def build_notifications(request: NotifyRequest) -> list[outbox.NewNotification]:
         raise ValueError(f"unknown notification kind {request.kind!r}")
     user = request.user
     addresses = {"email": user.get("email"), "mobile": user.get("mobile")}
-    params = template_params(request.kind, request.params)
+    params = sealed_params(template_params(request.kind, request.params))
     scope = dict(request.scope) if request.scope is not None else _scope_of(user)
     return [
         outbox.NewNotification(
@@ -139,6 +143,33 @@ def template_params(kind: str, params: Mapping[str, Any], now: datetime | None =
         remaining = (expires_at - (now or utcnow())).total_seconds()
         out["expires_minutes"] = max(1, round(remaining / 60))
     return out
+
+
+def sealed_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` with its secrets (token, links) moved into one sealed field."""
+    secrets = {name: params[name] for name in SECRET_PARAMS if name in params}
+    kept = {name: value for name, value in params.items() if name not in SECRET_PARAMS}
+    return {**kept, SEALED: sealer().seal(secrets)} if secrets else kept
+
+
+def opened_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored params with the sealed secrets put back (raises SealError when no key opens them)."""
+    opened = {name: value for name, value in params.items() if name != SEALED}
+    if params.get(SEALED):
+        opened.update(sealer().open(params[SEALED]))
+    return opened
+
+
+def sealer() -> Sealer:
+    settings = get_settings()
+    return _sealer(settings.field_encryption_keys, settings.secret_key)
+
+
+@lru_cache(maxsize=4)
+def _sealer(keys: str, secret_key: str) -> Sealer:
+    if keys:
+        return Sealer([key.strip() for key in keys.split(",")])
+    return Sealer([derived_key(secret_key, "ai-versant notification params")])
 
 
 def app_base_url() -> str:

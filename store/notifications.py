@@ -9,7 +9,8 @@ Document fields
 - `kind` (template name), `channel` ("email" | "sms"), `essential` (invitations and
   password resets ignore opt-outs), `recipient` {user_id, email, mobile, name},
   `subject_entity`, `scope` (e.g. {"campus_id": ...} so scoped admins can list it),
-  `template`, `template_version` (set when rendered for sending), `params`.
+  `template`, `template_version` (set when rendered for sending), `params` (secrets such as a
+  token or link only inside `params.sealed`, encrypted, and removed once the message is sent).
 - `state`: queued -> sending -> sent | queued (retry) | failed; queued -> suppressed;
   failed -> queued (an admin's resend).
 - `claim_id` (a UUID: one per provider call, sent to Brevo as the idempotency key),
@@ -29,7 +30,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from domain.notifications import CHANNELS, STATES
+from domain.notifications import CHANNELS, SEALED, STATES
 from store.common import Page, Records, as_utc, page_of, to_object_id, utcnow
 
 if TYPE_CHECKING:
@@ -301,7 +302,8 @@ def mark_sent(
                     "updated_at": now,
                     "claim_expires_at": None,
                     "last_error": None,
-                }
+                },
+                "$unset": {f"params.{SEALED}": ""},  # the link's secrets are not kept once delivered
             },
         )
         for oid, pid in provider_ids.items()

@@ -32,6 +32,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _STACK: dict = {}
 
 TEST_PASSWORD = "Correct-Horse-Battery-9"
+
+
+def raw_token(message: dict) -> str:
+    """The single-use token a queued invitation or reset message carries (sealed at rest)."""
+    from services.notify import opened_params
+
+    token: str = opened_params(message["params"])["token"]
+    return token
+
+
 S3_KEYS = ("test-access-key", "test-secret-key")  # what the moto server accepts
 
 

@@ -73,8 +73,7 @@ def test_params_never_show_tokens_links_or_full_addresses(client, auth_header, n
     assert messages["a"]["email"] not in text
     assert "9876500001" not in text
     item = next(i for i in resp.get_json()["items"] if i["channel"] == "email")
-    assert item["params"]["token"] == "***"
-    assert item["params"]["invite_url"].endswith("/***")
+    assert not {"token", "invite_url", "sealed"} & set(item["params"])
     assert item["params"]["expires_at"].startswith("on 01 Jan 2030")
     assert item["to"].startswith("s***@")
 

@@ -46,7 +46,9 @@ def test_one_message_per_channel_the_user_has(outbox_db, kicks):
     assert [d["channel"] for d in docs] == ["email", "sms"]
     assert kicks == [ids]
     assert all(d["essential"] and d["scope"] == {"campus_id": "c1", "course_id": "k1", "batch_id": "b1"} for d in docs)
-    params = docs[0]["params"]
+    assert "tok-1" not in str(docs)  # the token and its link are sealed at rest
+    params = notify_requests.opened_params(docs[0]["params"])
+    assert params["token"] == "tok-1"
     assert params["invite_url"] == "http://127.0.0.1:8000/invitations/accept?token=tok-1"
     assert params["expires_at"] == "on 01 Jan 2030 at 10:00 UTC"
     email_only = notify(outbox_db, "invitation", {**USER, "_id": "u2", "mobile": None}, {"token": "t"}, "inv:2")

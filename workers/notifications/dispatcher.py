@@ -32,6 +32,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.masking import mask_recipient
+from security.sealing import SealError
+from services.notify import opened_params
 from store import notifications as outbox
 from store import preferences as preference_store
 from workers.notifications.errors import ProviderError, retry_delay
@@ -414,8 +416,15 @@ class _Run:
 
 
 def _params_for(doc: dict) -> dict[str, Any]:
+    """The template params, sealed secrets opened (a message no key opens fails: it is never
+    sent without its link).
+    """
     name = doc["recipient"].get("name")
-    return {**({"name": name} if name else {}), **(doc.get("params") or {})}
+    try:
+        params = opened_params(doc.get("params") or {})
+    except SealError as exc:
+        raise TemplateRenderError(f"{exc} (FIELD_ENCRYPTION_KEYS changed since it was queued?)") from exc
+    return {**({"name": name} if name else {}), **params}
 
 
 def _address(doc: dict) -> str | None:
