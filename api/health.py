@@ -1,4 +1,8 @@
-"""Liveness and readiness: is the process up, and can it reach MongoDB, Redis and S3."""
+"""Liveness and readiness: is the process up, and can it reach MongoDB, Redis and S3.
+
+`live` and `ready` are public and say only yes or no; which component is down (and how) is for
+signed-in operators at `components`: it tells an attacker what the system runs on.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import TYPE_CHECKING
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
-from api.access import public
+from api.access import only, public
+from api.errors import error_response
+from schemas.common import ErrorSchema
 from store import files
 from store.mongo import get_db
 from store.redis import get_redis
@@ -32,19 +38,34 @@ def _check(probe: Callable[[], object]) -> dict:
     return {"state": "up"}
 
 
-@blp.route("/ready", methods=["GET"])
-@public
-def ready() -> Response:
-    components = {
+def _components() -> dict[str, dict]:
+    return {
         "mongodb": _check(lambda: get_db().command("ping")),
         "redis": _check(lambda: get_redis().ping()),
         "s3": _check(files.ping),
     }
-    ok = all(c["state"] == "up" for c in components.values())
-    body: dict = {"status": "ok" if ok else "unavailable", "components": components}
-    if not ok:  # the uniform error body, with each component's state in details
-        down = ", ".join(name for name, c in components.items() if c["state"] != "up")
-        body["error"] = {"code": "unavailable", "message": f"Not ready: {down} not reachable.", "details": components}
-    response = jsonify(body)
-    response.status_code = 200 if ok else 503
-    return response
+
+
+def _down(components: dict[str, dict]) -> list[str]:
+    return [name for name, component in components.items() if component["state"] != "up"]
+
+
+@blp.route("/ready", methods=["GET"])
+@public
+def ready() -> Response:
+    """For load balancers and probes: 200 or 503, nothing about what is behind it."""
+    if not _down(_components()):
+        return jsonify({"status": "ok"})
+    return error_response(503, "unavailable", "Not ready.")
+
+
+@blp.route("/components", methods=["GET"])
+@only("superadmin", "sub_superadmin")
+@blp.alt_response(503, schema=ErrorSchema)
+def components() -> Response:
+    """Each component's state, for operators: which one is down and the kind of failure."""
+    states = _components()
+    down = _down(states)
+    if not down:
+        return jsonify({"status": "ok", "components": states})
+    return error_response(503, "unavailable", f"Not ready: {', '.join(down)} not reachable.", states)
