@@ -31,11 +31,20 @@ class SpokenScoreFormSchema(ScoreRefsMixin, StrictSchema):
     )
 
 
+class ScoringContextSchema(StrictSchema):
+    """Facts about the attempt rather than the item; nothing here chooses how it is scored."""
+
+    elapsed_seconds = fields.Float(
+        validate=validate.Range(min=0, min_inclusive=False, max=24 * 3600),
+        metadata={"description": "Seconds the student spent typing (typing items)"},
+    )
+
+
 class WrittenScoreSchema(ScoreRefsMixin, StrictSchema):
     item_type = fields.String(required=True, validate=validate.OneOf(WRITTEN_ITEM_TYPES))
     answer = fields.String(required=True, validate=validate.Length(max=20000))
     item = fields.Dict(required=True, metadata={"description": "The item definition (workers/writing/README.md)"})
-    context = fields.Dict(load_default=dict, metadata={"description": 'e.g. {"elapsed_seconds": 60} for typing'})
+    context = fields.Nested(ScoringContextSchema, load_default=dict)
 
 
 class RescoreSchema(StrictSchema):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
 CURRENT_VERSIONS = {"spoken": SPEECH_VERSION, "written": WRITING_VERSION, "mcq": ASSESSMENT_VERSION}
+WRITTEN_CONTEXT = frozenset({"elapsed_seconds"})
 MAX_ERRORS_LISTED = 100  # a re-score's summary lists the first errors; `failed` counts them all
 
 
@@ -43,9 +44,10 @@ def run_engine(kind: str, inputs: dict[str, Any]) -> dict:
             max_answer_seconds=inputs.get("max_answer_seconds"),
         )
     if kind == "written":
-        return score_written_answer(
-            inputs["item_type"], inputs["answer"], inputs["item"], **(inputs.get("context") or {})
-        )
+        # Only the known facts about the attempt: a stored `version` (or any other keyword) must not
+        # choose how the answer is scored.
+        context = {key: value for key, value in (inputs.get("context") or {}).items() if key in WRITTEN_CONTEXT}
+        return score_written_answer(inputs["item_type"], inputs["answer"], inputs["item"], **context)
     if kind == "mcq":
         return score_mcq(inputs["content"], inputs["choice"])
     raise WorkError("unknown_score_kind", f"Unknown kind of answer: {kind}.")

@@ -16,6 +16,7 @@ from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
 from api.org.batches import BATCHES
+from api.quotas import quota
 from config import get_settings
 from domain.csvsafe import row_errors_to_csv
 from schemas.common import ErrorSchema, PageArgsSchema
@@ -37,6 +38,7 @@ MODULE = "students"
 
 @blp.route("/batches/<id:batch_id>/roster-imports", methods=["POST"])
 @rule(MODULE, "write")
+@quota("uploads")
 @require_multipart
 @blp.arguments(RosterImportFileSchema, location="files")
 @blp.arguments(RosterImportOptionsSchema, location="form")
@@ -45,10 +47,13 @@ MODULE = "students"
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def create_roster_import(upload: dict, options: dict, batch_id: str) -> Response:
     """Import students from a .csv or .xlsx; the job's result counts created, updated, skipped and failed rows."""
     batch = BATCHES.get(batch_id)
     course_ids = _courses_caller_may_use(batch)
+    if not course_ids:
+        raise ApiError(403, "no_courses", "You may not place students in any course of this batch.")
     stream = upload["file"]
     size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "roster file")
     import_id, job_id = ObjectId(), ObjectId()

@@ -205,3 +205,46 @@ def test_a_batch_id_in_upper_case_is_stored_in_its_one_spelling(db, org, roster_
     record = db.roster_imports.find_one({"_id": ObjectId(job["result"]["import_id"])})
     assert record["batch_id"] == org.ids["batchB"]
     assert {s["batch_id"] for s in students_with_prefix(db, prefix)} == {org.ids["batchB"]}
+
+
+def test_no_course_the_caller_may_use_is_refused_not_widened(db, org, upload):
+    from store import batches
+
+    empty = batches.create(db, {"name": f"No courses {ObjectId()}", "campus_id": org.ids["campusA"], "course_ids": []})
+    data, prefix = roster_file(1)
+    resp = upload(org.headers["superadmin"], str(empty["_id"]), data)
+    assert resp.status_code == 403
+    assert resp.get_json()["error"]["code"] == "no_courses"
+    assert db.roster_imports.count_documents({"batch_id": str(empty["_id"])}) == 0
+    assert students_with_prefix(db, prefix) == []
+
+
+def test_an_import_record_with_no_courses_places_nobody(db, org):
+    """The engine reads an empty course list as none, never as all of the batch's courses."""
+    from store import files, roster_imports
+    from workers.errors import WorkError
+    from workers.roster.importer import ImportOptions, run_import
+    from workers.roster.limits import RosterLimits
+
+    data, prefix = roster_file(2, course="BTech CSE")
+    import_id = ObjectId()
+    key = roster_imports.file_key(org.ids["batchA"], str(import_id), "students.csv")
+    files.put_stream(key, io.BytesIO(data))
+    new = roster_imports.NewImport(
+        import_id=import_id,
+        job_id=ObjectId(),
+        batch_id=org.ids["batchA"],
+        campus_id=org.ids["campusA"],
+        owner_id="tester",
+        course_ids=[],
+        file_key=key,
+        filename="students.csv",
+        size=len(data),
+        dry_run=False,
+        send_invitations=False,
+    )
+    roster_imports.create(db, new)
+    with pytest.raises(WorkError) as failure:
+        run_import(db, import_id, ImportOptions(limits=RosterLimits()), lambda *_progress: None)
+    assert failure.value.code == "no_courses"
+    assert students_with_prefix(db, prefix) == []

@@ -166,3 +166,23 @@ def test_bad_scoring_requests_are_validation_errors(client, make_user, auth_head
     empty = _post_audio(client, headers, b"", "Hello.")
     assert empty.status_code == 400
     assert empty.get_json()["error"]["code"] == "empty_file"
+
+
+def test_the_context_cannot_choose_the_scoring_version(client, make_user, auth_header):
+    headers = auth_header(make_user("superadmin"))
+    base = {"item_type": "sentence_completion", "answer": "postponed", "item": SENTENCE}
+    for context in ({"version": "writing-v0"}, {"elapsed_seconds": -5}, {"elapsed_seconds": "soon"}):
+        resp = client.post("/api/v1/scoring/written", headers=headers, json={**base, "context": context})
+        assert resp.status_code == 422, (context, resp.get_json())
+        assert "context" in resp.get_json()["error"]["details"]
+    typed = {"item_type": "typing", "answer": "x", "item": {}, "context": {"elapsed_seconds": 60}}
+    assert client.post("/api/v1/scoring/written", headers=headers, json=typed).status_code == 202
+
+
+def test_a_stored_context_with_a_version_is_scored_under_the_current_one():
+    from workers.answer_scoring import run_engine
+
+    inputs = {"item_type": "sentence_completion", "answer": "postponed", "item": SENTENCE}
+    result = run_engine("written", {**inputs, "context": {"version": "writing-v0"}})
+    assert result["scoring_version"] == "writing-v1"
+    assert result["score"] == 1.0

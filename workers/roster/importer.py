@@ -91,7 +91,10 @@ class _Importer:
         self.options = options
         self.progress = progress
         self.import_id = str(record["_id"])
-        self.allowed_course_ids = set(record.get("course_ids") or batch["course_ids"])
+        # The courses the uploader may place students in, fixed at upload; an empty list means
+        # none (never "all"). Records from before the field existed fall back to the batch's.
+        allowed = record.get("course_ids")
+        self.allowed_course_ids = set(batch["course_ids"] if allowed is None else allowed)
         self.stored_by_roll: dict[str, dict] = {}
 
     def run(self) -> dict:
