@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import docs, health, jobs, notifications, scoring, uploads
 from api.assessment import attempts, item_imports, items, tests
@@ -17,6 +18,7 @@ from api.http import IdConverter, id_parameter_schema
 from api.identity import admins, audit, auth
 from api.identity import tokens as _jwt_callbacks  # noqa: F401 - importing it registers the JWT callbacks
 from api.org import batches, campuses, courses, roster_imports, students
+from api.quotas import QUOTAS_CONFIG
 from config import Settings, get_settings
 from observability.logs import request_id_var, setup_logging
 from services import notify
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.redis_url,
         RATELIMIT_ENABLED=settings.rate_limits_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
+        **{QUOTAS_CONFIG: settings.quotas},
         API_TITLE="AI-VERSANT API",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -58,6 +61,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             "security": [{"bearerAuth": []}],
         },
     )
+    if settings.trusted_proxies:
+        # Behind N load balancers the client is the Nth address from the right of X-Forwarded-For;
+        # without this every client would share the balancer's address in the rate limits.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.url_map.converters["id"] = IdConverter
     jwt.init_app(app)
     limiter.init_app(app)

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from api.access import not_found, rule, scope, user_id, within_scope
 from api.errors import ApiError
 from api.jobs import job_response
+from api.quotas import quota
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.notifications import NotificationListArgsSchema, NotificationListSchema, NotificationSchema
@@ -77,9 +78,11 @@ def resend_notification(message_id: str) -> dict:
 
 @blp.route("/tests/<id:test_id>/reminders", methods=["POST"])
 @rule(KIND, "write")
+@quota("reminders")
 @blp.response(202, JobSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def send_test_reminders_now(test_id: str) -> Response:
     """Remind the test's students who have not started it; at most one reminder per student,
     test and day, whether from here or from the daily run.

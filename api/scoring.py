@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from api.access import rule, user_id
 from api.http import checked_size
 from api.jobs import job_response
+from api.quotas import quota
 from config import get_settings
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
@@ -30,10 +31,12 @@ def _refs(body: dict) -> dict:
 
 @blp.route("/spoken", methods=["POST"])
 @rule("items", "write")
+@quota("scoring")
 @blp.arguments(SpokenAudioSchema, location="files")
 @blp.arguments(SpokenScoreFormSchema, location="form")
 @blp.response(202, JobSchema, description="A spoken_score job; its result is the score")
 @blp.alt_response(413, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def score_spoken(upload: dict, form: dict) -> Response:
     audio = upload["audio"]
     checked_size(audio.stream, get_settings().upload_max_bytes, "audio", "audio file")
@@ -58,8 +61,10 @@ def score_spoken(upload: dict, form: dict) -> Response:
 
 @blp.route("/written", methods=["POST"])
 @rule("items", "write")
+@quota("scoring")
 @blp.arguments(WrittenScoreSchema)
 @blp.response(202, JobSchema, description="A written_score job; its result is the score")
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def score_written(body: dict) -> Response:
     refs = _refs(body)
     job = submit(
@@ -70,8 +75,10 @@ def score_written(body: dict) -> Response:
 
 @blp.route("/rescore", methods=["POST"])
 @rule("results", "write")
+@quota("rescore")
 @blp.arguments(RescoreSchema)
 @blp.response(202, JobSchema, description="A rescore job; its result counts what changed")
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def rescore(body: dict) -> Response:
     job = submit(get_db(), jobs.NewJob(kind="rescore", owner_id=user_id(), params=body))
     return job_response(job, 202)

@@ -11,6 +11,7 @@ from api.access import authenticated, user_id
 from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
+from api.quotas import quota
 from config import get_settings
 from domain.filetypes import SNIFF_BYTES, sniff
 from schemas.common import ErrorSchema
@@ -28,11 +29,13 @@ blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="
 
 @blp.route("", methods=["POST"])
 @authenticated
+@quota("uploads")
 @require_multipart
 @blp.arguments(UploadFormSchema, location="files")
 @blp.response(202, JobSchema, description="The upload job; poll its Location")
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def create_upload(form: dict) -> Response:
     settings = get_settings()
     upload = form["file"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from limits import parse_many  # Flask-Limiter's own parser: a bad QUOTA_* fails at start-up, not per request
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -75,6 +77,25 @@ def _basic_auth(value: str) -> str:
 
 
 def _str(value: str) -> str:
+    return value
+
+
+QUOTA_ACTIONS = ("uploads", "answers", "scoring", "rescore", "reminders", "exports")
+# Who a quota line names: "student", "admin" (every admin role) or one admin role, which wins.
+QUOTA_SUBJECTS = ("student", "admin", "superadmin", "sub_superadmin", "campus_admin", "course_admin")
+
+
+def _quota(value: str) -> str:
+    # "student=60/hour;admin=600/hour": per-user limits in Flask-Limiter's notation.
+    subjects = {}
+    for part in filter(None, (piece.strip() for piece in value.split(";"))):
+        subject, _, limit = part.partition("=")
+        if subject.strip() not in QUOTA_SUBJECTS:
+            raise ValueError(f"{subject.strip()!r} is not one of {', '.join(QUOTA_SUBJECTS)}")
+        parse_many(limit.replace(",", ";"))
+        subjects[subject.strip()] = limit.strip()
+    if not {"student", "admin"} <= set(subjects):
+        raise ValueError("give a limit for both student and admin, e.g. student=60/hour;admin=600/hour")
     return value
 
 
@@ -174,6 +195,20 @@ class Settings:
     jwt_access_seconds: int = _env(_int, 900)
     jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
     rate_limits_enabled: bool = _env(_bool, default=True)
+    # After this long a session ends however often its refresh token was rotated: sign in again.
+    session_max_seconds: int = _env(_int_between(900, 90 * 24 * 3600), 30 * 24 * 3600)
+    # How many reverse proxies (load balancers) sit in front of gunicorn and set X-Forwarded-*:
+    # 0 = none, the peer address is the client. Never more than really exist, or clients can
+    # pick their own address and escape the per-address limits.
+    trusted_proxies: int = _env(_int_between(0, 5), 0)
+
+    # Per-user quotas on expensive actions (QUOTA_<ACTION>, see QUOTA_ACTIONS).
+    quota_uploads: str = _env(_quota, "student=60/hour;admin=600/hour")
+    quota_answers: str = _env(_quota, "student=600/hour;admin=600/hour")
+    quota_scoring: str = _env(_quota, "student=120/hour;admin=1200/hour")
+    quota_rescore: str = _env(_quota, "student=1/hour;admin=60/hour")
+    quota_reminders: str = _env(_quota, "student=1/hour;admin=20/hour")
+    quota_exports: str = _env(_quota, "student=1/hour;admin=60/hour")
 
     # Notifications (workers/notifications). auto = brevo when BREVO_API_KEY is set, else outbox.
     notify_backend: str = _env(_choice("auto", "outbox", "brevo"), "auto")
@@ -212,6 +247,11 @@ class Settings:
         return frozenset(t.strip() for t in self.upload_allowed_types.split(",") if t.strip())
 
     @property
+    def quotas(self) -> dict[str, dict[str, str]]:
+        """Action -> subject ("student", "admin" or an admin role) -> Flask-Limiter limit."""
+        return {action: _quota_table(getattr(self, f"quota_{action}")) for action in QUOTA_ACTIONS}
+
+    @property
     def is_production(self) -> bool:
         return self.app_env == "production"
 
@@ -221,6 +261,11 @@ class Settings:
         if self.notify_backend == "auto":
             return "brevo" if self.brevo_api_key else "outbox"
         return self.notify_backend
+
+
+def _quota_table(value: str) -> dict[str, str]:
+    pairs = (part.partition("=") for part in value.split(";") if part.strip())
+    return {subject.strip(): limit.strip().replace(",", ";") for subject, _, limit in pairs}
 
 
 # The example values shipped in .env.example (a test keeps these in step with the file): a

@@ -23,6 +23,7 @@ from api.access import authenticated, invalid, not_found, only, scope, user_id
 from api.errors import ApiError
 from api.http import checked_size
 from api.jobs import job_response
+from api.quotas import quota
 from config import get_settings
 from domain.assessment import section_of, student_prompt
 from domain.filetypes import SNIFF_BYTES, sniff
@@ -212,6 +213,7 @@ def _student_item(entry: dict, item: dict | None, attempt: dict) -> dict[str, An
 
 @blp.route("/attempts/<id:attempt_id>/answers/<id:item_id>", methods=["PUT"])
 @only("student")
+@quota("answers")
 @blp.response(202, JobSchema, description="An answer_scoring job; until release it says only received/scored")
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
@@ -226,6 +228,7 @@ def _student_item(entry: dict, item: dict | None, attempt: dict) -> dict[str, An
         }
     }
 )
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def put_answer(attempt_id: str, item_id: str) -> Response:
     """JSON `{"text"}` (typing also `elapsed_seconds`), JSON `{"choice"}` (mcq), or multipart
     `audio` (spoken items). A new answer before the deadline replaces the earlier one.

@@ -24,6 +24,7 @@ from api.access import invalid, not_found, rule, user_id, within_scope
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
+from api.quotas import quota
 from config import get_settings
 from domain.access import UNSCOPED_ROLES
 from domain.csvsafe import row_errors_to_csv
@@ -47,6 +48,7 @@ OWN_CAMPUS_ONLY = "You may import items into your own campus only."
 
 @blp.route("/item-imports", methods=["POST"])
 @rule(MODULE, "write")
+@quota("uploads")
 @require_multipart
 @blp.arguments(ItemImportFileSchema, location="files")
 @blp.arguments(ItemImportOptionsSchema, location="form")
@@ -55,6 +57,7 @@ OWN_CAMPUS_ONLY = "You may import items into your own campus only."
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def create_item_import(upload: dict, options: dict) -> Response:
     """Import items from a .csv or .xlsx; the job's result counts rows, created and failed rows and errors."""
     campus_id = _campus_for_imported_items(options["campus_id"])

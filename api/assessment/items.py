@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
+from api.quotas import quota
 from api.resource import ScopedResource
 from config import get_settings
 from domain.access import UNSCOPED_ROLES
@@ -155,12 +156,14 @@ def delete_item(item_id: str) -> None:
 
 @blp.route("/<id:item_id>/audio", methods=["PUT"])
 @rule(KIND, "write")
+@quota("uploads")
 @require_multipart
 @blp.arguments(ItemAudioFormSchema, location="files")
 @blp.response(202, JobSchema, description="A prompt_audio job that normalises and stores the recording")
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def replace_audio(form: dict, item_id: str) -> Response:
     """The admin's own recording of the prompt instead of the synthetic voice."""
     item = ITEMS.get_to_change(item_id)

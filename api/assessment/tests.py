@@ -16,6 +16,7 @@ from api.jobs import job_response
 from api.org.batches import BATCHES
 from api.org.campuses import CAMPUSES
 from api.org.students import STUDENTS
+from api.quotas import quota
 from api.resource import ScopedResource
 from domain.access import allows
 from schemas.common import ErrorSchema, PageArgsSchema
@@ -292,9 +293,11 @@ def student_history(args: dict, student_id: str) -> dict:
 
 @blp.route("/<id:test_id>/reports", methods=["POST"])
 @rule("results", "read")
+@quota("exports")
 @blp.arguments(ReportRequestSchema)
 @blp.response(202, JobSchema, description="A test_report job; its result has a download_url")
 @blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def create_report(body: dict, test_id: str) -> Response:
     """One row per assigned student, attempted or not; anonymised: a keyed pseudonym instead of
     roll number, name and email. Cells that could run as formulas are neutralised.

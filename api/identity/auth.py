@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from http import HTTPStatus
 
-from flask import request
+from flask import Response, request
 from flask_jwt_extended import current_user, decode_token, get_jwt, verify_jwt_in_request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
@@ -12,7 +13,7 @@ from flask_smorest import Blueprint
 from api.access import authenticated, public
 from api.errors import ApiError
 from api.extensions import limiter
-from api.identity.tokens import issue_tokens, revoke_session, rotate_refresh
+from api.identity.tokens import SessionExpiredError, issue_tokens, revoke_session, rotate_refresh
 from schemas.auth import LoginSchema, TokenPairSchema, UserSchema
 from schemas.common import ErrorSchema
 from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordResetRequestSchema, TokenPasswordSchema
@@ -26,8 +27,10 @@ from store.mongo import get_db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in, tokens, current user")
 
-# Per IP limits are looser than per account ones: a campus lab shares one address.
-LOGIN_PER_IP, LOGIN_PER_ACCOUNT = "30 per minute", "5 per minute;30 per hour"
+# Per IP limits are looser than per account ones: a campus lab shares one address. Failed sign-ins
+# are limited per account AND address together, in widening windows (a backoff: 5 a minute, then
+# 20 an hour, then 50 a day), so nobody can lock a user out from elsewhere.
+LOGIN_PER_IP, LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = "30 per minute", "5 per minute;20 per hour;50 per day"
 REFRESH_PER_IP, REFRESH_PER_ACCOUNT = "60 per minute", "20 per minute"
 TOKEN_PER_IP, TOKEN_PER_TOKEN = "10 per minute", "5 per minute"
 RESET_PER_IP, RESET_PER_ACCOUNT = "10 per minute", "3 per hour"
@@ -42,6 +45,14 @@ def _login_key() -> str:
     body = request.get_json(silent=True)
     login = body.get("login") if isinstance(body, dict) else None
     return "login:" + _hashed(users.normalise_login(login)) if isinstance(login, str) else get_remote_address()
+
+
+def _login_and_address_key() -> str:
+    return f"{_login_key()}:{_hashed(get_remote_address())}"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == HTTPStatus.UNAUTHORIZED
 
 
 def _token_key() -> str:
@@ -61,7 +72,7 @@ def _refresh_account_key() -> str:
 @blp.route("/auth/login", methods=["POST"])
 @public
 @limiter.limit(LOGIN_PER_IP)
-@limiter.limit(LOGIN_PER_ACCOUNT, key_func=_login_key)
+@limiter.limit(LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS, key_func=_login_and_address_key, deduct_when=_failed)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, schema=ErrorSchema)
@@ -87,7 +98,15 @@ def refresh() -> dict:
     using it again revokes every token of that sign-in.
     """
     verify_jwt_in_request(refresh=True)
-    pair = rotate_refresh(current_user, get_jwt())
+    try:
+        pair = rotate_refresh(current_user, get_jwt())
+    except SessionExpiredError:
+        raise ApiError(
+            401,
+            "session_expired",
+            "This sign-in has reached its maximum age; sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
     if pair is None:
         raise ApiError(
             401,

@@ -7,12 +7,17 @@ refresh token that is not the current one has been used already (stolen or repla
 whole family is revoked: `token_family_revoked:<fam>` makes every access and refresh token of the
 family fail. Logout revokes the family the same way. Independently, a user's `token_version`
 (the `tv` claim) invalidates all their tokens at once on deactivation, password or role change.
+
+Every token also carries the sign-in time (`sat`). A family lives at most SESSION_MAX_SECONDS
+from it: tokens issued near the end expire with the session, and a refresh after it is refused
+(`SessionExpiredError`), however often the refresh token was rotated.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
@@ -37,6 +42,10 @@ return 0
 """
 
 
+class SessionExpiredError(Exception):
+    """The sign-in is older than SESSION_MAX_SECONDS: no more refreshes."""
+
+
 def _refresh_seconds() -> int:
     return get_settings().jwt_refresh_seconds
 
@@ -44,7 +53,7 @@ def _refresh_seconds() -> int:
 def issue_tokens(user: dict) -> dict:
     """A new access + refresh pair starting a new family (sign-in)."""
     family = uuid.uuid4().hex
-    pair, refresh_jti = _new_pair(user, family)
+    pair, refresh_jti = _new_pair(user, family, signed_in_at=_now())
     get_redis().set(_family_key(family), refresh_jti, ex=_refresh_seconds())
     return pair
 
@@ -53,12 +62,17 @@ def rotate_refresh(user: dict, claims: dict) -> dict | None:
     """Exchange the refresh token described by `claims` for a new pair in the same family.
 
     None when that refresh token is not the family's current one (already used): the family
-    is then revoked, so whoever holds the newer tokens must sign in again.
+    is then revoked, so whoever holds the newer tokens must sign in again. SessionExpiredError when
+    the sign-in is older than SESSION_MAX_SECONDS (the family is revoked too).
     """
     family = claims.get("fam")
     if not family:
         return None
-    pair, refresh_jti = _new_pair(user, family)
+    signed_in_at = int(claims.get("sat", claims["iat"]))
+    if _session_seconds_left(signed_in_at) <= 0:
+        revoke_family(family)
+        raise SessionExpiredError
+    pair, refresh_jti = _new_pair(user, family, signed_in_at)
     swapped = get_redis().register_script(_ROTATE)(
         keys=[_family_key(family)], args=[claims["jti"], refresh_jti, _refresh_seconds()]
     )
@@ -68,15 +82,29 @@ def rotate_refresh(user: dict, claims: dict) -> dict | None:
     return pair
 
 
-def _new_pair(user: dict, family: str) -> tuple[dict, str]:
-    claims = {"role": user["role"], "tv": user.get("token_version", 1), "fam": family}
+def _now() -> int:
+    return int(time.time())
+
+
+def _session_seconds_left(signed_in_at: int) -> int:
+    return signed_in_at + get_settings().session_max_seconds - _now()
+
+
+def _new_pair(user: dict, family: str, signed_in_at: int) -> tuple[dict, str]:
+    claims = {"role": user["role"], "tv": user.get("token_version", 1), "fam": family, "sat": signed_in_at}
     identity = str(user["_id"])
-    refresh_token = create_refresh_token(identity=identity, additional_claims=claims)
+    left = _session_seconds_left(signed_in_at)
+    access_seconds = min(get_settings().jwt_access_seconds, left)
+    refresh_token = create_refresh_token(
+        identity=identity, additional_claims=claims, expires_delta=timedelta(seconds=min(_refresh_seconds(), left))
+    )
     pair = {
-        "access_token": create_access_token(identity=identity, additional_claims=claims),
+        "access_token": create_access_token(
+            identity=identity, additional_claims=claims, expires_delta=timedelta(seconds=access_seconds)
+        ),
         "refresh_token": refresh_token,
         "token_type": "Bearer",
-        "expires_in": get_settings().jwt_access_seconds,
+        "expires_in": access_seconds,
     }
     return pair, decode_token(refresh_token)["jti"]
 

@@ -185,3 +185,52 @@ def test_role_change_kills_the_admins_tokens(client, db, org, tokens, pair_for):
     fresh = pair_for(users.get(db, admin["_id"]))
     assert _me(client, fresh["access_token"]) == 200  # a name change revokes nothing
     users.delete(db, admin["_id"])
+
+
+@pytest.fixture
+def short_sessions(monkeypatch, settings):
+    """SESSION_MAX_SECONDS of 15 minutes, and a clock the test can move for the sign-in."""
+    import dataclasses
+    import time
+
+    from api.identity import tokens as token_module
+
+    short = dataclasses.replace(settings, session_max_seconds=900)
+    monkeypatch.setattr(token_module, "get_settings", lambda: short)
+    clock = {"offset": 0}
+    monkeypatch.setattr(token_module, "_now", lambda: int(time.time()) + clock["offset"])
+    return clock
+
+
+def _claims(app, token: str) -> dict:
+    from flask_jwt_extended import decode_token
+
+    with app.app_context():
+        return decode_token(token)
+
+
+def test_a_session_ends_at_its_maximum_age_however_often_it_was_refreshed(
+    app, client, person, pair_for, short_sessions
+):
+    short_sessions["offset"] = -1000  # signed in 1000 s ago, with sessions of 900 s
+    pair = pair_for(person)
+    short_sessions["offset"] = 0
+    refused = _refresh(client, pair["refresh_token"])
+    assert refused.status_code == 401
+    assert error_of(refused)["code"] == "session_expired"
+    assert _me(client, pair["access_token"]) == 401  # the whole sign-in is over
+
+
+def test_tokens_issued_near_the_end_expire_with_the_session(app, client, person, pair_for, short_sessions):
+    short_sessions["offset"] = -800  # 100 s of the session left
+    pair = pair_for(person)
+    signed_in_at = _claims(app, pair["refresh_token"])["sat"]
+    short_sessions["offset"] = 0
+    resp = _refresh(client, pair["refresh_token"])
+    assert resp.status_code == 200, resp.get_json()
+    renewed = resp.get_json()
+    assert renewed["expires_in"] <= 100
+    for token in (renewed["access_token"], renewed["refresh_token"]):
+        claims = _claims(app, token)
+        assert claims["sat"] == signed_in_at  # rotation keeps the sign-in time
+        assert claims["exp"] <= signed_in_at + 900
