@@ -67,6 +67,7 @@ SWEEP_TASK = "tasks.jobs.sweep"
 DISPATCH_TASK = "tasks.notifications.dispatch"
 DISPATCH_DUE_TASK = "tasks.notifications.dispatch_due"
 DAILY_REMINDERS_TASK = "tasks.notifications.daily_reminders"
+PASSWORD_RESET_TASK = "tasks.notifications.password_reset"  # noqa: S105 - a task name, not a password
 FINISH_EXPIRED_TASK = "tasks.assessment.finish_expired_attempts"
 SCHEDULED_RELEASES_TASK = "tasks.assessment.release_scheduled_results"
 PLAIN_TASKS: dict[str, str] = {
@@ -74,6 +75,7 @@ PLAIN_TASKS: dict[str, str] = {
     DISPATCH_TASK: NOTIFICATIONS,
     DISPATCH_DUE_TASK: NOTIFICATIONS,
     DAILY_REMINDERS_TASK: NOTIFICATIONS,
+    PASSWORD_RESET_TASK: NOTIFICATIONS,
     FINISH_EXPIRED_TASK: DEFAULT,
     SCHEDULED_RELEASES_TASK: DEFAULT,
 }

@@ -60,6 +60,14 @@ def issue(db: Database, user: Mapping[str, Any], purpose: str) -> SingleUseToken
     return token
 
 
+def request_password_reset(db: Database, login: str) -> SingleUseToken | None:
+    """A reset link for the active account with this login (email, roll number or mobile), if any."""
+    user = users.find_by_login(db, login)
+    if user is None or not user.get("active", True):
+        return None
+    return issue(db, user, "password_reset")
+
+
 def queue_messages(db: Database, issued: Iterable[tuple[Mapping[str, Any], SingleUseToken]]) -> None:
     """One bulk enqueue (and one kick) for tokens already stored on their accounts."""
     requests = [_message(user, token) for user, token in issued]

@@ -5,6 +5,7 @@
 - `dispatch_due()` (beat, every NOTIFY_DISPATCH_INTERVAL_SECONDS): send every queued
   message that is due and every `sending` one whose claim expired, so nothing queued is
   stranded by a lost Celery message, a broker outage or a worker killed mid-batch.
+- `password_reset(login)`: a reset request handed over by the API.
 - `daily_reminders()` (beat, daily at NOTIFY_REMINDER_HOUR_UTC) and the `test_reminders`
   job (an admin's "send reminders now" for one test).
 
@@ -22,8 +23,8 @@ from typing import TYPE_CHECKING
 from bson import ObjectId
 
 from config import get_settings
-from domain.jobkinds import DAILY_REMINDERS_TASK, DISPATCH_DUE_TASK, DISPATCH_TASK
-from services import notify
+from domain.jobkinds import DAILY_REMINDERS_TASK, DISPATCH_DUE_TASK, DISPATCH_TASK, PASSWORD_RESET_TASK
+from services import invitations, notify
 from store import notifications as outbox
 from store import tests as test_store
 from store.common import utcnow
@@ -86,6 +87,14 @@ def _schedule_retry(outcome: DispatchOutcome) -> None:
         kick_notifications([ObjectId(mid) for mid in outcome.retry_ids], countdown=max(delay, 0.0))
     except Exception:  # dispatch_due retries them when they are due
         log.warning("could not publish %d notification retries", len(outcome.retry_ids), exc_info=True)
+
+
+@celery_app.task(name=PASSWORD_RESET_TASK, ignore_result=True)
+def password_reset(login: str) -> None:
+    """A reset request from the API: issue and send the link if the account exists (the API
+    does not look, so its answer says nothing about the account).
+    """
+    invitations.request_password_reset(get_db(), login)
 
 
 @celery_app.task(name=DISPATCH_DUE_TASK, ignore_result=True)

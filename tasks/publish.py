@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from config import get_settings
-from domain.jobkinds import DISPATCH_TASK, PLAIN_TASKS, job_kind
+from domain.jobkinds import DISPATCH_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, job_kind
 from store import jobs
 from tasks.celery_app import celery_app
 
@@ -65,3 +65,16 @@ def kick_notifications(message_ids: Sequence[ObjectId], countdown: float | None 
         )
         published += 1
     return published
+
+
+def request_password_reset(login: str) -> None:
+    """Hand a reset request to a worker: the API answers the same, in the same time, whether or
+    not the account exists, because it never looks. Raises when the broker is unreachable.
+    """
+    celery_app.send_task(
+        PASSWORD_RESET_TASK,
+        args=[login],
+        queue=PLAIN_TASKS[PASSWORD_RESET_TASK],
+        retry=True,
+        retry_policy=_RETRY_POLICY,
+    )

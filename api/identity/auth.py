@@ -20,10 +20,10 @@ from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordReset
 from security import password_policy
 from security.passwords import hash_password, verify_password
 from security.tokens import token_digest
-from services import invitations
 from store import users
 from store.common import utcnow
 from store.mongo import get_db
+from tasks.publish import request_password_reset as hand_over_reset_request
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign in, tokens, current user")
 
@@ -145,12 +145,15 @@ def accept_invitation(body: dict) -> dict:
 @blp.arguments(PasswordResetRequestSchema)
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(429, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema)
 def request_password_reset(body: dict) -> dict:
-    """Always 202: the answer does not say whether the account exists."""
-    db = get_db()
-    user = users.find_by_login(db, body["login"])
-    if user is not None and user.get("active", True):
-        invitations.issue(db, user, "password_reset")
+    """Always 202, in the same time: a worker looks the account up and sends the link, so the
+    answer does not say whether the account exists.
+    """
+    try:
+        hand_over_reset_request(users.normalise_login(body["login"]))
+    except Exception as exc:
+        raise ApiError(503, "unavailable", "Password resets cannot be requested right now; try again.") from exc
     return {"status": "accepted"}
 
 

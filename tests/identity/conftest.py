@@ -132,3 +132,38 @@ def error_of(resp) -> dict:
     assert set(body) == {"error"}, body
     assert set(body["error"]) == {"code", "message", "details"}, body
     return body["error"]
+
+
+def take_reset_requests(redis_url: str) -> list[str]:
+    """The logins of the password-reset requests the API queued for a notifications worker,
+    taken off the queue (these tests run no worker; the pipeline tests do)."""
+    import base64
+    import json
+
+    import redis as redis_lib
+
+    from domain.jobkinds import PASSWORD_RESET_TASK, PLAIN_TASKS
+
+    queue = PLAIN_TASKS[PASSWORD_RESET_TASK]
+    r = redis_lib.Redis.from_url(redis_url)
+    logins = []
+    for raw in r.lrange(queue, 0, -1):
+        message = json.loads(raw)
+        if message["headers"].get("task") == PASSWORD_RESET_TASK and r.lrem(queue, 1, raw):
+            args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+            logins.append(args[0])
+    return logins
+
+
+@pytest.fixture
+def request_reset(client, db, stack):
+    """POST a reset request, then do with the queued request what a notifications worker does."""
+    from services import invitations
+
+    def request(login: str, **kwargs):
+        resp = client.post("/api/v1/auth/password-reset", json={"login": login}, **kwargs)
+        for queued in take_reset_requests(stack["redis"].url):
+            invitations.request_password_reset(db, queued)
+        return resp
+
+    return request

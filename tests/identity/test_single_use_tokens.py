@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import TEST_PASSWORD, raw_token
-from tests.identity.conftest import bearer, error_of
+from tests.identity.conftest import bearer, error_of, take_reset_requests
 
 CHOSEN = "Quiet-Harbour-Maple-77"
 
@@ -109,12 +109,30 @@ def test_password_containing_the_roll_number_is_refused(client, invited_student)
     assert resp.status_code == 422
 
 
-def test_password_reset_answers_202_whether_or_not_the_account_exists(client, db):
+def test_password_reset_answers_alike_whether_or_not_the_account_exists(client, db, org, stack):
+    """Same status and body, and the same work in the API (one queued request, no lookup), so
+    neither the answer nor its time tells whether the account exists."""
     before = db.notifications.count_documents({})
-    unknown = client.post("/api/v1/auth/password-reset", json={"login": "nobody-at-all@example.edu"})
-    assert unknown.status_code == 202
-    assert unknown.get_json() == {"status": "accepted"}
-    assert db.notifications.count_documents({}) == before
+    take_reset_requests(stack["redis"].url)
+    answers = {
+        login: client.post("/api/v1/auth/password-reset", json={"login": login})
+        for login in ("nobody-at-all@example.edu", org.users["student"]["email"])
+    }
+    assert {resp.status_code for resp in answers.values()} == {202}
+    assert {resp.get_data(as_text=True) for resp in answers.values()} == {'{"status":"accepted"}\n'}
+    assert db.notifications.count_documents({}) == before  # nothing looked up or written yet
+    assert sorted(take_reset_requests(stack["redis"].url)) == sorted(
+        ["nobody-at-all@example.edu", org.users["student"]["email"].lower()]
+    )
+
+
+def test_the_worker_sends_a_reset_only_to_an_active_account(db, org):
+    from services import invitations
+
+    assert invitations.request_password_reset(db, "nobody-at-all@example.edu") is None
+    token = invitations.request_password_reset(db, org.users["student"]["roll_number"].lower())
+    assert token is not None
+    assert raw_token(_latest_request(db, org.users["student"]["_id"], "password_reset")) == token.raw
 
 
 @pytest.fixture
@@ -133,9 +151,9 @@ def reset_user(db):
     )
 
 
-def test_password_reset_is_single_use_and_revokes_earlier_tokens(client, db, reset_user, pair_for):
+def test_password_reset_is_single_use_and_revokes_earlier_tokens(client, db, reset_user, pair_for, request_reset):
     old_pair = pair_for(reset_user)
-    assert client.post("/api/v1/auth/password-reset", json={"login": reset_user["email"]}).status_code == 202
+    assert request_reset(reset_user["email"]).status_code == 202
     raw = raw_token(_latest_request(db, reset_user["_id"], "password_reset"))
     assert raw not in str(db.users.find_one({"_id": reset_user["_id"]}))
     done = client.post("/api/v1/auth/password-reset/confirm", json={"token": raw, "password": CHOSEN})
@@ -147,11 +165,11 @@ def test_password_reset_is_single_use_and_revokes_earlier_tokens(client, db, res
     assert error_of(again)["code"] == "invalid_token"
 
 
-def test_only_the_newest_reset_token_works_and_it_expires(client, db, reset_user):
+def test_only_the_newest_reset_token_works_and_it_expires(client, db, reset_user, request_reset):
     from store.jobs import utcnow
 
     for _ in range(2):
-        client.post("/api/v1/auth/password-reset", json={"login": reset_user["email"]})
+        request_reset(reset_user["email"])
     older, newer = [
         raw_token(r)
         for r in db.notifications.find({"recipient.user_id": str(reset_user["_id"]), "kind": "password_reset"}).sort(
@@ -187,10 +205,10 @@ def test_a_new_email_or_mobile_voids_earlier_links_and_invites_the_new_address(c
     assert accepted.status_code == 200
 
 
-def test_a_reset_link_stops_working_when_the_mobile_changes(client, db, tokens, invited_student):
+def test_a_reset_link_stops_working_when_the_mobile_changes(client, db, tokens, invited_student, request_reset):
     student, raw = invited_student
     client.post("/api/v1/auth/invitations/accept", json={"token": raw, "password": CHOSEN})
-    client.post("/api/v1/auth/password-reset", json={"login": student["roll_number"]})
+    request_reset(student["roll_number"])
     reset = raw_token(_latest_request(db, student["id"], "password_reset"))
     client.patch(f"/api/v1/students/{student['id']}", json={"mobile": "+91 91234 56780"}, headers=tokens["superadmin"])
     used = client.post(
@@ -198,3 +216,16 @@ def test_a_reset_link_stops_working_when_the_mobile_changes(client, db, tokens, 
     )
     assert used.status_code == 400
     assert raw_token(_latest_request(db, student["id"], "invitation")) == raw  # no new invitation: signed up
+
+
+def test_a_reset_request_with_the_broker_down_is_503_for_everyone(client, org, monkeypatch):
+    from api.identity import auth
+
+    def broker_down(_login: str) -> None:
+        raise ConnectionError
+
+    monkeypatch.setattr(auth, "hand_over_reset_request", broker_down)
+    for login in ("nobody-at-all@example.edu", org.users["student"]["email"]):
+        resp = client.post("/api/v1/auth/password-reset", json={"login": login})
+        assert resp.status_code == 503
+        assert error_of(resp)["code"] == "unavailable"

@@ -59,6 +59,25 @@ def test_an_invitation_arrives_as_outbox_files(client, db, auth_header, notify_o
     assert f"token={token}" in sms["text"]
 
 
+def test_a_password_reset_request_reaches_the_account_through_a_worker(
+    client, db, auth_header, notify_org, start_notify_worker, tmp_path
+):
+    start_notify_worker("outbox")
+    student = _create_student(client, auth_header, notify_org)
+    wait_until(lambda: _all_sent(db, student["id"], 1), message="invitation sent")
+    resp = client.post("/api/v1/auth/password-reset", json={"login": student["roll_number"].lower()})
+    assert resp.status_code == 202
+
+    def reset_sent():
+        docs = [d for d in _messages_for(db, student["id"]) if d["kind"] == "password_reset"]
+        return docs if docs and docs[0]["state"] == "sent" else None
+
+    (doc,) = wait_until(reset_sent, message="reset link sent")
+    email = json.loads((tmp_path / "outbox" / f"email-{doc['_id']}.json").read_text())
+    assert email["to"] == student["email"]
+    assert "/password-reset/confirm?token=" in email["text"]
+
+
 def test_an_invitation_is_one_brevo_call(client, db, auth_header, notify_org, start_notify_worker, fake_brevo):
     start_notify_worker("brevo", brevo=fake_brevo)
     student = _create_student(client, auth_header, notify_org)
