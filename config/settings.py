@@ -170,6 +170,10 @@ class Settings:
     aws_access_key_id: str = _env(_str, "")
     aws_secret_access_key: str = _env(_str, "")
     s3_presign_seconds: int = _env(_int, 900)
+    # Server-side encryption of every object we write: "none", "AES256" (S3-managed keys) or
+    # "aws:kms" with S3_KMS_KEY_ID (empty = the account's default KMS key).
+    s3_server_side_encryption: str = _env(_choice("none", "AES256", "aws:kms"), "none")
+    s3_kms_key_id: str = _env(_str, "")
 
     upload_max_bytes: int = _env(_int, 20 * 1024 * 1024)
     # Bodies that are not file uploads (JSON, forms) are refused above this many bytes, before parsing.
@@ -277,6 +281,8 @@ EXAMPLE_FLOWER_BASIC_AUTH = frozenset({"admin:flower-dev-password"})
 def _cross_checks(values: dict[str, Any]) -> list[str]:
     """Problems that involve more than one variable."""
     problems = []
+    if values.get("s3_kms_key_id") and values.get("s3_server_side_encryption") != "aws:kms":
+        problems.append("S3_KMS_KEY_ID needs S3_SERVER_SIDE_ENCRYPTION=aws:kms")
     if values.get("notify_backend") == "brevo" and not values.get("brevo_api_key"):
         problems.append("NOTIFY_BACKEND=brevo needs BREVO_API_KEY")
     if values.get("app_env") == "production":

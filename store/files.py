@@ -85,13 +85,24 @@ def put_stream(key: str, stream: IO[bytes], content_type: str = "application/oct
     size = stream.seek(0, 2) - start
     stream.seek(start)
     if size <= SINGLE_PUT_BYTES:
-        client().put_object(Bucket=bucket(), Key=key, Body=stream.read(), ContentType=content_type)
+        client().put_object(Bucket=bucket(), Key=key, Body=stream.read(), ContentType=content_type, **encryption())
     else:
-        client().upload_fileobj(stream, bucket(), key, ExtraArgs={"ContentType": content_type})
+        client().upload_fileobj(stream, bucket(), key, ExtraArgs={"ContentType": content_type, **encryption()})
 
 
 def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-    client().put_object(Bucket=bucket(), Key=key, Body=data, ContentType=content_type)
+    client().put_object(Bucket=bucket(), Key=key, Body=data, ContentType=content_type, **encryption())
+
+
+def encryption() -> dict[str, str]:
+    """The server-side encryption arguments of every write (S3_SERVER_SIDE_ENCRYPTION)."""
+    settings = get_settings()
+    if settings.s3_server_side_encryption == "none":
+        return {}
+    args = {"ServerSideEncryption": settings.s3_server_side_encryption}
+    if settings.s3_kms_key_id:
+        args["SSEKMSKeyId"] = settings.s3_kms_key_id
+    return args
 
 
 def head(key: str) -> dict | None:
@@ -127,6 +138,7 @@ def copy(src_key: str, dst_key: str, content_type: str) -> None:
         CopySource={"Bucket": bucket(), "Key": src_key},
         ContentType=content_type,
         MetadataDirective="REPLACE",
+        **encryption(),
     )
 
 
