@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import docs, health, jobs, notifications, scoring, uploads
 from api.assessment import attempts, item_imports, items, tests
+from api.auditing import watch_forbidden
 from api.errors import register_error_handlers
 from api.extensions import jwt, limiter, rest_api
 from api.http import IdConverter, id_parameter_schema
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     _register_blueprints()
     _request_ids(app, settings.json_max_bytes)
+    app.after_request(watch_forbidden)
     # Messages queued while serving a request (invitations, resets) are published at once.
     notify.use_kicker(kick_notifications)
     return app

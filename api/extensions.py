@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 
+from api.auditing import record_breach
 from api.errors import from_http_exception
 from schemas.common import ErrorSchema
 
@@ -27,4 +28,4 @@ class VersantApi(Api):
 rest_api = VersantApi()
 jwt = JWTManager()
 # Storage (Redis) is set from config in the app factory via RATELIMIT_STORAGE_URI.
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, on_breach=record_breach)

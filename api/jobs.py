@@ -7,6 +7,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from api.access import authenticated, not_found, scope, user_id
+from api.auditing import audit_event
 from api.errors import ApiError
 from domain.access import may_act_on_job
 from domain.assessment import STUDENT_READABLE_JOB_RESULTS
@@ -95,4 +96,6 @@ def cancel_job(job_id: str) -> Response:
     job = visible_job(job_id, "write")
     if job["state"] in jobs.TERMINAL:
         raise ApiError(409, "job_finished", f"The job has already {job['state']}.")
-    return job_response(jobs.request_cancel(get_db(), job["_id"]))
+    cancelled = jobs.request_cancel(get_db(), job["_id"])
+    audit_event("job.cancel", target_type="job", target_id=str(job["_id"]), details={"kind": job["kind"]})
+    return job_response(cancelled)

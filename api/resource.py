@@ -12,13 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_jwt_extended import current_user
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from api.access import changeable, referenced, request_id, visible, within_scope
+from api.access import changeable, referenced, visible, within_scope
+from api.auditing import audit_event
 from api.errors import ApiError
-from store import audit
 from store.common import NamedRecords, Records
 from store.mongo import get_db
 
@@ -95,15 +94,12 @@ class ScopedResource:
 
     def audit(self, verb: str, before: dict | None, after: dict | None) -> None:
         target = after if after is not None else before
-        audit.record(
-            get_db(),
-            actor=current_user,
-            action=f"{self.what}.{verb}",
+        audit_event(
+            f"{self.what}.{verb}",
             target_type=self.what,
             target_id=str(target["_id"]) if target else "",
             before=before,
             after=after,
-            request_id=request_id(),
         )
 
 

@@ -8,6 +8,7 @@ from bson import ObjectId
 from flask_smorest import Blueprint
 
 from api.access import authenticated, user_id
+from api.auditing import audit_event
 from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
@@ -61,4 +62,6 @@ def create_upload(form: dict) -> Response:
             params={"filename": files.safe_filename(upload.filename), "size": size},
         ),
     )
+    details = {"filename": job["params"]["filename"], "size": size, "content_type": content_type}
+    audit_event("upload.created", target_type="job", target_id=str(job_id), details=details)
     return job_response(job, 202)

@@ -59,6 +59,7 @@ for _kind in (
     JobKind("answer_scoring", SCORING, "tasks.assessment.score_answer", "results"),
     JobKind("attempt_settle", DEFAULT, "tasks.assessment.settle_attempt", "results"),
     JobKind("test_report", DEFAULT, "tasks.assessment.write_report", "results"),
+    JobKind("audit_export", DEFAULT, "tasks.audit.export_audit"),
 ):
     register(_kind)
 

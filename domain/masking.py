@@ -24,6 +24,13 @@ def mask_mobile(number: str | None) -> str:
     return f"***{digits[-_MOBILE_DIGITS_SHOWN:]}" if len(digits) > _MOBILE_DIGITS_SHOWN else "***"
 
 
+def mask_login(login: str | None) -> str:
+    """A login as typed (email or roll number), enough to recognise, not to reuse."""
+    if login and "@" in login:
+        return mask_email(login)
+    return f"{(login or '')[:2]}***"
+
+
 def mask_recipient(channel: str, address: str | None) -> str:
     return mask_email(address) if channel == "email" else mask_mobile(address)
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from domain.masking import mask_login
 from security.tokens import new_single_use_token
+from services import audit
 from services.notify import NotifyRequest, notify_many
 from store import notifications as outbox
 from store import users
@@ -52,18 +54,38 @@ def new_invitation(now: datetime | None = None) -> SingleUseToken:
     return new_token("invitation", now)
 
 
-def issue(db: Database, user: Mapping[str, Any], purpose: str) -> SingleUseToken:
-    """Store a fresh token on the account (replacing any earlier one) and queue its message."""
+def issue(
+    db: Database, user: Mapping[str, Any], purpose: str, actor: Mapping[str, Any] | None = None
+) -> SingleUseToken:
+    """Store a fresh token on the account (replacing any earlier one), queue its message and
+    audit it (`actor`: the admin who asked; None for the system or the user themselves).
+    """
     token = new_token(purpose)
     users.set_single_use_token(db, user["_id"], purpose, token.record)
     queue_messages(db, [(user, token)])
+    audit.record(
+        db,
+        f"{purpose}.issued",
+        target_type="user",
+        target_id=str(user["_id"]),
+        actor=actor,
+        details={"expires_at": token.expires_at},
+    )
     return token
 
 
 def request_password_reset(db: Database, login: str) -> SingleUseToken | None:
     """A reset link for the active account with this login (email, roll number or mobile), if any."""
     user = users.find_by_login(db, login)
-    if user is None or not user.get("active", True):
+    found = user is not None and user.get("active", True)
+    audit.record(
+        db,
+        "auth.password_reset_requested",
+        target_type="user",
+        target_id=str(user["_id"]) if user else "",
+        details={"login": mask_login(login), "sent": bool(found)},
+    )
+    if user is None or not found:
         return None
     return issue(db, user, "password_reset")
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from config import get_settings
+from tasks.audit import audited_import
 from tasks.runtime import JobContext, job_task
 from workers.roster.importer import options_from, run_import
 
 
 @job_task("roster_import")
 def import_roster(ctx: JobContext) -> dict:
-    return run_import(ctx.db, ctx.params["import_id"], options_from(get_settings()), ctx.progress)
+    settings = get_settings()
+    return audited_import(
+        ctx, "roster_import", lambda: run_import(ctx.db, ctx.params["import_id"], options_from(settings), ctx.progress)
+    )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from config import get_settings
 from store import jobs
+from tasks.audit import audited_import
 from tasks.publish import submit
 from tasks.runtime import JobContext, job_task
 from workers.items.importer import options_from, run_item_import
@@ -38,7 +39,10 @@ def import_items(ctx: JobContext) -> dict[str, Any]:
                 ),
             )
 
-    return run_item_import(ctx.db, import_id, options_from(get_settings()), ctx.progress, request_audio)
+    options = options_from(get_settings())
+    return audited_import(
+        ctx, "item_import", lambda: run_item_import(ctx.db, import_id, options, ctx.progress, request_audio)
+    )
 
 
 def prompt_audio_key(import_id: str, request: AudioRequest) -> str:

@@ -21,6 +21,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from api.access import invalid, not_found, rule, user_id, within_scope
+from api.auditing import audit_event
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
@@ -92,6 +93,8 @@ def create_item_import(upload: dict, options: dict) -> Response:
             scope={"campus_id": campus_id} if campus_id else None,
         ),
     )
+    details = {"filename": filename, "size": size, "dry_run": options["dry_run"], "campus_id": campus_id}
+    audit_event("item_import.created", target_type="item_import", target_id=str(import_id), details=details)
     return job_response(job, 202)
 
 

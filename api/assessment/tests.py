@@ -11,6 +11,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from api.access import invalid, not_found, rule, scope, user_id
+from api.auditing import audit_event
 from api.errors import ApiError
 from api.jobs import job_response
 from api.org.batches import BATCHES
@@ -217,6 +218,7 @@ def release_results(test_id: str) -> Response:
             scope={"campus_id": test["campus_id"]},
         ),
     )
+    audit_event("test.results_release_requested", target_type="test", target_id=test_id)
     return job_response(job, 202)
 
 
@@ -315,4 +317,5 @@ def create_report(body: dict, test_id: str) -> Response:
             scope={"campus_id": test["campus_id"]},
         ),
     )
+    audit_event("test.report_requested", target_type="test", target_id=test_id, details=body)
     return job_response(job, 202)

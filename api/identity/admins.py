@@ -145,6 +145,12 @@ def update_admin(body: dict, admin_id: str) -> dict:
     )
     if moved:
         after_contact_change(ADMINS, admin, updated)
+    if revoke:
+        ADMINS.audit(
+            "authority_changed",
+            {name: admin.get(name) for name in ("_id", *AUTHORITY_FIELDS)},
+            {name: updated.get(name) for name in ("_id", *AUTHORITY_FIELDS)},
+        )
     return updated
 
 

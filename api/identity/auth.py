@@ -11,9 +11,11 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from api.access import authenticated, public
+from api.auditing import audit_event
 from api.errors import ApiError
 from api.extensions import limiter
 from api.identity.tokens import SessionExpiredError, issue_tokens, revoke_session, rotate_refresh
+from domain.masking import mask_login
 from schemas.auth import LoginSchema, TokenPairSchema, UserSchema
 from schemas.common import ErrorSchema
 from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordResetRequestSchema, TokenPasswordSchema
@@ -81,9 +83,31 @@ def login(body: dict) -> dict:
     user = users.find_by_login(get_db(), body["login"])
     # verify_password checks a dummy hash for unknown users, so both failures cost the same.
     valid = verify_password(user.get("password_hash") if user else None, body["password"])
-    if not valid or not user.get("active", True):
+    refused = _refusal(user, valid=valid)
+    if refused:
+        audit_event(
+            "auth.login_failed",
+            target_type="user",
+            target_id=str(user["_id"]) if user else "",
+            actor=None,
+            details={"reason": refused, "login": mask_login(body["login"])},
+        )
         raise ApiError(401, "invalid_credentials", "The login or password is not right.")
+    audit_event("auth.login", target_type="user", target_id=str(user["_id"]), actor=user)
     return {**issue_tokens(user), "user": user}
+
+
+def _refusal(user: dict | None, *, valid: bool) -> str | None:
+    """Why a sign-in is refused (for the audit trail only; the caller hears the same for all)."""
+    if user is None:
+        return "unknown_login"
+    if not user.get("password_hash"):
+        return "no_password_yet"
+    if not valid:
+        return "wrong_password"
+    if not user.get("active", True):
+        return "inactive"
+    return None
 
 
 @blp.route("/auth/refresh", methods=["POST"])
@@ -101,6 +125,7 @@ def refresh() -> dict:
     try:
         pair = rotate_refresh(current_user, get_jwt())
     except SessionExpiredError:
+        audit_event("auth.session_expired", target_type="user", target_id=str(current_user["_id"]))
         raise ApiError(
             401,
             "session_expired",
@@ -108,6 +133,7 @@ def refresh() -> dict:
             headers={"WWW-Authenticate": "Bearer"},
         ) from None
     if pair is None:
+        audit_event("auth.refresh_token_reused", target_type="user", target_id=str(current_user["_id"]))
         raise ApiError(
             401,
             "token_reused",
@@ -123,6 +149,7 @@ def refresh() -> dict:
 def logout() -> None:
     """Revokes this token and every token of the same sign-in (the refresh token too)."""
     revoke_session(get_jwt())
+    audit_event("auth.logout", target_type="user", target_id=str(current_user["_id"]))
 
 
 @blp.route("/auth/invitations/accept", methods=["POST"])
@@ -135,6 +162,7 @@ def logout() -> None:
 @blp.alt_response(429, schema=ErrorSchema)
 def accept_invitation(body: dict) -> dict:
     user = _set_password_with_token("invitation", body["token"], body["password"])
+    audit_event("invitation.accepted", target_type="user", target_id=str(user["_id"]), actor=user)
     return {**issue_tokens(user), "user": user}
 
 
@@ -167,7 +195,8 @@ def request_password_reset(body: dict) -> dict:
 @blp.alt_response(429, schema=ErrorSchema)
 def confirm_password_reset(body: dict) -> None:
     """Sets the new password; every token issued before stops working."""
-    _set_password_with_token("password_reset", body["token"], body["password"])
+    user = _set_password_with_token("password_reset", body["token"], body["password"])
+    audit_event("auth.password_reset_completed", target_type="user", target_id=str(user["_id"]), actor=user)
 
 
 @blp.route("/me", methods=["GET"])
@@ -195,6 +224,7 @@ def change_password(body: dict) -> dict:
     updated = users.update(
         get_db(), user["_id"], {"password_hash": hash_password(body["new_password"])}, revoke_tokens=True
     )
+    audit_event("auth.password_changed", target_type="user", target_id=str(user["_id"]))
     return {**issue_tokens(updated), "user": updated}
 
 

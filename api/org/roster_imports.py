@@ -12,6 +12,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from api.access import not_found, rule, user_id, within_scope
+from api.auditing import audit_event
 from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
@@ -86,6 +87,8 @@ def create_roster_import(upload: dict, options: dict, batch_id: str) -> Response
             scope={"campus_id": batch["campus_id"], "batch_id": batch_id},
         ),
     )
+    details = {"batch_id": batch_id, "filename": filename, "size": size, **options}
+    audit_event("roster_import.created", target_type="roster_import", target_id=str(import_id), details=details)
     return job_response(job, 202)
 
 

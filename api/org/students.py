@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from api.access import invalid, rule
@@ -69,7 +70,7 @@ def create_student(body: dict) -> dict:
     student = STUDENTS.create(lambda db: users.create(db, {**body, "role": "student"}))
     if send_invitation and (student.get("email") or student.get("mobile")):
         db = get_db()
-        invitations.issue(db, student, "invitation")
+        invitations.issue(db, student, "invitation", actor=current_user)
         student = users.get(db, student["_id"]) or student
     return student
 
@@ -110,7 +111,7 @@ def after_contact_change(resource: ScopedResource, before: dict, after: dict) ->
     """
     resource.audit("single_use_tokens_revoked", before, after)
     if "invitation" in before and not after.get("password_hash"):
-        invitations.issue(get_db(), after, "invitation")
+        invitations.issue(get_db(), after, "invitation", actor=current_user)
 
 
 @blp.route("/<id:student_id>", methods=["DELETE"])

@@ -90,6 +90,9 @@ def test_missing_columns_and_a_missing_sheet_say_which(db, org, worker, run_impo
     assert job["error"]["code"] == "missing_columns"
     assert job["error"]["details"]["missing"] == ["level"]
     assert job["error"]["details"]["row"] == 3
+    (failed,) = db.audit.find({"action": "item_import.failed", "job_id": job["id"]})
+    assert failed["details"]["code"] == "missing_columns"
+    assert failed["details"]["owner_id"] == str(org.users["superadmin"]["_id"])
     job = run_import(org.headers["superadmin"], items_xlsx(every_type_rows()), "items.xlsx", sheet="Nope")
     assert job["error"]["code"] == "sheet_not_found"
     assert job["error"]["details"]["sheets"] == ["Sheet1"]

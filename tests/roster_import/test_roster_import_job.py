@@ -46,6 +46,13 @@ def test_a_csv_import_creates_students_in_the_batch_and_invites_them(db, org, ro
     assert files.read_all(record["file"]["key"]) == data
     assert record["file"]["key"].startswith(f"imports/{org.ids['batchA']}/{result['import_id']}/")
     assert record["counts"]["created"] == 5
+    # the import is in the audit trail: who uploaded what, and what it did
+    (created,) = db.audit.find({"action": "roster_import.created", "target_id": result["import_id"]})
+    assert created["actor_id"] == str(org.users["campus_admin"]["_id"])
+    assert created["details"]["batch_id"] == org.ids["batchA"]
+    (finished,) = db.audit.find({"action": "roster_import.finished", "target_id": result["import_id"]})
+    assert finished["details"]["created"] == 5
+    assert finished["job_id"] == job["id"]
 
 
 def test_reimporting_the_same_file_skips_and_a_changed_row_updates(db, org, roster_worker, run_import):
