@@ -95,7 +95,12 @@ def authenticated(view: View) -> View:
 
 
 def public(view: View) -> View:
-    """Declare: no access token needed (the view checks whatever credential it takes)."""
+    """Declare: no access token needed (the view checks whatever credential it takes). The spec
+    says so too: `security: []` overrides the API-wide bearer requirement for this operation.
+    """
+    apidoc = getattr(view, "_apidoc", {})
+    apidoc.setdefault("manual_doc", {})["security"] = []
+    view._apidoc = apidoc  # type: ignore[attr-defined] # noqa: SLF001 - what flask-smorest's Blueprint.doc sets
     return _declare(view, AccessRule("public"), None)
 
 

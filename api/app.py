@@ -20,6 +20,7 @@ from api.identity import admins, audit, auth
 from api.identity import tokens as _jwt_callbacks  # noqa: F401 - importing it registers the JWT callbacks
 from api.org import batches, campuses, courses, roster_imports, students
 from api.quotas import QUOTAS_CONFIG
+from api.spec import SchemaRulesPlugin
 from config import Settings, get_settings
 from observability.logs import request_id_var, setup_logging
 from services import notify
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     jwt.init_app(app)
     limiter.init_app(app)
-    rest_api.init_app(app)
+    rest_api.init_app(app, spec_kwargs={"extra_plugins": [SchemaRulesPlugin()]})
     rest_api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
     _register_blueprints()

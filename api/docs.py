@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import send_from_directory
-from flask_smorest import Blueprint
 from swagger_ui_bundle import swagger_ui_path
 
 from api.access import public
+from api.blueprint import Blueprint
 
 if TYPE_CHECKING:
     from flask import Response

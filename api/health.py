@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
 from api.access import only, public
+from api.blueprint import Blueprint
 from api.errors import error_response
 from schemas.common import ErrorSchema
+from schemas.health import HealthComponentsSchema, HealthSchema
 from store import files
 from store.mongo import get_db
 from store.redis import get_redis
@@ -26,6 +27,7 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Health ch
 
 @blp.route("/live", methods=["GET"])
 @public
+@blp.response(200, HealthSchema)
 def live() -> Response:
     return jsonify({"status": "ok"})
 
@@ -52,6 +54,8 @@ def _down(components: dict[str, dict]) -> list[str]:
 
 @blp.route("/ready", methods=["GET"])
 @public
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=ErrorSchema)
 def ready() -> Response:
     """For load balancers and probes: 200 or 503, nothing about what is behind it."""
     if not _down(_components()):
@@ -61,6 +65,7 @@ def ready() -> Response:
 
 @blp.route("/components", methods=["GET"])
 @only("superadmin", "sub_superadmin")
+@blp.response(200, HealthComponentsSchema)
 @blp.alt_response(503, schema=ErrorSchema)
 def components() -> Response:
     """Each component's state, for operators: which one is down and the kind of failure."""

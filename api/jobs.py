@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from api.access import authenticated, not_found, scope, user_id
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from domain.access import may_act_on_job
 from domain.assessment import STUDENT_READABLE_JOB_RESULTS

@@ -8,9 +8,9 @@ import logging
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
 from api.access import not_found, rule, scope, user_id, within_scope
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.jobs import job_response
 from api.quotas import quota

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bson import ObjectId
-from flask_smorest import Blueprint
 
 from api.access import rule, user_id
+from api.blueprint import Blueprint
 from api.http import checked_size
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
-from schemas.scoring import RescoreSchema, SpokenAudioSchema, SpokenScoreFormSchema, WrittenScoreSchema
+from schemas.scoring import RescoreSchema, SpokenScoreFormSchema, WrittenScoreSchema
 from store import files, jobs, scores
 from store.mongo import get_db
 from tasks.publish import submit
@@ -32,13 +32,12 @@ def _refs(body: dict) -> dict:
 @blp.route("/spoken", methods=["POST"])
 @rule("items", "write")
 @quota("scoring")
-@blp.arguments(SpokenAudioSchema, location="files")
-@blp.arguments(SpokenScoreFormSchema, location="form")
+@blp.arguments(SpokenScoreFormSchema, location="multipart")
 @blp.response(202, JobSchema, description="A spoken_score job; its result is the score")
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
-def score_spoken(upload: dict, form: dict) -> Response:
-    audio = upload["audio"]
+def score_spoken(form: dict) -> Response:
+    audio = form["audio"]
     checked_size(audio.stream, get_settings().upload_max_bytes, "audio", "audio file")
     job_id = ObjectId()
     key = scores.audio_key(str(job_id))

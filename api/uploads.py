@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bson import ObjectId
-from flask_smorest import Blueprint
 
 from api.access import authenticated, user_id
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
@@ -32,7 +32,7 @@ blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="
 @authenticated
 @quota("uploads")
 @require_multipart
-@blp.arguments(UploadFormSchema, location="files")
+@blp.arguments(UploadFormSchema, location="multipart")
 @blp.response(202, JobSchema, description="The upload job; poll its Location")
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)

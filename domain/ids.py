@@ -11,8 +11,11 @@ _ID = re.compile(ID_PATTERN)
 
 
 def normalise_id(value: str) -> str | None:
-    """The id's one spelling (lower case), or None when `value` is not an id."""
-    return value.lower() if isinstance(value, str) and _ID.match(value) else None
+    """The id's one spelling (lower case, no surrounding whitespace), or None when `value` is not an id."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return text.lower() if _ID.fullmatch(text) else None
 
 
 def to_object_id(value: str | ObjectId | None) -> ObjectId | None:

@@ -52,22 +52,45 @@ class NameField(fields.String):
     """The name of a campus, course or batch: trimmed, inner whitespace collapsed, not blank."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Length(min=1, max=MAX_NAME_LENGTH), **kwargs)
+        spec = {"pattern": r"[^\s\x1c-\x1f]", "maxLength": MAX_NAME_LENGTH}  # not only whitespace
+        super().__init__(
+            validate=validate.Length(min=1, max=MAX_NAME_LENGTH),
+            metadata={**spec, **kwargs.pop("metadata", {})},
+            **kwargs,
+        )
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return _collapse(super()._deserialize(value, attr, data, **kwargs))
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if len(raw) > MAX_NAME_LENGTH:
+            msg = f"A name can have at most {MAX_NAME_LENGTH} characters."
+            raise ValidationError(msg)
+        return _collapse(raw)
+
+
+# The same rules for the spec (schemathesis checks the server against them): after any leading
+# whitespace, not a formula sign, and a letter somewhere (`[^\W\d_]`: a letter).
+# `[\s\x1c-\x1f]`: Python's whitespace (what the server collapses) in any regex dialect; Unicode's
+# White_Space, which other engines use for `\s`, leaves out the four separators \x1c-\x1f.
+PERSON_NAME_PATTERN = r"^[\s\x1c-\x1f]*(?:[^\W\d_]|[^\s\x1c-\x1f=+@\-][\s\S]*?[^\W\d_])[\s\S]*$"
+ROLL_NUMBER_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9/_.\-]{2,39}\s*$"
+MOBILE_PATTERN = r"^\s*\+?[0-9][0-9 ().\-]{5,30}$"
 
 
 class PersonName(fields.String):
     """A person's name: whitespace collapsed, at least one letter, never a spreadsheet formula."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        spec = {"pattern": PERSON_NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}
+        super().__init__(metadata={**spec, **kwargs.pop("metadata", {})}, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        name = _collapse(super()._deserialize(value, attr, data, **kwargs))
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if len(raw) > MAX_NAME_LENGTH:
+            msg = f"A name can have at most {MAX_NAME_LENGTH} characters."
+            raise ValidationError(msg)
+        name = _collapse(raw)
         if name.startswith(_FORMULA_LEAD):
             msg = "A name cannot start with =, +, - or @."
-            raise ValidationError(msg)
-        if len(name) > MAX_NAME_LENGTH:
-            msg = f"A name can have at most {MAX_NAME_LENGTH} characters."
             raise ValidationError(msg)
         if not any(char.isalpha() for char in name):
             msg = "A name needs at least one letter."
@@ -76,6 +99,9 @@ class PersonName(fields.String):
 
 
 class RollNumber(fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": ROLL_NUMBER_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         roll_number = super()._deserialize(value, attr, data, **kwargs).strip().upper()
         if not ROLL_NUMBER.fullmatch(roll_number):
@@ -85,6 +111,10 @@ class RollNumber(fields.String):
 
 class EmailAddress(fields.String):
     """Checked without DNS (email-validator), kept in lower case: one spelling keeps duplicate checks honest."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        spec = {"format": "email", "maxLength": MAX_EMAIL_LENGTH}
+        super().__init__(metadata={**spec, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -126,6 +156,10 @@ class MobileNumber(fields.String):
     """A mobile number, stored in E.164. Without a country code it is read as a number of the
     schema's `default_region` (a roster import's), else ROSTER_DEFAULT_REGION.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        spec = {"pattern": MOBILE_PATTERN, "maxLength": 32}
+        super().__init__(metadata={**spec, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from domain.ids import ID_PATTERN
 from domain.jobkinds import JOB_STATES as STATES
 from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
 from schemas.fields import IdField
@@ -36,6 +37,7 @@ class ItemImportFileSchema(Schema):
         metadata={
             "type": "string",
             "format": "binary",
+            "minLength": 1,
             "description": "The items, .csv or .xlsx, one row per item (docs/item-imports.md)",
         },
     )
@@ -43,6 +45,10 @@ class ItemImportFileSchema(Schema):
 
 class CampusOrSharedField(IdField):
     """A campus id, or "" (a form's way to say none): the shared bank, asked for explicitly."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {**self.metadata, "pattern": f"^$|{ID_PATTERN}"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if value == SHARED_BANK:
@@ -54,6 +60,7 @@ class ItemImportOptionsSchema(StrictSchema):
     dry_run = fields.Boolean(load_default=False, metadata={"description": "Validate and report only; write nothing."})
     campus_id = CampusOrSharedField(
         load_default=None,
+        allow_none=False,  # a form field has no null: leave it out
         metadata={
             "description": "The campus the items go to. Omitted: the shared bank for superadmins, a campus "
             "admin's own campus (as for one item). Empty: the shared bank, explicitly (superadmins only)."
@@ -61,9 +68,16 @@ class ItemImportOptionsSchema(StrictSchema):
     )
     sheet = fields.String(
         load_default=None,
+        allow_none=False,  # a form field has no null: leave it out
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
     )
+
+
+class ItemImportFormSchema(ItemImportOptionsSchema):
+    """The multipart body: the file and the options."""
+
+    file = ItemImportFileSchema._declared_fields["file"]  # noqa: SLF001 - the one declaration of the file part
 
 
 class ItemImportCountsSchema(Schema):

@@ -221,4 +221,4 @@ class ItemListArgsSchema(PageArgsSchema):
 
 
 class ItemAudioFormSchema(Schema):
-    audio = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    audio = fields.Raw(required=True, metadata={"type": "string", "format": "binary", "minLength": 1})

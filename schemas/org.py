@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -143,6 +143,13 @@ class StudentUpdateSchema(StrictSchema):
     course_id = IdField()
     active = fields.Boolean()
 
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": ["batch_id", "course_id"]},
+            {"not": {"anyOf": [{"required": ["batch_id"]}, {"required": ["course_id"]}]}},
+        ]
+    }
+
     @validates_schema
     def batch_and_course_together(self, data: dict[str, Any], **_: Any) -> None:
         if ("batch_id" in data) != ("course_id" in data):
@@ -159,9 +166,13 @@ class StudentListArgsSchema(PageArgsSchema):
 
 
 # ---- admins
-Permissions = fields.Dict(
-    keys=fields.String(validate=validate.OneOf(MODULES)), values=fields.String(validate=validate.OneOf(list(LEVELS)))
-)
+class PermissionsSchema(StrictSchema):
+    """Module -> level; a module left out keeps its level from the template (or none)."""
+
+    locals().update({module: fields.String(validate=validate.OneOf(list(LEVELS))) for module in MODULES})
+
+
+Permissions = fields.Nested(PermissionsSchema)
 
 
 class AdminSchema(Schema):
@@ -190,6 +201,32 @@ class _AdminFields(StrictSchema):
 
 
 class AdminCreateSchema(_AdminFields):
+    # What each role needs (api/identity/admins.resolved_scope checks the same).
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"role": {"enum": ["superadmin"]}}},
+            {
+                "properties": {"role": {"enum": ["sub_superadmin"]}, "permission_template": {"type": "string"}},
+                "required": ["permission_template"],
+            },
+            {
+                "properties": {"role": {"enum": ["sub_superadmin"]}, "permissions": {"minProperties": 1}},
+                "required": ["permissions"],
+            },
+            {
+                "properties": {"role": {"enum": ["campus_admin"]}, "campus_id": {"type": "string"}},
+                "required": ["campus_id"],
+            },
+            {
+                "properties": {
+                    "role": {"enum": ["course_admin"]},
+                    "campus_id": {"type": "string"},
+                    "course_ids": {"minItems": 1},
+                },
+                "required": ["campus_id", "course_ids"],
+            },
+        ]
+    }
     name = PersonName(required=True)
     email = EmailAddress(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ADMIN_ROLES))

@@ -11,7 +11,8 @@ from schemas.jobs import JobErrorSchema
 
 class RosterImportFileSchema(Schema):
     file = fields.Raw(
-        required=True, metadata={"type": "string", "format": "binary", "description": "The roster, .csv or .xlsx"}
+        required=True,
+        metadata={"type": "string", "format": "binary", "minLength": 1, "description": "The roster, .csv or .xlsx"},
     )
 
 
@@ -20,9 +21,16 @@ class RosterImportOptionsSchema(StrictSchema):
     send_invitations = fields.Boolean(load_default=True, metadata={"description": "Invite each newly created student."})
     sheet = fields.String(
         load_default=None,
+        allow_none=False,  # a form field has no null: leave it out
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
     )
+
+
+class RosterImportFormSchema(RosterImportOptionsSchema):
+    """The multipart body: the file and the options."""
+
+    file = RosterImportFileSchema._declared_fields["file"]  # noqa: SLF001 - the one declaration of the file part
 
 
 class RosterImportCountsSchema(Schema):

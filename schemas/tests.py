@@ -7,7 +7,7 @@ correct option.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -22,6 +22,14 @@ MAX_SECTIONS, MAX_ITEMS_PER_SECTION = 20, 100
 
 
 class SectionSchema(StrictSchema):
+    # Fixed (item_ids, nothing to draw by) or drawn (type and count, optionally level/module).
+    _DRAWN = ("type", "count", "level", "module")
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {"required": ["item_ids"], "not": {"anyOf": [{"required": [name]} for name in _DRAWN]}},
+            {"required": ["type", "count"], "not": {"required": ["item_ids"]}},
+        ]
+    }
     """A fixed list of items, or a draw of `count` items of a `type` (and level, module)."""
 
     item_ids = fields.List(IdField(), validate=validate.Length(min=1, max=MAX_ITEMS_PER_SECTION))
@@ -43,6 +51,13 @@ class SectionSchema(StrictSchema):
 
 
 class _TestFields(StrictSchema):
+    # A scheduled release says when (the window's order is a comparison OpenAPI cannot state).
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"not": {"required": ["release"], "properties": {"release": {"enum": ["scheduled"]}}}},
+            {"required": ["release_at"], "properties": {"release_at": {"type": "string"}}},
+        ]
+    }
     title = fields.String(validate=validate.Length(min=1, max=200))
     kind = fields.String(validate=validate.OneOf(TEST_KINDS))
     sections = fields.List(fields.Nested(SectionSchema), validate=validate.Length(min=1, max=MAX_SECTIONS))
@@ -116,6 +131,12 @@ class TestListArgsSchema(PageArgsSchema):
 
 
 class AssignmentSchema(StrictSchema):
+    OPENAPI_RULES: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": ["batch_ids"], "properties": {"batch_ids": {"minItems": 1}}},
+            {"required": ["student_ids"], "properties": {"student_ids": {"minItems": 1}}},
+        ]
+    }
     batch_ids = fields.List(IdField(), load_default=list, validate=validate.Length(max=200))
     student_ids = fields.List(IdField(), load_default=list, validate=validate.Length(max=5000))
 
@@ -183,7 +204,7 @@ class TextAnswerSchema(StrictSchema):
 
 
 class AudioAnswerSchema(Schema):
-    audio = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    audio = fields.Raw(required=True, metadata={"type": "string", "format": "binary", "minLength": 1})
 
 
 class ResultItemSchema(Schema):

@@ -4,4 +4,4 @@ from marshmallow import Schema, fields
 
 
 class UploadFormSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary", "minLength": 1})

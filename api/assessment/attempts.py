@@ -16,10 +16,10 @@ from typing import Any
 from bson import ObjectId
 from flask import Response, jsonify, request
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from api.access import authenticated, invalid, not_found, only, scope, user_id
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import checked_size
 from api.jobs import job_response

@@ -18,10 +18,10 @@ from __future__ import annotations
 from bson import ObjectId
 from flask import Response
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from api.access import invalid, not_found, rule, user_id, within_scope
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
@@ -33,8 +33,7 @@ from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.item_imports import (
     SHARED_BANK,
     ItemImportErrorListSchema,
-    ItemImportFileSchema,
-    ItemImportOptionsSchema,
+    ItemImportFormSchema,
     ItemImportSchema,
 )
 from schemas.jobs import JobSchema
@@ -51,18 +50,17 @@ OWN_CAMPUS_ONLY = "You may import items into your own campus only."
 @rule(MODULE, "write")
 @quota("uploads")
 @require_multipart
-@blp.arguments(ItemImportFileSchema, location="files")
-@blp.arguments(ItemImportOptionsSchema, location="form")
+@blp.arguments(ItemImportFormSchema, location="multipart")
 @blp.response(202, JobSchema, description="The item_import job; poll its Location")
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
-def create_item_import(upload: dict, options: dict) -> Response:
+def create_item_import(options: dict) -> Response:
     """Import items from a .csv or .xlsx; the job's result counts rows, created and failed rows and errors."""
     campus_id = _campus_for_imported_items(options["campus_id"])
-    stream = upload["file"]
+    stream = options.pop("file")
     size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "item file")
     import_id, job_id = ObjectId(), ObjectId()
     filename = files.safe_filename(stream.filename)

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from api.access import invalid, rule, user_id
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
@@ -158,7 +158,7 @@ def delete_item(item_id: str) -> None:
 @rule(KIND, "write")
 @quota("uploads")
 @require_multipart
-@blp.arguments(ItemAudioFormSchema, location="files")
+@blp.arguments(ItemAudioFormSchema, location="multipart")
 @blp.response(202, JobSchema, description="A prompt_audio job that normalises and stores the recording")
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)

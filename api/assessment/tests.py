@@ -8,10 +8,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from api.access import invalid, not_found, rule, scope, user_id
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.jobs import job_response
 from api.org.batches import BATCHES

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from api.access import invalid, rule
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.org.campuses import CAMPUSES
 from api.org.courses import checked_course_ids

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask_smorest import Blueprint
-
 from api.access import only, user_id
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.jobs import job_response
 from api.quotas import quota
 from schemas.common import ErrorSchema

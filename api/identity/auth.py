@@ -8,10 +8,10 @@ from http import HTTPStatus
 from flask import Response, request
 from flask_jwt_extended import current_user, decode_token, get_jwt, verify_jwt_in_request
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
 
 from api.access import authenticated, public
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.extensions import limiter
 from api.identity.tokens import SessionExpiredError, issue_tokens, revoke_session, rotate_refresh

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api.access import rule
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.org.campuses import CAMPUSES
 from api.org.courses import checked_course_ids

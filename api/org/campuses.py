@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api.access import rule
+from api.blueprint import Blueprint
 from api.resource import ScopedResource, common_filters
 from schemas.common import ErrorSchema
 from schemas.org import CampusCreateSchema, CampusListArgsSchema, CampusListSchema, CampusSchema, CampusUpdateSchema

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api.access import invalid, rule, within_scope
+from api.blueprint import Blueprint
 from api.org.campuses import CAMPUSES
 from api.resource import ScopedResource, common_filters
 from schemas.common import ErrorSchema

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from bson import ObjectId
 from flask import Response
-from flask_smorest import Blueprint
 
 from api.access import not_found, rule, user_id, within_scope
 from api.auditing import audit_event
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import checked_size, require_multipart
 from api.jobs import job_response
@@ -24,9 +24,8 @@ from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
 from schemas.roster_imports import (
     RosterErrorListSchema,
-    RosterImportFileSchema,
+    RosterImportFormSchema,
     RosterImportListSchema,
-    RosterImportOptionsSchema,
     RosterImportSchema,
 )
 from store import courses, files, jobs, roster_imports
@@ -41,21 +40,20 @@ MODULE = "students"
 @rule(MODULE, "write")
 @quota("uploads")
 @require_multipart
-@blp.arguments(RosterImportFileSchema, location="files")
-@blp.arguments(RosterImportOptionsSchema, location="form")
+@blp.arguments(RosterImportFormSchema, location="multipart")
 @blp.response(202, JobSchema, description="The roster_import job; poll its Location")
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
-def create_roster_import(upload: dict, options: dict, batch_id: str) -> Response:
+def create_roster_import(options: dict, batch_id: str) -> Response:
     """Import students from a .csv or .xlsx; the job's result counts created, updated, skipped and failed rows."""
     batch = BATCHES.get(batch_id)
     course_ids = _courses_caller_may_use(batch)
     if not course_ids:
         raise ApiError(403, "no_courses", "You may not place students in any course of this batch.")
-    stream = upload["file"]
+    stream = options.pop("file")
     size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "roster file")
     import_id, job_id = ObjectId(), ObjectId()
     filename = files.safe_filename(stream.filename)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from api.access import invalid, rule
+from api.blueprint import Blueprint
 from api.org.batches import BATCHES
 from api.org.courses import COURSES
 from api.resource import ScopedResource

@@ -131,7 +131,7 @@ def _reset(client, n: int, forwarded_for: str) -> int:
     ).status_code
 
 
-def test_behind_a_trusted_proxy_the_limits_see_each_client(settings):
+def test_behind_a_trusted_proxy_the_limits_see_each_client(settings, stack):
     import dataclasses
 
     from api.app import create_app

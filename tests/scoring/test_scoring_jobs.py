@@ -186,3 +186,16 @@ def test_a_stored_context_with_a_version_is_scored_under_the_current_one():
     result = run_engine("written", {**inputs, "context": {"version": "writing-v0"}})
     assert result["scoring_version"] == "writing-v1"
     assert result["score"] == 1.0
+
+
+def test_an_item_that_cannot_be_stored_is_refused_not_a_server_error(client, make_user, auth_header):
+    headers = auth_header(make_user("superadmin"))
+    base = {"item_type": "dictation", "answer": "the text"}
+    for item, reason in (
+        ({"text": "x", "a\u0000b": 1}, "no NUL character"),
+        ({"text": "x", "$where": 1}, "none starting with '$'"),
+        ({"text": "x", "n": 2**70}, "an integer beyond 64 bits"),
+    ):
+        resp = client.post("/api/v1/scoring/written", headers=headers, json={**base, "item": item})
+        assert resp.status_code == 422, resp.get_json()
+        assert reason in resp.get_json()["error"]["details"]["item"][0]
