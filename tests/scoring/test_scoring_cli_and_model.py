@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from config import load_scoring_settings
+from workers.scoring import CURRENT_VERSION
 from workers.scoring.errors import ModelError
 from workers.scoring.recogniser import (
     DEFAULT_MODEL_SHA256,
@@ -39,7 +40,7 @@ def test_cli_prints_the_score_as_json(read_aloud_clips):
     completed = _cli(str(read_aloud_clips["library"]["correct"]), "--text", TEXT, "--item-type", "read_aloud")
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout)
-    assert result["scoring_version"] == "speech-v1"
+    assert result["scoring_version"] == CURRENT_VERSION
     assert 20 <= result["overall"] <= 80
     assert result["transcript"]
 

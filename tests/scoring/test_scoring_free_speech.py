@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.scoring.labelled_set import HALF_RETELLING_MISSES, OPEN_QUESTION, RETELLINGS, STORY
-from workers.scoring import ITEM_TYPES, ItemError, load_config, score_spoken_answer
+from workers.scoring import CURRENT_VERSION, ITEM_TYPES, ItemError, load_config, score_spoken_answer
 from workers.scoring.__main__ import main
 from workers.scoring.audio import SAMPLE_RATE
 from workers.scoring.engine import _cut_to_time_limit
@@ -114,7 +114,13 @@ def test_retelling_is_unprompted_and_pronunciation_aligns_what_was_recognised(re
         assert result["words"] == []
         # Clear synthetic speech: the recognised words are well supported by the audio.
         assert pronunciation["mean_probability_spoken_words"] > 0.5
-        assert result["subscores"]["pronunciation"] >= 55
+    # ...and the manner of speaking earns credit only as far as the story was retold (speech-v2).
+    assert retellings["full"]["subscores"]["pronunciation"] >= 55
+    recall = {key: result["features"]["content"]["key_idea_recall"] for key, result in retellings.items()}
+    by_recall = sorted(retellings, key=recall.get)
+    assert [retellings[key]["subscores"]["pronunciation"] for key in by_recall] == sorted(
+        retellings[key]["subscores"]["pronunciation"] for key in by_recall
+    )
 
 
 def test_given_key_ideas_replace_the_story_sentences(speech_set, score):
@@ -160,7 +166,7 @@ def test_open_question_without_speech_gets_the_floor_and_no_content_subscores(sp
 def test_new_results_are_json(retellings, open_answer):
     for result in [*retellings.values(), open_answer]:
         assert json.loads(json.dumps(result)) == result
-        assert result["scoring_version"] == "speech-v1"
+        assert result["scoring_version"] == CURRENT_VERSION
         assert result["status"] == "scored"
         assert all(20 <= v <= 80 for v in result["subscores"].values() if v is not None)
 

@@ -5,6 +5,7 @@ import io
 from bson import ObjectId
 
 from store import files
+from workers.scoring import CURRENT_VERSION as SPEECH_VERSION
 
 
 def _post_audio(client, headers, data, text, name="answer.wav", **form):
@@ -34,7 +35,7 @@ def test_a_spoken_answer_is_scored_by_a_worker(
     result = job["result"]
     assert result["status"] == "scored"
     assert 20 <= result["overall"] <= 80
-    assert result["scoring_version"] == "speech-v1"
+    assert result["scoring_version"] == SPEECH_VERSION
     assert files.read_all(f"scoring/{job['id']}/answer")[:4] == b"RIFF"
 
     # Forced re-score reads the stored audio again and, being deterministic, lands on the same score.
@@ -48,6 +49,20 @@ def test_a_spoken_answer_is_scored_by_a_worker(
     stored = db.scores.find_one({"_id": ObjectId(job["id"])})
     assert stored["result"]["overall"] == result["overall"]
     assert len(stored["history"]) == 1
+
+    # An answer scored under speech-v1 moves to the current version when a re-score is asked for
+    # (no force needed), and its speech-v1 figures stay in the history.
+    db.scores.update_one({"_id": ObjectId(job["id"])}, {"$set": {"scoring_version": "speech-v1"}})
+    moved = poll_job(
+        headers,
+        client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": "spoken-attempt"}).headers[
+            "Location"
+        ],
+    )
+    assert moved["result"]["rescored"] == 1, moved
+    stored = db.scores.find_one({"_id": ObjectId(job["id"])})
+    assert (stored["scoring_version"], stored["result"]["scoring_version"]) == (SPEECH_VERSION, SPEECH_VERSION)
+    assert stored["history"][-1]["scoring_version"] == "speech-v1"
 
 
 def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(

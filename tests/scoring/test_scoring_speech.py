@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.scoring.labelled_set import MULTI_SUBSTITUTED, READ_ITEMS
-from workers.scoring import ItemError, score_spoken_answer
+from workers.scoring import CURRENT_VERSION, ItemError, score_spoken_answer
 from workers.scoring.features import best_accepted_answer
 from workers.scoring.text import normalise
 
@@ -176,7 +176,7 @@ def test_same_answer_twice_gives_the_identical_result(read_aloud_clips):
 def test_result_is_json_and_carries_version_features_and_explanation(read_aloud_clips, score):
     result = score(read_aloud_clips["library"]["substituted"], LIBRARY.text)
     assert json.loads(json.dumps(result)) == result
-    assert result["scoring_version"] == "speech-v1"
+    assert result["scoring_version"] == CURRENT_VERSION
     assert set(result["subscores"]) == {"sentence_mastery", "vocabulary", "fluency", "pronunciation"}
     assert all(20 <= v <= 80 for v in [*result["subscores"].values(), result["overall"]])
     assert {"content", "pronunciation", "fluency", "confidence", "audio"} <= set(result["features"])

@@ -92,8 +92,11 @@ def test_piecewise_linear_is_flat_outside_and_linear_inside():
 def test_config_has_weights_for_every_item_type():
     from workers.scoring import ITEM_TYPES
 
-    config = load_config()
-    assert config["version"] == "speech-v1"
-    for item_type in ITEM_TYPES:
+    for version in ("speech-v1", "speech-v2"):
+        _check_weights(load_config(version), ITEM_TYPES)
+
+
+def _check_weights(config: dict, item_types: tuple[str, ...]) -> None:
+    for item_type in item_types:
         assert sum(config["overall_weights"][item_type].values()) == pytest.approx(1.0)
         assert item_type in config["prompt_with_expected_text"]

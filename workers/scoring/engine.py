@@ -18,7 +18,9 @@ from workers.scoring.features import (
     best_accepted_answer,
     compare_words,
     confidence_check,
+    confirmed_probabilities,
     fluency_features,
+    is_short_item,
     key_idea_recall,
     recognised_pronunciation,
     spread_alignment,
@@ -34,6 +36,7 @@ from workers.scoring.mapping import (
     overall_score,
     subscores,
 )
+from workers.scoring.reading import better_supported_reading
 from workers.scoring.recogniser import DecodingSettings, Recogniser, get_recogniser
 from workers.scoring.text import normalise, split_sentences
 from workers.scoring.vad import SpeechActivity, detect_speech
@@ -84,11 +87,15 @@ def score_spoken_answer(  # noqa: PLR0913 - four positional item fields (as befo
     clip, offset_s, truncated = _scored_window(samples, activity, config)
     prompt = _decoding_prompt(targets, item_type, config)
     settings = DecodingSettings.from_config(config["decoding"])
-    recognition = recogniser.recognise(clip, prompt, settings)
+    first = recogniser.recognise(clip, prompt, settings)
+    recognition, reading = better_supported_reading(
+        recogniser, clip, _segments_in(activity, offset_s, len(clip)), first, prompt, config
+    )
     heard = normalise(recognition.text).split()
     if not heard:
         return _no_speech_result(config, item_type, targets[0], activity, "no words recognised", time_limit)
 
+    confirmed_share: float | None = None  # short items only: the share an unprompted reading confirms
     if item_type in FREE_SPEECH_TYPES:
         # No fixed wording: the recognised transcript is what gets aligned, and content (story
         # retelling only) is key-idea recall; there are no expected words to list.
@@ -100,9 +107,19 @@ def score_spoken_answer(  # noqa: PLR0913 - four positional item fields (as befo
             target, comparison = best_accepted_answer(targets, heard)
         else:
             target, comparison = targets[0], compare_words(normalise(targets[0]).split(), heard)
-        pronunciation = attach_pronunciation(comparison, _word_probabilities(recogniser, clip, target), config)
-        content = _content_features(comparison, target, item_type)
-    confidence = confidence_check(recognition, comparison, config)
+        probabilities = _word_probabilities(recogniser, clip, target)
+        if is_short_item(comparison, config):
+            # One to three words: the alignment of so little audio is weak evidence, so an
+            # unprompted reading that hears the same words carries the score (its confidence).
+            confirmed = confirmed_probabilities(
+                [w.expected for w in comparison.words], recogniser.recognise(clip, None, settings)
+            )
+            probabilities = [max(p, c or 0.0) for p, c in zip(probabilities, confirmed, strict=True)]
+            confirmed_share = sum(c is not None for c in confirmed) / len(confirmed)
+        pronunciation = attach_pronunciation(comparison, probabilities, config)
+        content = _content_features(comparison, target, item_type, config)
+    confidence = confidence_check(recognition, comparison, config, confirmed_share)
+    _review_content_and_reading(confidence, content, reading, config)
     if truncated:
         confidence["review_reasons"].append("answer_longer_than_scored_window")
         confidence["needs_review"] = True
@@ -113,7 +130,7 @@ def score_spoken_answer(  # noqa: PLR0913 - four positional item fields (as befo
     features = {
         "content": content,
         "pronunciation": pronunciation,
-        "fluency": fluency_features(activity, len(heard), config),
+        "fluency": fluency_features(activity, heard, config),
         "confidence": confidence,
         "audio": {
             "duration_seconds": activity.duration_s,
@@ -123,6 +140,8 @@ def score_spoken_answer(  # noqa: PLR0913 - four positional item fields (as befo
             **(time_limit or {}),
         },
     }
+    if reading is not None:
+        features["reading"] = reading
     scores = subscores(features, item_type, config)
     return {
         "scoring_version": config["version"],
@@ -224,6 +243,13 @@ def _scored_window(samples: np.ndarray, activity: SpeechActivity, config: dict) 
     return samples[start:end], start / SAMPLE_RATE, last_speech_end > end
 
 
+def _segments_in(activity: SpeechActivity, offset_s: float, clip_samples: int) -> list[tuple[float, float]]:
+    """The stretches of speech inside the scored window, in the window's own time."""
+    end_s = clip_samples / SAMPLE_RATE
+    inside = [(max(0.0, start - offset_s), min(end_s, end - offset_s)) for start, end in activity.segments]
+    return [(start, end) for start, end in inside if end > start]
+
+
 def _word_probabilities(recogniser: Recogniser, clip: np.ndarray, target: str) -> list[float]:
     expected = normalise(target).split()
     probabilities = spread_alignment(recogniser.align(clip, target), expected)
@@ -232,8 +258,8 @@ def _word_probabilities(recogniser: Recogniser, clip: np.ndarray, target: str) -
     return probabilities or [0.0] * len(expected)
 
 
-def _content_features(comparison: ContentComparison, target: str, item_type: str) -> dict:
-    return {
+def _content_features(comparison: ContentComparison, target: str, item_type: str, config: dict) -> dict:
+    content = {
         "expected_words": len(comparison.words),
         "words_correct": comparison.count(CORRECT),
         "words_substituted": comparison.count(SUBSTITUTED),
@@ -244,6 +270,25 @@ def _content_features(comparison: ContentComparison, target: str, item_type: str
         "exact_match": comparison.word_accuracy == 1.0,
         "matched_answer": target if item_type == "short_answer" else None,
     }
+    if "manner_gate" in config:  # speech-v2 on: how much of the expected response was produced
+        content["expected_coverage"] = round(comparison.count(CORRECT) / max(1, len(comparison.words)), 3)
+        content["short_item"] = is_short_item(comparison, config)
+    return content
+
+
+def _review_content_and_reading(confidence: dict, content: dict, reading: dict | None, config: dict) -> None:
+    """speech-v2 on: too little of the expected response, or a second reading that disagrees
+    with the first, is for a person to hear.
+    """
+    gate = config.get("manner_gate")
+    if gate is None:
+        return
+    coverage = content.get("expected_coverage", content.get("key_idea_recall"))
+    if coverage is not None and coverage < gate["review_below_coverage"]:
+        confidence["review_reasons"].append("expected_content_missing")
+    if reading is not None and reading["readings_disagree"]:
+        confidence["review_reasons"].append("readings_disagree")
+    confidence["needs_review"] = bool(confidence["review_reasons"])
 
 
 def _unscored_content(heard: list[str]) -> dict:
@@ -328,6 +373,13 @@ def _explain_free_speech(features: dict, item_type: str) -> list[str]:
 
 
 def _fluency_line(fluency: dict) -> str:
+    if "syllables_per_second" in fluency:
+        return (
+            f"Fluency: {fluency['syllables_per_second']:.1f} syllables per second of voiced speech "
+            f"({fluency['syllables_spoken']} syllables in {fluency['speech_seconds']:.1f} s); "
+            f"{fluency['pauses_over_0_4s']} pause(s) of 0.4 s or more, {fluency['pauses_over_1_5s']} of 1.5 s "
+            f"or more; speech started after {fluency['response_latency_seconds']:.1f} s."
+        )
     return (
         f"Fluency: {fluency['words_per_minute']:.0f} words per minute over {fluency['speech_span_seconds']:.1f} s; "
         f"{fluency['pauses_over_0_4s']} pause(s) of 0.4 s or more, {fluency['pauses_over_1_5s']} of 1.5 s "
@@ -337,6 +389,13 @@ def _fluency_line(fluency: dict) -> str:
 
 def _review_lines(features: dict) -> list[str]:
     lines = []
+    gated = "syllables_per_second" in features["fluency"]  # speech-v2 on: manner credit follows content
+    coverage = features["content"].get("expected_coverage", features["content"].get("key_idea_recall"))
+    if gated and coverage is not None and coverage < 1:
+        lines.append(
+            f"Fluency and pronunciation are credited only as far as the expected response was produced "
+            f"({coverage:.0%} of it)."
+        )
     cut_at = features["audio"].get("cut_at_seconds")
     if cut_at is not None:
         lines.append(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import jiwer
 
-from workers.scoring.text import content_words, light_stem, normalise
+from workers.scoring.text import content_words, light_stem, normalise, syllable_count
 
 if TYPE_CHECKING:
     from .recogniser import RecognisedWord, Recognition
@@ -105,6 +105,38 @@ def best_accepted_answer(accepted: list[str], heard: list[str]) -> tuple[str, Co
     return ranked[0][1]
 
 
+def is_short_item(comparison: ContentComparison, config: dict) -> bool:
+    """One to three expected words (speech-v2 on): scored on the short-item path."""
+    short = config.get("short_items")
+    return short is not None and 0 < len(comparison.words) <= short["max_expected_words"]
+
+
+def reading_words(recognition: Recognition) -> tuple[list[str], list[float]]:
+    """A reading's normalised words, each with the probability of the written word it came from."""
+    words: list[str] = []
+    probabilities: list[float] = []
+    for item in recognition.words:
+        for word in normalise(item.word).split():
+            words.append(word)
+            probabilities.append(item.probability)
+    return words, probabilities
+
+
+def confirmed_probabilities(expected: list[str], confirmation: Recognition) -> list[float | None]:
+    """Per expected word: the probability an unprompted reading gave it, if that reading heard it
+    in line with the others (jiwer's alignment), else None.
+    """
+    words, probabilities = reading_words(confirmation)
+    confirmed: list[float | None] = [None] * len(expected)
+    if not words or not expected:
+        return confirmed
+    for chunk in jiwer.process_words(" ".join(expected), " ".join(words)).alignments[0]:
+        if chunk.type == "equal":
+            for step in range(chunk.ref_end_idx - chunk.ref_start_idx):
+                confirmed[chunk.ref_start_idx + step] = probabilities[chunk.hyp_start_idx + step]
+    return confirmed
+
+
 def spread_alignment(aligned: list[RecognisedWord], expected_words: list[str]) -> list[float] | None:
     """Per normalised expected word, the probability of the written word it came from.
 
@@ -136,25 +168,41 @@ def attach_pronunciation(comparison: ContentComparison, probabilities: list[floa
     }
 
 
-def fluency_features(activity: SpeechActivity, spoken_word_count: int, config: dict) -> dict:
+def fluency_features(activity: SpeechActivity, heard: list[str], config: dict) -> dict:
+    """Rate, pauses and latency from voice activity. A version that rates speech in syllables
+    (speech-v2 on) also gets syllables per second of voiced time: words of any length count
+    alike, and pauses are left to their own penalty.
+    """
     settings = config["fluency"]
     span = activity.span
     span_s = (span[1] - span[0]) if span else 0.0
     pauses = activity.pauses()
-    return {
+    features = {
         "speech_span_seconds": round(span_s, 2),
         "speech_seconds": round(activity.speech_seconds, 2),
-        "words_spoken": spoken_word_count,
-        "words_per_minute": round(60.0 * spoken_word_count / span_s, 1) if span_s > 0 else 0.0,
+        "words_spoken": len(heard),
+        "words_per_minute": round(60.0 * len(heard) / span_s, 1) if span_s > 0 else 0.0,
         "pauses_over_0_4s": sum(1 for p in pauses if p >= settings["short_pause_seconds"]),
         "pauses_over_1_5s": sum(1 for p in pauses if p >= settings["long_pause_seconds"]),
         "longest_pause_seconds": round(max(pauses), 2) if pauses else 0.0,
         "response_latency_seconds": round(activity.first_onset_s or 0.0, 2),
     }
+    if "rate_syllables_per_second_to_score" in settings:
+        syllables = syllable_count(heard)
+        voiced_s = activity.speech_seconds
+        features["syllables_spoken"] = syllables
+        features["syllables_per_second"] = round(syllables / voiced_s, 2) if voiced_s > 0 else 0.0
+    return features
 
 
-def confidence_check(recognition: Recognition, comparison: ContentComparison, config: dict) -> dict:
-    """Reasons to have a person listen: the recogniser was unsure or may have filled words in."""
+def confidence_check(
+    recognition: Recognition, comparison: ContentComparison, config: dict, confirmed_share: float | None = None
+) -> dict:
+    """Reasons to have a person listen: the recogniser was unsure or may have filled words in.
+
+    confirmed_share (short items, speech-v2 on): the share of the expected words an unprompted
+    reading also heard; it replaces the mean word probability, which is low on any short clip.
+    """
     settings = config["confidence"]
     heard = [w.probability for w in recognition.words]
     mean_probability = sum(heard) / len(heard) if heard else 0.0
@@ -162,7 +210,10 @@ def confidence_check(recognition: Recognition, comparison: ContentComparison, co
     filled_in = [w.expected for w in correct if w.possibly_filled_in]
     filled_fraction = len(filled_in) / len(correct) if correct else 0.0
     reasons = []
-    if heard and mean_probability < settings["min_mean_word_probability"]:
+    if confirmed_share is not None:
+        if confirmed_share < config["short_items"]["min_confirmed_share"]:
+            reasons.append("low_recognition_confidence")
+    elif heard and mean_probability < settings["min_mean_word_probability"]:
         reasons.append("low_recognition_confidence")
     if filled_fraction > settings["max_filled_in_fraction"]:
         reasons.append("words_possibly_filled_in")
@@ -170,7 +221,9 @@ def confidence_check(recognition: Recognition, comparison: ContentComparison, co
         reasons.append("repetitive_transcript")
     if recognition.no_speech_prob > settings["max_no_speech_probability"]:
         reasons.append("recogniser_hears_no_speech")
+    extra = {} if confirmed_share is None else {"confirmed_by_unprompted_reading": round(confirmed_share, 3)}
     return {
+        **extra,
         "mean_word_probability": round(mean_probability, 3),
         "possibly_filled_in_words": filled_in,
         "compression_ratio": round(recognition.compression_ratio, 3),

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 VERSIONS_DIR = Path(__file__).parent / "versions"
-CURRENT_VERSION = "speech-v1"
+CURRENT_VERSION = "speech-v2"
 SUBSCORES = ("sentence_mastery", "vocabulary", "fluency", "pronunciation")
 STORY_RETELLING, OPEN_QUESTION = "story_retelling", "open_question"
 # No fixed wording: recognised without the expected-text prompt, and the recognised words are aligned.
@@ -46,9 +46,13 @@ def _clamp(value: float, config: dict) -> int:
     return round(clamped)
 
 
-def fluency_score(fluency: dict, item_type: str, config: dict) -> int:
+def fluency_score(fluency: dict, item_type: str, config: dict, *, short_item: bool = False) -> int:
     settings = config["fluency"]
-    rate_score = piecewise_linear(fluency["words_per_minute"], settings["rate_words_per_minute_to_score"])
+    if "rate_syllables_per_second_to_score" in settings:
+        band = (config["short_items"] if short_item else settings)["rate_syllables_per_second_to_score"]
+        rate_score = piecewise_linear(fluency["syllables_per_second"], band)
+    else:
+        rate_score = piecewise_linear(fluency["words_per_minute"], settings["rate_words_per_minute_to_score"])
     pause_penalty = min(
         settings["max_pause_penalty"],
         settings["short_pause_penalty"] * fluency["pauses_over_0_4s"]
@@ -64,8 +68,10 @@ def subscores(features: dict, item_type: str, config: dict) -> dict[str, int | N
         return _free_speech_subscores(features, item_type, config)
     curves = config["subscore_curves"]
     content = features["content"]
+    short_item = content.get("short_item", False)
     spoken_probability = features["pronunciation"]["mean_probability_spoken_words"]
-    pronunciation = piecewise_linear(spoken_probability, curves["pronunciation_from_mean_probability"])
+    pronunciation_curve = (config["short_items"] if short_item else curves)["pronunciation_from_mean_probability"]
+    pronunciation = piecewise_linear(spoken_probability, pronunciation_curve)
     if content["words_correct"] == 0:
         pronunciation = config["scale"]["min"]
     if item_type == "short_answer" and content["exact_match"]:
@@ -77,9 +83,22 @@ def subscores(features: dict, item_type: str, config: dict) -> dict[str, int | N
             piecewise_linear(content["word_accuracy"], curves["sentence_mastery_from_word_accuracy"]), config
         ),
         "vocabulary": _clamp(vocabulary, config),
-        "fluency": fluency_score(features["fluency"], item_type, config),
-        "pronunciation": _clamp(pronunciation, config),
+        "fluency": _gate(fluency_score(features["fluency"], item_type, config, short_item=short_item), content, config),
+        "pronunciation": _gate(_clamp(pronunciation, config), content, config),
     }
+
+
+def _gate(score: int, content: dict, config: dict) -> int:
+    """speech-v2 on: credit for the manner of speaking (fluency, pronunciation) above the floor
+    scales with how much of the expected response was produced: none of it, the floor; half,
+    half the credit. A handful of chance matches in a wrong answer so earns almost nothing.
+    """
+    gate = config.get("manner_gate")
+    if gate is None:
+        return score
+    coverage = content.get("expected_coverage", content.get("key_idea_recall", 1.0))
+    floor = config["scale"]["min"]
+    return _clamp(floor + (score - floor) * piecewise_linear(coverage, gate["share_from_coverage"]), config)
 
 
 def _free_speech_subscores(features: dict, item_type: str, config: dict) -> dict[str, int | None]:
@@ -95,9 +114,12 @@ def _free_speech_subscores(features: dict, item_type: str, config: dict) -> dict
             piecewise_linear(recall, curves["sentence_mastery_from_key_idea_recall"]), config
         )
         scores["vocabulary"] = _clamp(piecewise_linear(recall, curves["vocabulary_from_key_idea_recall"]), config)
-    scores["fluency"] = fluency_score(features["fluency"], item_type, config)
-    scores["pronunciation"] = _clamp(
-        piecewise_linear(spoken_probability, curves["pronunciation_from_mean_probability"]), config
+    content = features["content"]  # open_question: no expected content, so nothing gates its manner
+    scores["fluency"] = _gate(fluency_score(features["fluency"], item_type, config), content, config)
+    scores["pronunciation"] = _gate(
+        _clamp(piecewise_linear(spoken_probability, curves["pronunciation_from_mean_probability"]), config),
+        content,
+        config,
     )
     return scores
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import syllapy
+
 _ONES = [
     "zero",
     "one",
@@ -118,6 +120,13 @@ def normalise(text: str) -> str:
     words = [_expand_contraction(w.strip("'")) for w in re.sub(r"[^a-z' ]+", " ", text).split()]
     # A possessive or plural apostrophe ("john's", "students'") is dropped, not expanded.
     return " ".join(w.replace("'", "") for w in " ".join(words).split() if w.strip("'"))
+
+
+def syllable_count(words: list[str]) -> int:
+    """Syllables in normalised words: syllapy's dictionary of English words, its rules for the
+    rest, and at least one a word (a name it does not know is still said).
+    """
+    return sum(max(1, syllapy.count(word)) for word in words)
 
 
 # Function words: not counted for Vocabulary (which looks at content words).
