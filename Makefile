@@ -4,7 +4,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
-APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm chromium
+# The last three: real recordings of human speech with their transcripts, for the scoring
+# calibration (`make bench-scoring-validity`; README, Scoring).
+APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm chromium \
+	asterisk-core-sounds-en-wav asterisk-core-sounds-en alsa-utils
 REQUIREMENTS := requirements.txt $(wildcard requirements/*.txt)
 
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
@@ -13,7 +16,7 @@ DATA_LAYER_TESTS := tests/store tests/notifications tests/identity/test_policy.p
 LINTED := api config devstack devtools domain observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
 TYPED := config devtools domain services store tasks workers
 
-.PHONY: install run test test-unit lint fmt audit licences bench clean-data
+.PHONY: install run test test-unit lint fmt audit licences bench bench-scoring-validity clean-data
 
 install: $(STAMPS)/apt $(STAMPS)/venv
 
@@ -93,6 +96,10 @@ audit: install
 
 bench: install
 	$(PY) bench/bench_jobs.py
+
+# The spoken scorer on real recordings, every scoring version side by side (about 15 minutes).
+bench-scoring-validity: install
+	$(PY) bench/bench_scoring_validity.py
 
 clean-data:
 	rm -rf var
