@@ -220,8 +220,9 @@ def group_figures(items: list[Scored]) -> dict:
         "overall_median": median(overall),
         "overall_min": min(overall, default=math.nan),
         "overall_max": max(overall, default=math.nan),
-        "subscore_medians": {
-            name: median([s.result["subscores"][name] for s in ok if s.result["subscores"][name] is not None])
+        "subscore_medians": {name: median(_subscores(ok, name)) for name in SUBSCORES},
+        "subscore_ranges": {
+            name: [min(_subscores(ok, name), default=math.nan), max(_subscores(ok, name), default=math.nan)]
             for name in SUBSCORES
         },
         "flagged_share": share([s.flagged for s in ok]),
@@ -229,6 +230,10 @@ def group_figures(items: list[Scored]) -> dict:
         "no_speech_share": share([s.result["status"] == "no_speech" for s in ok]),
         "review_reasons": dict(sorted(reasons.items())),
     }
+
+
+def _subscores(items: list[Scored], name: str) -> list[float]:
+    return [s.result["subscores"][name] for s in items if s.result["subscores"][name] is not None]
 
 
 def calibration(scored: list[Scored]) -> dict:
@@ -372,7 +377,7 @@ def print_wer(wer: dict) -> None:
 
 
 def figures_header(first: str) -> str:
-    subs = "".join(f"{short:>6}" for short in SUBSCORES.values())
+    subs = "".join(f"{short:>14}" for short in SUBSCORES.values())
     return f"{first:16}{'version':12}{'n':>4}{'overall':>15}{subs}{'flagged':>9}{'no_speech':>11}   review reasons"
 
 
@@ -381,7 +386,11 @@ def figures_row(label: str, version: str, figures: dict) -> str:
         f"{number(figures['overall_median'], 5)} [{number(figures['overall_min'], 2)}-"
         f"{number(figures['overall_max'], 2)}]"
     )
-    subs = "".join(number(figures["subscore_medians"][name], 6) for name in SUBSCORES)
+    subs = "".join(
+        f"{number(figures['subscore_medians'][name])} [{number(figures['subscore_ranges'][name][0])}-"
+        f"{number(figures['subscore_ranges'][name][1])}]".rjust(14)
+        for name in SUBSCORES
+    )
     reasons = ", ".join(f"{REASONS.get(k, k)} {v}" for k, v in figures["review_reasons"].items())
     errors = f"  ERRORS {figures['errors']}" if figures["errors"] else ""
     line = (
@@ -392,7 +401,7 @@ def figures_row(label: str, version: str, figures: dict) -> str:
 
 
 def print_levels(by_version: dict) -> None:
-    print("\n== passage answers by level (overall: median [min-max]; subscores: medians; scale 20-80) ==")
+    print("\n== passage answers by level (overall and each subscore: median [min-max]; scale 20-80) ==")
     print(figures_header("level"))
     for level, rank in LEVELS.items():
         for index, (version, figures) in enumerate(by_version.items()):
