@@ -2,6 +2,15 @@ from __future__ import annotations
 
 from store import notifications as outbox
 
+# The least environment the settings load with (what a settings test changes goes on top).
+BASE_ENV = {
+    "APP_ENV": "development",
+    "SECRET_KEY": "k" * 40,
+    "MONGO_URI": "mongodb://x",
+    "REDIS_URL": "redis://x",
+    "S3_BUCKET": "b",
+}
+
 INVITE_PARAMS = {"invite_url": "https://versant.test/invite/abc", "expires_at": "in 7 days"}
 REMINDER_PARAMS = {"test_name": "Unit 3", "window_end": "Friday 18:00", "test_url": "https://versant.test/t/3"}
 

@@ -14,13 +14,8 @@ from services.notify import NotifyRequest, notify, notify_many
 from store import notifications as outbox
 from tasks.publish import kick_notifications
 
-BASE_ENV = {
-    "APP_ENV": "development",
-    "SECRET_KEY": "k" * 40,
-    "MONGO_URI": "mongodb://x",
-    "REDIS_URL": "redis://x",
-    "S3_BUCKET": "b",
-}
+from .helpers import BASE_ENV
+
 USER = {
     "_id": "u1",
     "name": "Asha",

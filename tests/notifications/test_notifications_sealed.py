@@ -14,15 +14,8 @@ from services.notify import NotifyRequest, notify_many, opened_params, sealed_pa
 from store import notifications as outbox
 from workers.notifications import dispatch_batch
 
-from .helpers import enqueue_all, invitation
+from .helpers import BASE_ENV, enqueue_all, invitation
 
-BASE_ENV = {
-    "APP_ENV": "development",
-    "SECRET_KEY": "k" * 40,
-    "MONGO_URI": "mongodb://x",
-    "REDIS_URL": "redis://x",
-    "S3_BUCKET": "b",
-}
 USER = {"_id": "u1", "name": "Asha", "email": "asha@school.test", "mobile": "+919876543210"}
 
 
