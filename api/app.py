@@ -24,7 +24,7 @@ from api.spec import SchemaRulesPlugin
 from config import Settings, get_settings
 from observability.logs import request_id_var, setup_logging
 from services import notify
-from tasks.publish import kick_notifications
+from tasks.publish import kick_groups
 
 log = logging.getLogger("api.access")
 # Multipart framing around an upload; each view checks the file against its own limit
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _request_ids(app, settings.json_max_bytes)
     app.after_request(watch_forbidden)
     # Messages queued while serving a request (invitations, resets) are published at once.
-    notify.use_kicker(kick_notifications)
+    notify.use_kicker(kick_groups)
     return app
 
 

@@ -6,8 +6,8 @@ can be reached on (email and/or SMS), enqueued idempotently: the same kind, user
 channel and subject entity twice gives the first message back, never a second one.
 
 After enqueueing, the registered kicker publishes dispatch tasks so the messages go out
-at once (the API's app factory and the Celery app register `tasks.publish.kick_notifications`
-at start-up; engines never import Celery). Without a kicker, or when the broker is down,
+at once, one task per dispatch group (the API's app factory and the Celery app register
+`tasks.publish.kick_groups` at start-up; engines never import Celery). Without a kicker, or when the broker is down,
 nothing is lost: the messages wait in MongoDB and the beat dispatcher sends them within
 NOTIFY_DISPATCH_INTERVAL_SECONDS.
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Kicker = Callable[[Sequence[ObjectId]], object]
+Kicker = Callable[[Mapping[str, Sequence[ObjectId]]], object]  # dispatch group -> its message ids
 # The process's kicker, registered at start-up (a dict rather than a rebound global).
 _registered: dict[str, Kicker] = {}
 
@@ -89,7 +89,10 @@ def notify(
 
 
 def notify_many(db: Database, requests: Iterable[NotifyRequest], *, kick: bool = True) -> NotifyResult:
-    """Bulk form (roster imports, reminders): one insert for all, then one kick per batch."""
+    """Bulk form (roster imports, reminders): each channel's messages in provider batches,
+    one insert and one kick per batch, so the first batch is on its way while the next is
+    stored. `message_ids` come back in request order.
+    """
     result = NotifyResult()
     news: list[outbox.NewNotification] = []
     for request in requests:
@@ -97,9 +100,19 @@ def notify_many(db: Database, requests: Iterable[NotifyRequest], *, kick: bool =
         if not built:
             result.unreachable_user_ids.append(str(request.user.get("_id")))
         news += built
-    result.message_ids, result.created = outbox.enqueue_many(db, news)
-    if kick and result.created:
-        _kick(result.message_ids)
+    size = max(get_settings().notify_email_batch_size, 1)
+    ids: list[ObjectId | None] = [None] * len(news)
+    for channel in CHANNELS:
+        positions = [index for index, new in enumerate(news) if new.channel == channel]
+        for start in range(0, len(positions), size):
+            batch = positions[start : start + size]
+            enqueued = outbox.enqueue_many(db, [news[index] for index in batch], group_size=size)
+            for index, oid in zip(batch, enqueued.ids, strict=True):
+                ids[index] = oid
+            result.created += enqueued.created
+            if kick and enqueued.groups:
+                _kick(enqueued.groups)
+    result.message_ids = [oid for oid in ids if oid is not None]
     return result
 
 
@@ -176,14 +189,15 @@ def app_base_url() -> str:
     return get_settings().app_base_url.rstrip("/")
 
 
-def _kick(message_ids: Sequence[ObjectId]) -> None:
+def _kick(groups: Mapping[str, Sequence[ObjectId]]) -> None:
     kicker = _registered.get("kicker")
     if kicker is None:
         return
     try:
-        kicker(message_ids)
+        kicker(groups)
     except Exception:  # the beat dispatcher picks the messages up; the request still succeeds
-        log.warning("notification kick failed for %d messages; beat will send them", len(message_ids), exc_info=True)
+        count = sum(len(ids) for ids in groups.values())
+        log.warning("notification kick failed for %d messages; beat will send them", count, exc_info=True)
 
 
 def _scope_of(user: Mapping[str, Any]) -> dict[str, Any]:

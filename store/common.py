@@ -18,13 +18,25 @@ from domain.ids import to_object_id
 from domain.paging import MAX_PAGE
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from bson import ObjectId
     from pymongo.collection import Collection
     from pymongo.database import Database
 
-__all__ = ["MAX_PAGE", "NamedRecords", "Page", "Records", "as_utc", "name_key", "to_object_id", "utcnow"]
+__all__ = ["IN_CHUNK", "MAX_PAGE", "NamedRecords", "Page", "Records", "as_utc", "name_key", "to_object_id", "utcnow"]
 
 Filter = dict[str, Any]
+IN_CHUNK = 100
+
+
+def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """`$in` lists of at most `size`: long ones cost far more than linear on the stand-in
+    servers (1000 ids ~0.8 s on SecantusDB, 10 x 100 ids ~0.15 s) and nothing on MongoDB.
+    """
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pymongo.database import Database
 
-from store import INDEXED_MODULES
+from store import INDEXED_MODULES, notification_receipts, notifications
 from store.common import utcnow
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,29 @@ def _initial(db: Database) -> None:
     """Version 1 is the schema the indexes describe; nothing to transform."""
 
 
+def _provider_ids_to_receipts(db: Database) -> None:
+    """Provider message ids move from each sent message to one receipt per claim, and the
+    outbox keeps fewer indexes (ADR 0012).
+    """
+    by_claim: dict[str, list[dict]] = {}
+    for doc in notifications.with_legacy_provider_ids(db):
+        by_claim.setdefault(doc["claim_id"], []).append(doc)
+    for claim_id, docs in by_claim.items():
+        notification_receipts.record(
+            db,
+            claim_id,
+            docs[0].get("provider") or "unknown",
+            docs[0]["channel"],
+            {doc["_id"]: doc["provider_message_id"] for doc in docs},
+            docs[0].get("sent_at") or utcnow(),
+        )
+    notifications.drop_legacy_provider_ids(db)
+    notifications.align_leases_and_retire_indexes(db)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", _initial),
+    (2, "notification receipts and leaner outbox indexes", _provider_ids_to_receipts),
 ]
 
 

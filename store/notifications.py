@@ -13,28 +13,39 @@ Document fields
   token or link only inside `params.sealed`, encrypted, and removed once the message is sent).
 - `state`: queued -> sending -> sent | queued (retry) | failed; queued -> suppressed;
   failed -> queued (an admin's resend).
+- `dispatch_group`: messages enqueued together for one channel, at most one provider batch
+  of them; the dispatcher claims a group's due messages with one write (ADR 0012).
 - `claim_id` (a UUID: one per provider call, sent to Brevo as the idempotency key),
   `holder` (the dispatch run holding the claim), `claimed_at`, `claim_expires_at`,
-  `attempts` (claims so far), `next_attempt_at`,
-  `provider`, `provider_message_id`, `last_error` {code, message, status, retryable},
+  `attempts` (claims so far), `next_attempt_at` (when the dispatcher next acts on it: the due
+  time while queued, the lease's end while sending, so one index finds both the due and the
+  stranded),
+  `provider`, `last_error` {code, message, status, retryable},
   `needs_review` (outcome unknown after a crash: check the provider before resending),
   `suppressed_reason`, and `created_at`, `updated_at`, `sent_at` (timezone-aware UTC).
+- The provider's message id is not stored here but in `notification_receipts` (one document
+  per provider call); reads join it back as `provider_message_id`.
+
+Bulk state changes: a claim, a sent mark and a failure of a whole claim are each one
+`update_many` (by dispatch group or claim id), whatever the batch size.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.notifications import CHANNELS, SEALED, STATES
-from store.common import Page, Records, as_utc, page_of, to_object_id, utcnow
+from store import notification_receipts as receipts
+from store.common import Page, Records, as_utc, in_chunks, page_of, to_object_id, utcnow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from pymongo.database import Database
@@ -43,7 +54,6 @@ COLLECTION = "notifications"
 records = Records(COLLECTION)
 __all__ = ["CHANNELS", "STATES", "as_utc", "to_object_id", "utcnow"]
 FINAL_STATES = ("sent", "failed", "suppressed")
-IN_CHUNK = 100
 _DUPLICATE_KEY = 11000  # MongoDB's error code for a unique index violation
 _TIME_FIELDS = ("created_at", "updated_at", "sent_at", "claimed_at", "claim_expires_at", "next_attempt_at")
 
@@ -52,14 +62,19 @@ def ensure_indexes(db: Database) -> None:
     outbox = db[COLLECTION]
     outbox.create_index([("idempotency_key", ASCENDING)], name="idempotency_key", unique=True)
     outbox.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)], name="state_due")
-    outbox.create_index([("state", ASCENDING), ("claim_expires_at", ASCENDING)], name="state_claim")
-    outbox.create_index([("claim_id", ASCENDING)], name="claim_id")
+    outbox.create_index([("dispatch_group", ASCENDING), ("state", ASCENDING)], name="dispatch_group")
     outbox.create_index([("recipient.user_id", ASCENDING), ("created_at", DESCENDING)], name="user_recent")
+    # Every index here is paid for on each of a message's state changes (ADR 0012), so there
+    # are few: a claim is found through its dispatch group, and a filter by kind alone walks
+    # `recent`.
     outbox.create_index(
         [("channel", ASCENDING), ("state", ASCENDING), ("created_at", DESCENDING)], name="channel_state_recent"
     )
-    outbox.create_index([("kind", ASCENDING), ("created_at", DESCENDING)], name="kind_recent")
     outbox.create_index([("created_at", DESCENDING)], name="recent")
+
+
+# Indexes that earlier versions created and migration 2 drops.
+RETIRED_INDEXES = ("state_claim", "claim_id", "kind_recent")
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,14 @@ def recipient_ref(new: NewNotification) -> str:
     return address.strip().lower()
 
 
-def build_document(new: NewNotification, now: datetime | None = None) -> dict:
+@dataclass
+class Enqueued:
+    ids: list[ObjectId]  # one per NewNotification, in input order (the first message for a duplicate)
+    created: int
+    groups: dict[str, list[ObjectId]]  # dispatch group -> its new messages
+
+
+def build_document(new: NewNotification, now: datetime | None = None, group: str | None = None) -> dict:
     if new.channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
     if not (new.email if new.channel == "email" else new.mobile):
@@ -110,13 +132,13 @@ def build_document(new: NewNotification, now: datetime | None = None) -> dict:
         "params": new.params,
         "state": "queued",
         "attempts": 0,
+        "dispatch_group": group or uuid.uuid4().hex,
         "claim_id": None,
         "holder": None,
         "claimed_at": None,
         "claim_expires_at": None,
         "next_attempt_at": now,  # always a date while queued: "due" is a plain range query
         "provider": None,
-        "provider_message_id": None,
         "last_error": None,
         "needs_review": False,
         "suppressed_reason": None,
@@ -139,13 +161,16 @@ def enqueue(db: Database, new: NewNotification) -> tuple[dict, bool]:
     return doc, True
 
 
-def enqueue_many(db: Database, news: Sequence[NewNotification]) -> tuple[list[ObjectId], int]:
-    """Bulk enqueue (roster imports): (ids in input order, how many were new)."""
+def enqueue_many(db: Database, news: Sequence[NewNotification], group_size: int) -> Enqueued:
+    """Bulk enqueue (roster imports, reminders), one insert; each channel's messages go in
+    dispatch groups of at most `group_size` (one provider batch each).
+    """
     now = utcnow()
-    docs = [build_document(new, now) for new in news]
+    docs = [build_document(new, now, group) for new, group in zip(news, _groups(news, group_size), strict=True)]
     if not docs:
-        return [], 0
+        return Enqueued([], 0, {})
     ids_by_key = {doc["idempotency_key"]: doc["_id"] for doc in docs}
+    duplicates: set[int] = set()
     try:
         db[COLLECTION].insert_many(docs, ordered=False)
     except BulkWriteError as exc:
@@ -153,10 +178,27 @@ def enqueue_many(db: Database, news: Sequence[NewNotification]) -> tuple[list[Ob
         if any(err.get("code") != _DUPLICATE_KEY for err in errors):
             raise
         # Only the duplicates need a look-up: their first message's id is the answer.
-        duplicate_keys = [docs[err["index"]]["idempotency_key"] for err in errors]
-        ids_by_key.update(ids_for_keys(db, duplicate_keys))
-        return [ids_by_key[doc["idempotency_key"]] for doc in docs], len(docs) - len(errors)
-    return [doc["_id"] for doc in docs], len(docs)
+        duplicates = {err["index"] for err in errors}
+        ids_by_key.update(ids_for_keys(db, [docs[index]["idempotency_key"] for index in duplicates]))
+    groups: dict[str, list[ObjectId]] = {}
+    for index, doc in enumerate(docs):
+        if index not in duplicates:
+            groups.setdefault(doc["dispatch_group"], []).append(doc["_id"])
+    return Enqueued([ids_by_key[doc["idempotency_key"]] for doc in docs], len(docs) - len(duplicates), groups)
+
+
+def _groups(news: Sequence[NewNotification], size: int) -> list[str]:
+    """A dispatch group per `size` messages of each channel, in input order."""
+    counts: dict[str, int] = {}
+    current: dict[str, str] = {}
+    groups = []
+    for new in news:
+        seen = counts.get(new.channel, 0)
+        if seen % max(size, 1) == 0:
+            current[new.channel] = uuid.uuid4().hex
+        counts[new.channel] = seen + 1
+        groups.append(current[new.channel])
+    return groups
 
 
 def ids_for_keys(db: Database, keys: Iterable[str]) -> dict[str, ObjectId]:
@@ -167,38 +209,68 @@ def ids_for_keys(db: Database, keys: Iterable[str]) -> dict[str, ObjectId]:
     return found
 
 
-def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
-    """`$in` lists of at most `size`: long ones cost far more than linear on the stand-in
-    servers (1000 ids ~0.8 s on SecantusDB, 10 x 100 ids ~0.15 s) and nothing on MongoDB.
-    """
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def get(db: Database, message_id: str | ObjectId) -> dict | None:
     oid = to_object_id(message_id)
-    return None if oid is None else _normalise(db[COLLECTION].find_one({"_id": oid}))
+    return None if oid is None else _one_read(db, db[COLLECTION].find_one({"_id": oid}))
 
 
 def get_many(db: Database, message_ids: Iterable[str | ObjectId]) -> list[dict]:
     oids = [oid for oid in (to_object_id(value) for value in message_ids) if oid is not None]
-    return [_normalise(doc) for chunk in in_chunks(oids) for doc in db[COLLECTION].find({"_id": {"$in": chunk}})]
+    return _read(db, [doc for chunk in in_chunks(oids) for doc in db[COLLECTION].find({"_id": {"$in": chunk}})])
 
 
-def find_by_claim(db: Database, claim_id: str) -> list[dict]:
-    return [_normalise(doc) for doc in db[COLLECTION].find({"claim_id": claim_id}).sort("_id", ASCENDING)]
+def open_in_group(db: Database, group: str) -> list[dict]:
+    """A dispatch group's messages that may still need work (queued or sending)."""
+    cursor = db[COLLECTION].find({"dispatch_group": group, "state": {"$in": ["queued", "sending"]}})
+    return [_normalise(doc) for doc in cursor]
+
+
+@dataclass(frozen=True)
+class ClaimKey:
+    """How a claim's messages are found: all of a claim is in one dispatch group (a claim by
+    ids moves what it wins into a group named after the claim), so the group's index serves.
+    """
+
+    group: str
+    claim_id: str
+
+    def query(self) -> dict[str, str]:
+        return {"dispatch_group": self.group, "claim_id": self.claim_id}
+
+
+def key_of(doc: dict) -> ClaimKey:
+    return ClaimKey(doc["dispatch_group"], doc["claim_id"])
+
+
+def find_by_claim(db: Database, claim: ClaimKey) -> list[dict]:
+    return [_normalise(doc) for doc in db[COLLECTION].find(claim.query()).sort("_id", ASCENDING)]
 
 
 def list_for(db: Database, query: dict, page: int, per_page: int) -> Page:
     """Newest first."""
     found = page_of(db[COLLECTION], query, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page)
-    return Page([_normalise(doc) for doc in found.items], found.total, page, per_page)
+    return Page(_read(db, found.items), found.total, page, per_page)
 
 
 def find_visible(db: Database, message_id: str | ObjectId, scope: dict[str, Any]) -> dict | None:
     """The message, if it exists and matches `scope` (the caller's)."""
-    return _normalise(records.get(db, message_id, scope))
+    return _one_read(db, records.get(db, message_id, scope))
+
+
+def _one_read(db: Database, doc: dict | None) -> dict | None:
+    return None if doc is None else _read(db, [doc])[0]
+
+
+def _read(db: Database, docs: list[dict]) -> list[dict]:
+    """Normalised, with `provider_message_id` joined from the receipts of sent messages."""
+    docs = [_normalise(doc) for doc in docs]
+    sent = [doc for doc in docs if doc["state"] == "sent" and doc.get("claim_id")]
+    provider_ids = receipts.provider_ids_for(db, (doc["claim_id"] for doc in sent)) if sent else {}
+    for doc in docs:
+        doc["provider_message_id"] = None
+    for doc in sent:
+        doc["provider_message_id"] = provider_ids.get((doc["claim_id"], doc["_id"]))
+    return docs
 
 
 def users_with_message(db: Database, kind: str, user_ids: Sequence[str]) -> set[str]:
@@ -223,108 +295,134 @@ def due_ids(db: Database, now: datetime, limit: int = 1000, channel: str | None 
 
 
 def expired_claim_ids(db: Database, now: datetime, limit: int = 1000) -> list[ObjectId]:
-    query = {"state": "sending", "claim_expires_at": {"$lt": now}}
+    query = {"state": "sending", "next_attempt_at": {"$lt": now}}
     return [doc["_id"] for doc in db[COLLECTION].find(query, {"_id": 1}).limit(limit)]
 
 
 # --- state transitions: each one is conditional on the state (and claim) it expects ---
 
 
-def claim(
-    db: Database,
-    message_ids: Sequence[ObjectId],
-    claim_id: str,
-    holder: str,
-    now: datetime,
-    claim_until: datetime,
-    *,
-    template_version: dict[ObjectId, str] | None = None,
-) -> list[ObjectId]:
-    """Queued -> sending, attempts + 1, BEFORE the provider call. Returns the ids won.
+@dataclass(frozen=True)
+class Claim:
+    claim_id: str
+    holder: str
+    now: datetime
+    until: datetime  # the lease: past it, the claim is anyone's to recover
+
+    def update(self, group: str) -> dict[str, Any]:
+        fields = {
+            "dispatch_group": group,
+            "state": "sending",
+            "claim_id": self.claim_id,
+            "holder": self.holder,
+            "claimed_at": self.now,
+            "claim_expires_at": self.until,
+            "next_attempt_at": self.until,
+            "updated_at": self.now,
+        }
+        return {"$set": fields, "$inc": {"attempts": 1}}
+
+
+def claim(db: Database, message_ids: Sequence[ObjectId], lease: Claim) -> list[dict]:
+    """Queued -> sending, attempts + 1, BEFORE the provider call. Returns the messages won.
 
     The state condition makes the claim exclusive (two workers never both win). Whether
     a message is due is the caller's check (the dispatcher reads next_attempt_at first):
     the worst a race can do there is an early retry, never a second send. (The query
     also avoids mixing `_id` with a date range, which the nx-27017 stand-in mis-evaluates.)
     """
-    claim_fields = {
-        "state": "sending",
-        "claim_id": claim_id,
-        "holder": holder,
-        "claimed_at": now,
-        "claim_expires_at": claim_until,
-        "updated_at": now,
-    }
-    for version, ids in _by_version(message_ids, template_version or {}).items():
-        version_field = {"template_version": version} if version is not None else {}
-        for chunk in in_chunks(ids):
-            db[COLLECTION].update_many(
-                {"_id": {"$in": chunk}, "state": "queued"},
-                {"$set": {**claim_fields, **version_field}, "$inc": {"attempts": 1}},
-            )
-    # claim_id is unique to this call, so it alone finds what was won.
-    return [doc["_id"] for doc in db[COLLECTION].find({"claim_id": claim_id, "state": "sending"}, {"_id": 1})]
+    for chunk in in_chunks(message_ids):
+        db[COLLECTION].update_many({"_id": {"$in": chunk}, "state": "queued"}, lease.update(lease.claim_id))
+    return find_by_claim(db, ClaimKey(lease.claim_id, lease.claim_id))  # the claim id is unique to this call
 
 
-def _by_version(message_ids: Sequence[ObjectId], versions: dict[ObjectId, str]) -> dict[str | None, list[ObjectId]]:
-    groups: dict[str | None, list[ObjectId]] = {}
-    for oid in message_ids:
-        groups.setdefault(versions.get(oid), []).append(oid)
-    return groups
-
-
-def reclaim_expired(db: Database, claim_id: str, holder: str, now: datetime, claim_until: datetime) -> list[ObjectId]:
-    """Take over an expired claim to replay the same request (same idempotency key)."""
+def claim_group(db: Database, group: str, channel: str, lease: Claim) -> list[dict]:
+    """Claim every due, queued `channel` message of a dispatch group with one write."""
     db[COLLECTION].update_many(
-        {"claim_id": claim_id, "state": "sending", "claim_expires_at": {"$lt": now}},
-        {"$set": {"holder": holder, "claim_expires_at": claim_until, "updated_at": now}, "$inc": {"attempts": 1}},
+        {"dispatch_group": group, "channel": channel, "state": "queued", "next_attempt_at": {"$lte": lease.now}},
+        lease.update(group),
     )
-    return [
-        doc["_id"]
-        for doc in db[COLLECTION].find({"claim_id": claim_id, "state": "sending", "holder": holder}, {"_id": 1})
-    ]
+    return find_by_claim(db, ClaimKey(group, lease.claim_id))
 
 
-def mark_sent(
-    db: Database, provider_ids: dict[ObjectId, str], claim_id: str, provider: str, now: datetime | None = None
-) -> int:
-    """Sending -> sent with the provider's id, AFTER the call; only for the same claim."""
-    now = now or utcnow()
-    requests = [
-        UpdateOne(
-            {"_id": oid, "state": "sending", "claim_id": claim_id},
-            {
-                "$set": {
-                    "state": "sent",
-                    "provider": provider,
-                    "provider_message_id": pid,
-                    "sent_at": now,
-                    "updated_at": now,
-                    "claim_expires_at": None,
-                    "last_error": None,
-                },
-                "$unset": {f"params.{SEALED}": ""},  # the link's secrets are not kept once delivered
+def reclaim_expired(db: Database, claim: ClaimKey, holder: str, now: datetime, claim_until: datetime) -> list[dict]:
+    """Take over an expired claim to replay the same request (same idempotency key); returns
+    the messages taken over.
+    """
+    db[COLLECTION].update_many(
+        {**claim.query(), "state": "sending", "claim_expires_at": {"$lt": now}},
+        {
+            "$set": {
+                "holder": holder,
+                "claim_expires_at": claim_until,
+                "next_attempt_at": claim_until,
+                "updated_at": now,
             },
+            "$inc": {"attempts": 1},
+        },
+    )
+    found = db[COLLECTION].find({**claim.query(), "state": "sending", "holder": holder}).sort("_id", ASCENDING)
+    return [_normalise(doc) for doc in found]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one provider call answered for the messages of a claim."""
+
+    claim: ClaimKey
+    provider: str
+    channel: str
+    provider_ids: dict[ObjectId, str]  # message id -> provider message id, in sending order
+    template_versions: dict[ObjectId, str]
+
+
+def mark_sent(db: Database, delivery: Delivery, now: datetime | None = None) -> int:
+    """Sending -> sent, AFTER the call, for the messages still held by the same claim: the
+    receipt first (so every sent message has one), then one update per template version.
+    """
+    now = now or utcnow()
+    receipts.record(db, delivery.claim.claim_id, delivery.provider, delivery.channel, delivery.provider_ids, now)
+    sent = {
+        "state": "sent",
+        "provider": delivery.provider,
+        "sent_at": now,
+        "updated_at": now,
+        "claim_expires_at": None,
+        "next_attempt_at": None,
+        "last_error": None,
+    }
+    by_version: dict[str, list[ObjectId]] = {}
+    for oid in delivery.provider_ids:
+        by_version.setdefault(delivery.template_versions[oid], []).append(oid)
+    only = len(by_version) == 1
+    return sum(
+        _update_in(
+            db,
+            None if only else ids,
+            {**delivery.claim.query(), "state": "sending"},
+            # the link's secrets are not kept once delivered
+            {"$set": {**sent, "template_version": version}, "$unset": {f"params.{SEALED}": ""}},
         )
-        for oid, pid in provider_ids.items()
-    ]
-    return db[COLLECTION].bulk_write(requests, ordered=False).modified_count if requests else 0
+        for version, ids in by_version.items()
+    )
 
 
 def release_for_retry(
     db: Database,
-    message_ids: Sequence[ObjectId],
-    claim_id: str,
+    message_ids: Sequence[ObjectId] | None,
+    claim: ClaimKey,
     next_attempt_at: datetime,
     error: dict,
     now: datetime | None = None,
 ) -> int:
-    """Sending -> queued with next_attempt_at: the provider said no for now (429, 5xx)."""
+    """Sending -> queued with next_attempt_at: the provider said no for now (429, 5xx).
+    `message_ids` None: every message the claim still holds.
+    """
     now = now or utcnow()
     return _update_in(
         db,
         message_ids,
-        {"state": "sending", "claim_id": claim_id},
+        {**claim.query(), "state": "sending"},
         {
             "$set": {
                 "state": "queued",
@@ -339,8 +437,8 @@ def release_for_retry(
 
 def hold_for_replay(
     db: Database,
-    message_ids: Sequence[ObjectId],
-    claim_id: str,
+    message_ids: Sequence[ObjectId] | None,
+    claim: ClaimKey,
     replay_at: datetime,
     error: dict,
     now: datetime | None = None,
@@ -352,27 +450,31 @@ def hold_for_replay(
     return _update_in(
         db,
         message_ids,
-        {"state": "sending", "claim_id": claim_id},
+        {**claim.query(), "state": "sending"},
         {"$set": {"claim_expires_at": replay_at, "next_attempt_at": replay_at, "last_error": error, "updated_at": now}},
     )
 
 
 def mark_failed(
     db: Database,
-    message_ids: Sequence[ObjectId],
+    message_ids: Sequence[ObjectId] | None,
     error: dict,
     *,
-    claim_id: str | None = None,
+    claim: ClaimKey | None = None,
     holder: str | None = None,
     from_states: Sequence[str] = ("sending",),
     needs_review: bool = False,
     now: datetime | None = None,
 ) -> int:
-    """-> failed with the reason; with claim_id/holder only if that claim still holds it."""
+    """-> failed with the reason; with claim/holder only if that claim still holds it
+    (`message_ids` None: every message the claim still holds).
+    """
+    if message_ids is None and claim is None:
+        raise ValueError("failing a whole claim needs the claim")
     now = now or utcnow()
     query: dict[str, Any] = {"state": {"$in": list(from_states)}}
-    if claim_id is not None:
-        query["claim_id"] = claim_id
+    if claim is not None:
+        query.update(claim.query())
     if holder is not None:
         query["holder"] = holder
     return _update_in(
@@ -434,11 +536,47 @@ def requeue_failed(db: Database, message_id: str | ObjectId, now: datetime | Non
     return get(db, oid) if res.modified_count == 1 else None
 
 
-def _update_in(db: Database, message_ids: Sequence[ObjectId], query: dict[str, Any], update: dict) -> int:
-    """update_many over the ids (in chunks, see in_chunks) with the extra conditions."""
+def _update_in(db: Database, message_ids: Sequence[ObjectId] | None, query: dict[str, Any], update: dict) -> int:
+    """update_many over the ids (in chunks, see in_chunks) with the extra conditions; with
+    no ids, one update_many over everything the conditions match (a whole claim).
+    """
+    if message_ids is None:
+        return db[COLLECTION].update_many(query, update).modified_count
     return sum(
         db[COLLECTION].update_many({"_id": {"$in": chunk}, **query}, update).modified_count
         for chunk in in_chunks(message_ids)
+    )
+
+
+def with_legacy_provider_ids(db: Database) -> Iterable[dict]:
+    """Sent messages that still carry their provider id (stored before migration 2)."""
+    query = {"provider_message_id": {"$type": "string"}, "claim_id": {"$type": "string"}}
+    return db[COLLECTION].find(
+        query, {"claim_id": 1, "provider": 1, "channel": 1, "sent_at": 1, "provider_message_id": 1}
+    )
+
+
+def align_leases_and_retire_indexes(db: Database) -> None:
+    """Migration 2: a `sending` message's next_attempt_at becomes its lease's end (what the
+    dispatcher now looks for) and its claim becomes its dispatch group (how a claim is now
+    found), and the indexes that this made redundant go.
+    """
+    for doc in db[COLLECTION].find({"state": "sending"}, {"claim_expires_at": 1, "claim_id": 1}):
+        db[COLLECTION].update_one(
+            {"_id": doc["_id"]},
+            {"$set": {"next_attempt_at": doc.get("claim_expires_at"), "dispatch_group": doc.get("claim_id")}},
+        )
+    existing = set(db[COLLECTION].index_information())
+    for name in RETIRED_INDEXES:
+        if name in existing:
+            db[COLLECTION].drop_index(name)
+
+
+def drop_legacy_provider_ids(db: Database) -> int:
+    return (
+        db[COLLECTION]
+        .update_many({"provider_message_id": {"$exists": True}}, {"$unset": {"provider_message_id": ""}})
+        .modified_count
     )
 
 

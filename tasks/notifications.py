@@ -1,7 +1,8 @@
 """Notification tasks on the `notifications` queue (thin: the engine is workers/notifications).
 
-- `dispatch(ids)`: send these outbox messages (published by the kick after an enqueue,
-  one task per email batch), then re-publish the ones to retry soon.
+- `dispatch(ids, group=None)`: send these outbox messages (published by the kick after an
+  enqueue, one task per dispatch group; by id for retries and resends), then re-publish
+  the ones to retry soon.
 - `dispatch_due()` (beat, every NOTIFY_DISPATCH_INTERVAL_SECONDS): send every queued
   message that is due and every `sending` one whose claim expired, so nothing queued is
   stranded by a lost Celery message, a broker outage or a worker killed mid-batch.
@@ -30,7 +31,7 @@ from store import tests as test_store
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
-from tasks.publish import kick_notifications
+from tasks.publish import kick_groups, kick_notifications
 from tasks.runtime import JobContext, job_task
 from workers.errors import WorkError
 from workers.notifications import DispatchOutcome, dispatch_batch
@@ -57,19 +58,20 @@ def _sender_and_limiter() -> tuple[Sender, object]:
     return _per_process["sender"], _per_process["limiter"]  # type: ignore[return-value]
 
 
-def _dispatch(ids: Sequence[str | ObjectId]) -> DispatchOutcome:
+def _dispatch(ids: Sequence[str | ObjectId], group: str | None = None) -> DispatchOutcome:
     sender, limiter = _sender_and_limiter()
-    return dispatch_batch(get_db(), ids, sender, options=dispatch_options(get_settings()), rate_limiter=limiter)  # type: ignore[arg-type]
+    options = dispatch_options(get_settings())
+    return dispatch_batch(get_db(), ids, sender, group=group, options=options, rate_limiter=limiter)  # type: ignore[arg-type]
 
 
 # Every worker imports this module (celery_app's include): messages queued by an engine in
 # this process (roster invitations, reminders) are published at once.
-notify.use_kicker(kick_notifications)
+notify.use_kicker(kick_groups)
 
 
 @celery_app.task(name=DISPATCH_TASK, ignore_result=True)
-def dispatch(message_ids: list[str]) -> dict:
-    outcome = _dispatch(message_ids)
+def dispatch(message_ids: list[str], group: str | None = None) -> dict:
+    outcome = _dispatch(message_ids, group)
     _schedule_retry(outcome)
     return outcome.as_dict()
 

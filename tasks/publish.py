@@ -17,7 +17,7 @@ from store import jobs
 from tasks.celery_app import celery_app
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from bson import ObjectId
     from pymongo.database import Database
@@ -53,18 +53,28 @@ def kick_notifications(message_ids: Sequence[ObjectId], countdown: float | None 
     """Publish dispatch tasks for these outbox messages, one per email batch; returns how many."""
     size = get_settings().notify_email_batch_size
     ids = [str(mid) for mid in message_ids]
-    published = 0
     for start in range(0, len(ids), size):
-        celery_app.send_task(
-            DISPATCH_TASK,
-            args=[ids[start : start + size]],
-            queue=PLAIN_TASKS[DISPATCH_TASK],
-            countdown=countdown,
-            retry=True,
-            retry_policy=_RETRY_POLICY,
-        )
-        published += 1
-    return published
+        _publish_dispatch(ids[start : start + size], None, countdown)
+    return len(range(0, len(ids), size))
+
+
+def kick_groups(groups: Mapping[str, Sequence[ObjectId]]) -> int:
+    """Publish one dispatch task per dispatch group just enqueued (the registered kicker)."""
+    for group, message_ids in groups.items():
+        _publish_dispatch([str(mid) for mid in message_ids], group, None)
+    return len(groups)
+
+
+def _publish_dispatch(ids: list[str], group: str | None, countdown: float | None) -> None:
+    celery_app.send_task(
+        DISPATCH_TASK,
+        args=[ids],
+        kwargs={"group": group} if group else {},
+        queue=PLAIN_TASKS[DISPATCH_TASK],
+        countdown=countdown,
+        retry=True,
+        retry_policy=_RETRY_POLICY,
+    )
 
 
 def request_password_reset(login: str) -> None:

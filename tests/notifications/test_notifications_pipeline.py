@@ -28,7 +28,8 @@ def _create_student(client, auth_header, org, **extra) -> dict:
 
 
 def _messages_for(db, user_id: str) -> list[dict]:
-    return list(db[outbox.COLLECTION].find({"recipient.user_id": user_id}).sort("channel", 1))
+    ids = [doc["_id"] for doc in db[outbox.COLLECTION].find({"recipient.user_id": user_id}, {"_id": 1})]
+    return sorted(outbox.get_many(db, ids), key=lambda doc: doc["channel"])
 
 
 def _all_sent(db, user_id: str, count: int):

@@ -12,7 +12,7 @@ from domain.masking import mask_params
 from services import notify as notify_requests
 from services.notify import NotifyRequest, notify, notify_many
 from store import notifications as outbox
-from tasks.publish import kick_notifications
+from tasks.publish import kick_groups
 
 from .helpers import BASE_ENV
 
@@ -30,16 +30,18 @@ USER = {
 @pytest.fixture
 def kicks():
     seen: list[list] = []
-    notify_requests.use_kicker(lambda ids: seen.append(list(ids)))
+    notify_requests.use_kicker(lambda groups: seen.append({group: list(ids) for group, ids in groups.items()}))
     yield seen
-    notify_requests.use_kicker(kick_notifications)  # restore the real kicker for later tests
+    notify_requests.use_kicker(kick_groups)  # restore the real kicker for later tests
 
 
 def test_one_message_per_channel_the_user_has(outbox_db, kicks):
     ids = notify(outbox_db, "invitation", USER, {"token": "tok-1", "expires_at": "2030-01-01T10:00:00Z"}, "inv:1")
     docs = sorted(outbox.get_many(outbox_db, ids), key=lambda d: d["channel"])
     assert [d["channel"] for d in docs] == ["email", "sms"]
-    assert kicks == [ids]
+    groups = {group: oids for kick in kicks for group, oids in kick.items()}
+    assert sorted(groups.values()) == sorted([[oid] for oid in ids])  # a dispatch group per channel, kicked
+    assert {doc["dispatch_group"] for doc in docs} == set(groups)
     assert all(d["essential"] and d["scope"] == {"campus_id": "c1", "course_id": "k1", "batch_id": "b1"} for d in docs)
     assert "tok-1" not in str(docs)  # the token and its link are sealed at rest
     params = notify_requests.opened_params(docs[0]["params"])
@@ -56,6 +58,22 @@ def test_the_same_request_twice_is_one_message_and_one_kick(outbox_db, kicks):
     assert first == second
     assert len(kicks) == 1
     assert outbox_db[outbox.COLLECTION].count_documents({}) == 1
+
+
+def test_bulk_requests_go_in_one_group_per_channel_and_keep_request_order(outbox_db, kicks):
+    requests = [
+        NotifyRequest(
+            "invitation", {**USER, "_id": f"m{i}", "email": f"m{i}@school.test"}, {"token": f"t{i}"}, f"i:{i}"
+        )
+        for i in range(3)
+    ]
+    result = notify_many(outbox_db, requests)
+    docs = {doc["_id"]: doc for doc in outbox.get_many(outbox_db, result.message_ids)}
+    in_order = [(docs[oid]["recipient"]["user_id"], docs[oid]["channel"]) for oid in result.message_ids]
+    assert in_order == [(f"m{i}", channel) for i in range(3) for channel in ("email", "sms")]
+    groups = [oids for kick in kicks for oids in kick.values()]
+    assert [{docs[oid]["channel"] for oid in oids} for oids in groups] == [{"email"}, {"sms"}]
+    assert sorted(oid for oids in groups for oid in oids) == sorted(result.message_ids)
 
 
 def test_bulk_requests_report_unreachable_users(outbox_db, kicks):
@@ -89,14 +107,14 @@ def test_a_password_reset_gets_its_link_and_minutes():
 
 
 def test_a_failing_kick_does_not_fail_the_request(outbox_db):
-    def broken(_ids):
+    def broken(_groups):
         raise ConnectionError("broker down")
 
     notify_requests.use_kicker(broken)
     try:
         assert notify(outbox_db, "invitation", USER, {"token": "t"}, "inv:broker-down")
     finally:
-        notify_requests.use_kicker(kick_notifications)
+        notify_requests.use_kicker(kick_groups)
 
 
 def test_params_are_masked_for_people():

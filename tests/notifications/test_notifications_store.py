@@ -47,13 +47,27 @@ def test_key_without_user_uses_the_address(outbox_db):
 
 
 def test_enqueue_many_is_idempotent_too(outbox_db):
-    ids, created = outbox.enqueue_many(outbox_db, [invitation(i) for i in range(5)])
-    assert created == 5
-    assert len(set(ids)) == 5
-    ids_again, created_again = outbox.enqueue_many(outbox_db, [invitation(i) for i in range(7)])
-    assert created_again == 2
-    assert ids_again[:5] == ids
+    first = outbox.enqueue_many(outbox_db, [invitation(i) for i in range(5)], group_size=1000)
+    assert first.created == 5
+    assert len(set(first.ids)) == 5
+    again = outbox.enqueue_many(outbox_db, [invitation(i) for i in range(7)], group_size=1000)
+    assert again.created == 2
+    assert again.ids[:5] == first.ids
     assert outbox_db[outbox.COLLECTION].count_documents({}) == 7
+    (new_group,) = again.groups.values()  # only the new messages are in the groups to dispatch
+    assert new_group == again.ids[5:]
+
+
+def test_enqueue_many_groups_each_channel_in_provider_batches(outbox_db):
+    news = [invitation(i) for i in range(5)] + [invitation(i, channel="sms") for i in range(3)]
+    enqueued = outbox.enqueue_many(outbox_db, news, group_size=2)
+    groups = list(enqueued.groups.values())
+    assert [len(group) for group in groups] == [2, 2, 1, 2, 1]
+    assert [oid for group in groups for oid in group] == enqueued.ids
+    for group, ids in enqueued.groups.items():
+        docs = outbox.get_many(outbox_db, ids)
+        assert {doc["dispatch_group"] for doc in docs} == {group}
+        assert len({doc["channel"] for doc in docs}) == 1
 
 
 def test_requeue_only_failed_messages(outbox_db):

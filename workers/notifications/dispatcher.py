@@ -1,9 +1,11 @@
 """Send outbox messages exactly once (as far as a provider allows) and record the result.
 
 For each provider call the dispatcher
-1. claims the messages (queued -> sending, new claim_id, attempts + 1) BEFORE the call,
-2. calls the provider with claim_id as the idempotency key,
-3. records sent + provider_message_id AFTER the call, conditional on still holding the claim.
+1. claims the messages (queued -> sending, new claim_id, attempts + 1) BEFORE the call: a
+   dispatch group's due emails with one write, other messages by id,
+2. renders what it won and calls the provider with claim_id as the idempotency key,
+3. records sent AFTER the call, conditional on still holding the claim: the provider's ids
+   in one receipt and the whole claim's state in one write.
 A message that is sent, failed or suppressed is never sent again; a live claim held by
 someone else is left alone.
 
@@ -101,14 +103,19 @@ def dispatch_batch(
     message_ids: Iterable[str | ObjectId],
     sender: Sender,
     *,
+    group: str | None = None,
     options: DispatchOptions | None = None,
     rate_limiter: RateLimiter | None = None,
     clock: Callable[[], datetime] = outbox.utcnow,
     rng: Callable[[], float] = random.random,
 ) -> DispatchOutcome:
-    """Send the given outbox messages that are due; see the module docstring for the rules."""
+    """Send the given outbox messages that are due; see the module docstring for the rules.
+
+    With `group`, the messages are that dispatch group's (as enqueued together): its open
+    messages are read, and its due emails claimed, with one query each.
+    """
     run = _Run(db, sender, options or DispatchOptions(), rate_limiter, clock, rng)
-    run.dispatch(list(message_ids))
+    run.dispatch(list(message_ids), group)
     log.info("notifications dispatched via %s: %s", sender.name, run.outcome.as_dict())
     return run.outcome
 
@@ -130,22 +137,22 @@ class _Run:
         self.blocked_until: dict[str, datetime] = {}  # channel -> when a 429 lets us back
 
     # --- triage -------------------------------------------------------------------
-    def dispatch(self, message_ids: list[str | ObjectId]) -> None:
-        docs = outbox.get_many(self.db, message_ids)
+    def dispatch(self, message_ids: list[str | ObjectId], group: str | None) -> None:
+        docs = outbox.open_in_group(self.db, group) if group else outbox.get_many(self.db, message_ids)
         found = {str(doc["_id"]) for doc in docs}
         self.outcome.skipped += [str(mid) for mid in message_ids if str(mid) not in found]
         ready: list[dict] = []
-        replay_claims: list[str] = []
+        replay_claims: list[outbox.ClaimKey] = []
         for doc in sorted(docs, key=lambda d: d["_id"]):
             self._triage(doc, ready, replay_claims)
-        for claim_id in dict.fromkeys(replay_claims):
-            self._replay_email_claim(claim_id)
+        for claim in dict.fromkeys(replay_claims):
+            self._replay_email_claim(claim)
         ready = self._apply_preferences(ready)
-        self._send_emails([doc for doc in ready if doc["channel"] == "email"])
+        self._send_emails([doc for doc in ready if doc["channel"] == "email"], group)
         for doc in (doc for doc in ready if doc["channel"] == "sms"):
             self._send_one_sms(doc)
 
-    def _triage(self, doc: dict, ready: list[dict], replay_claims: list[str]) -> None:
+    def _triage(self, doc: dict, ready: list[dict], replay_claims: list[outbox.ClaimKey]) -> None:
         now, mid = self.clock(), str(doc["_id"])
         if doc["state"] in outbox.FINAL_STATES:
             self.outcome.skipped.append(mid)
@@ -161,7 +168,7 @@ class _Run:
             else:
                 self.outcome.skipped.append(mid)  # in flight in another worker
         elif self._may_replay(doc, now):
-            replay_claims.append(doc["claim_id"])
+            replay_claims.append(outbox.key_of(doc))
         else:
             self._mark_outcome_unknown(doc)
 
@@ -185,7 +192,7 @@ class _Run:
             ),
         }
         if outbox.mark_failed(
-            self.db, [doc["_id"]], error, claim_id=doc.get("claim_id"), holder=doc.get("holder"), needs_review=True
+            self.db, [doc["_id"]], error, claim=outbox.key_of(doc), holder=doc.get("holder"), needs_review=True
         ):
             self.outcome.needs_review.append(str(doc["_id"]))
             log.warning("notification %s needs review: %s", doc["_id"], error["message"])
@@ -214,14 +221,17 @@ class _Run:
         return kept
 
     # --- email ----------------------------------------------------------------------
-    def _send_emails(self, docs: list[dict]) -> None:
-        rendered = [item for item in (self._render_email(doc) for doc in docs) if item]
+    def _send_emails(self, docs: list[dict], group: str | None) -> None:
         size = min(self.options.batch_size or self.sender.max_email_batch, self.sender.max_email_batch)
-        for start in range(0, len(rendered), size):
-            chunk = rendered[start : start + size]
-            if self._channel_blocked("email", [doc for doc, _ in chunk]):
-                continue
-            self._claim_and_send_emails(chunk, allow_split=True)
+        if group and docs and len(docs) <= size and all(doc.get("dispatch_group") == group for doc in docs):
+            if not self._channel_blocked("email", docs):
+                lease = self._lease()
+                self._send_claimed(docs, outbox.claim_group(self.db, group, "email", lease), allow_split=True)
+            return
+        for start in range(0, len(docs), size):
+            chunk = docs[start : start + size]
+            if not self._channel_blocked("email", chunk):
+                self._claim_and_send_emails(chunk, allow_split=True)
 
     def _render_email(self, doc: dict) -> tuple[dict, OutgoingEmail] | None:
         recipient = doc["recipient"]
@@ -243,70 +253,78 @@ class _Run:
             params=params,
         )
 
-    def _claim_and_send_emails(self, chunk: list[tuple[dict, OutgoingEmail]], *, allow_split: bool) -> None:
-        claim_id = str(uuid.uuid4())
+    def _lease(self) -> outbox.Claim:
         now = self.clock()
-        versions = {doc["_id"]: email.template_version for doc, email in chunk}
-        won = set(
-            outbox.claim(
-                self.db,
-                list(versions),
-                claim_id,
-                self.holder,
-                now,
-                now + timedelta(seconds=self.options.claim_seconds),
-                template_version=versions,
-            )
-        )
-        self.outcome.skipped += [str(doc["_id"]) for doc, _ in chunk if doc["_id"] not in won]
-        claimed = [(doc, email) for doc, email in chunk if doc["_id"] in won]
-        if claimed:
-            self._post_emails(claimed, claim_id, allow_split=allow_split)
+        return outbox.Claim(str(uuid.uuid4()), self.holder, now, now + timedelta(seconds=self.options.claim_seconds))
 
-    def _post_emails(self, claimed: list[tuple[dict, OutgoingEmail]], claim_id: str, *, allow_split: bool) -> None:
+    def _claim_and_send_emails(self, docs: list[dict], *, allow_split: bool) -> None:
+        lease = self._lease()
+        self._send_claimed(docs, outbox.claim(self.db, _ids(docs), lease), allow_split=allow_split)
+
+    def _send_claimed(self, wanted: list[dict], won: list[dict], *, allow_split: bool) -> None:
+        """Render and post what the claim won (as stored now); the rest was taken elsewhere."""
+        won_ids = {doc["_id"] for doc in won}
+        self.outcome.skipped += [str(doc["_id"]) for doc in wanted if doc["_id"] not in won_ids]
+        claimed = [item for item in (self._render_email(doc) for doc in won) if item]
+        if claimed:
+            self._post_emails(claimed, outbox.key_of(claimed[0][0]), allow_split=allow_split)
+
+    def _post_emails(
+        self, claimed: list[tuple[dict, OutgoingEmail]], claim: outbox.ClaimKey, *, allow_split: bool
+    ) -> None:
         self._acquire("email")
         try:
-            provider_ids = self.sender.send_emails([email for _, email in claimed], claim_id)
+            provider_ids = self.sender.send_emails([email for _, email in claimed], claim.claim_id)
         except ProviderError as error:
-            self._email_failure(claimed, claim_id, error, allow_split=allow_split)
+            self._email_failure(claimed, claim, error, allow_split=allow_split)
             return
         ids = [doc["_id"] for doc, _ in claimed]
-        outbox.mark_sent(self.db, dict(zip(ids, provider_ids, strict=True)), claim_id, self.sender.name, self.clock())
+        delivery = outbox.Delivery(
+            claim,
+            self.sender.name,
+            "email",
+            dict(zip(ids, provider_ids, strict=True)),
+            {doc["_id"]: email.template_version for doc, email in claimed},
+        )
+        outbox.mark_sent(self.db, delivery, self.clock())
         self.outcome.sent += [str(oid) for oid in ids]
 
     def _email_failure(
-        self, claimed: list[tuple[dict, OutgoingEmail]], claim_id: str, error: ProviderError, *, allow_split: bool
+        self,
+        claimed: list[tuple[dict, OutgoingEmail]],
+        claim: outbox.ClaimKey,
+        error: ProviderError,
+        *,
+        allow_split: bool,
     ) -> None:
         docs = [doc for doc, _ in claimed]
         if not error.retryable and allow_split and len(claimed) > 1:
             # One bad address rejects the whole call: retry each alone so only it fails.
-            outbox.release_for_retry(self.db, _ids(docs), claim_id, self.clock(), error.as_record())
-            for item in claimed:
-                self._claim_and_send_emails([item], allow_split=False)
+            outbox.release_for_retry(self.db, None, claim, self.clock(), error.as_record())
+            for doc in docs:
+                self._claim_and_send_emails([doc], allow_split=False)
         elif error.retryable and error.outcome_unknown:
-            self._hold_for_replay(docs, claim_id, error)
+            self._hold_for_replay(docs, claim, error)
         else:
-            self._record_failure(docs, claim_id, error, "email")
+            self._record_failure(docs, claim, error, "email")
 
-    def _hold_for_replay(self, docs: list[dict], claim_id: str, error: ProviderError) -> None:
+    def _hold_for_replay(self, docs: list[dict], claim: outbox.ClaimKey, error: ProviderError) -> None:
         now = self.clock()
         delay = self._delay(error, docs)
-        outbox.hold_for_replay(self.db, _ids(docs), claim_id, now + timedelta(seconds=delay), error.as_record(), now)
+        outbox.hold_for_replay(self.db, None, claim, now + timedelta(seconds=delay), error.as_record(), now)
         for doc in docs:
             self.outcome.retry_in[str(doc["_id"])] = delay
 
-    def _replay_email_claim(self, claim_id: str) -> None:
+    def _replay_email_claim(self, claim: outbox.ClaimKey) -> None:
         now = self.clock()
-        won = set(
-            outbox.reclaim_expired(
-                self.db, claim_id, self.holder, now, now + timedelta(seconds=self.options.claim_seconds)
-            )
-        )
-        group = [doc for doc in outbox.find_by_claim(self.db, claim_id) if doc["_id"] in won]
-        rendered = [item for item in (self._render_email(doc) for doc in group) if item]
+        until = now + timedelta(seconds=self.options.claim_seconds)
+        taken_over = outbox.reclaim_expired(self.db, claim, self.holder, now, until)
+        rendered = [item for item in (self._render_email(doc) for doc in taken_over) if item]
         if rendered:
-            log.info("replaying email claim %s for %d messages with the same idempotency key", claim_id, len(rendered))
-            self._post_emails(rendered, claim_id, allow_split=False)
+            log.info(
+                "replaying email claim %s for %d messages with the same idempotency key", claim.claim_id, len(rendered)
+            )
+            self._post_emails(rendered, claim, allow_split=False)
 
     # --- sms ------------------------------------------------------------------------
     def _send_one_sms(self, doc: dict) -> None:
@@ -320,18 +338,12 @@ class _Run:
             return
         for note in rendered.info.warnings:
             log.info("sms %s for notification %s %s", rendered.template, doc["_id"], note)
-        claim_id, now = str(uuid.uuid4()), self.clock()
-        if not outbox.claim(
-            self.db,
-            [doc["_id"]],
-            claim_id,
-            self.holder,
-            now,
-            now + timedelta(seconds=self.options.claim_seconds),
-            template_version={doc["_id"]: rendered.version},
-        ):
+        lease = self._lease()
+        won = outbox.claim(self.db, [doc["_id"]], lease)
+        if not won:
             self.outcome.skipped.append(str(doc["_id"]))
             return
+        doc = won[0]  # as claimed: its attempts count this one
         sms = OutgoingSms(
             message_id=str(doc["_id"]),
             to_mobile=doc["recipient"]["mobile"],
@@ -343,17 +355,23 @@ class _Run:
         )
         self._acquire("sms")
         try:
-            provider_id = self.sender.send_sms(sms, claim_id)
+            provider_id = self.sender.send_sms(sms, lease.claim_id)
         except ProviderError as error:
             # No idempotency for SMS: a timeout is retried like a 5xx (a rare duplicate is
             # the price); only a crash in the window goes to review.
-            self._record_failure([doc], claim_id, error, "sms")
+            self._record_failure([doc], outbox.key_of(doc), error, "sms")
             return
-        outbox.mark_sent(self.db, {doc["_id"]: provider_id}, claim_id, self.sender.name, self.clock())
+        delivery = outbox.Delivery(
+            outbox.key_of(doc), self.sender.name, "sms", {doc["_id"]: provider_id}, {doc["_id"]: rendered.version}
+        )
+        outbox.mark_sent(self.db, delivery, self.clock())
         self.outcome.sent.append(str(doc["_id"]))
 
     # --- shared ---------------------------------------------------------------------
-    def _record_failure(self, docs: list[dict], claim_id: str, error: ProviderError, channel: str) -> None:
+    def _record_failure(self, docs: list[dict], claim: outbox.ClaimKey, error: ProviderError, channel: str) -> None:
+        """`docs` are everything the claim holds, as claimed (attempts count this one), so a
+        change to all of them is one write.
+        """
         now = self.clock()
         for doc in docs:
             log.warning(
@@ -361,28 +379,33 @@ class _Run:
                 channel,
                 mask_recipient(channel, _address(doc)),
                 error.code,
-                doc.get("attempts", 0) + 1,
+                doc.get("attempts", 0),
                 error.message[:200],
             )
         if not error.retryable:
-            outbox.mark_failed(self.db, _ids(docs), error.as_record(), claim_id=claim_id, now=now)
+            outbox.mark_failed(self.db, None, error.as_record(), claim=claim, now=now)
             self.outcome.failed += [str(doc["_id"]) for doc in docs]
             return
         delay = self._delay(error, docs)
         if error.code == "rate_limited":
             self.blocked_until[channel] = now + timedelta(seconds=delay)
-        exhausted = [doc for doc in docs if doc.get("attempts", 0) + 1 >= self.options.max_attempts]
+        exhausted = [doc for doc in docs if doc.get("attempts", 0) >= self.options.max_attempts]
         if exhausted:
             gave_up = {
                 **error.as_record(),
                 "message": f"gave up after {self.options.max_attempts} attempts: {error.message}"[:500],
             }
-            outbox.mark_failed(self.db, _ids(exhausted), gave_up, claim_id=claim_id, now=now)
+            outbox.mark_failed(self.db, _ids(exhausted), gave_up, claim=claim, now=now)
             self.outcome.failed += [str(doc["_id"]) for doc in exhausted]
         retrying = [doc for doc in docs if doc not in exhausted]
         if retrying:
             outbox.release_for_retry(
-                self.db, _ids(retrying), claim_id, now + timedelta(seconds=delay), error.as_record(), now
+                self.db,
+                _ids(retrying) if exhausted else None,
+                claim,
+                now + timedelta(seconds=delay),
+                error.as_record(),
+                now,
             )
             for doc in retrying:
                 self.outcome.retry_in[str(doc["_id"])] = delay
@@ -399,7 +422,7 @@ class _Run:
         return True
 
     def _delay(self, error: ProviderError, docs: list[dict]) -> float:
-        attempt = max(doc.get("attempts", 0) for doc in docs) + 1
+        attempt = max(doc.get("attempts", 0) for doc in docs)
         return retry_delay(
             error, attempt, base=self.options.backoff_base_seconds, cap=self.options.backoff_cap_seconds, rng=self.rng
         )
