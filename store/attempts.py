@@ -39,6 +39,13 @@ def ensure_indexes(db: Database) -> None:
     attempts.create_index([("student_id", ASCENDING), ("started_at", DESCENDING)], name="student_recent")
     attempts.create_index([("state", ASCENDING), ("deadline", ASCENDING)], name="state_deadline")
     attempts.create_index([("test_id", ASCENDING), ("result_state", ASCENDING)], name="test_result_state")
+    # A test's results as its campus's and its courses' admins page them, and a student's own
+    # attempts at the tests on their list.
+    attempts.create_index(
+        [("test_id", ASCENDING), ("campus_id", ASCENDING), ("started_at", DESCENDING)], name="test_campus_recent"
+    )
+    attempts.create_index([("test_id", ASCENDING), ("course_id", ASCENDING)], name="test_course")
+    attempts.create_index([("student_id", ASCENDING), ("test_id", ASCENDING)], name="student_test")
 
 
 def start(db: Database, fields: dict[str, Any]) -> dict | None:
@@ -150,8 +157,24 @@ def for_student(db: Database, student_id: str, test_ids: list[str]) -> list[dict
     )
 
 
+# What a results row shows of an attempt: not its form, answers or the result's details.
+ROW_FIELDS = {
+    "test_id": 1,
+    "student_id": 1,
+    "batch_id": 1,
+    "number": 1,
+    "state": 1,
+    "result_state": 1,
+    "result.overall": 1,
+    "result.subscores": 1,
+    "started_at": 1,
+    "finished_at": 1,
+}
+
+
 def page(db: Database, query: dict[str, Any], sort: str, page_number: int, per_page: int) -> Page:
-    return page_of(db[COLLECTION], query, sort_spec(sort), page_number, per_page)
+    """A page of attempts as results rows (ROW_FIELDS)."""
+    return page_of(db[COLLECTION], query, sort_spec(sort), page_number, per_page, projection=ROW_FIELDS)
 
 
 def latest_per_student(db: Database, test_id: str) -> dict[str, dict]:

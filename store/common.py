@@ -78,20 +78,52 @@ def page_of(
     sort: list[tuple[str, int]],
     page: int,
     per_page: int,
+    *,
     projection: Filter | None = None,
+    refine: Filter | None = None,
 ) -> Page:
-    """One page of a query, in `sort` order; page is 1-based and at most MAX_PAGE."""
+    """One page of a query, in `sort` order; page is 1-based and at most MAX_PAGE.
+
+    `refine` narrows `query` further (see `narrowed`): `query` is then the part an index serves
+    (a caller's scope on a multikey field, say) and `refine` what is checked on the documents it
+    finds (a time window).
+    """
     if not 1 <= page <= MAX_PAGE or per_page < 1:
         msg = f"page must be 1..{MAX_PAGE} and per_page positive (got {page}, {per_page})"
         raise ValueError(msg)
-    cursor = collection.find(query, projection).sort(sort).skip((page - 1) * per_page).limit(per_page)
-    return Page(list(cursor), collection.count_documents(query), page, per_page)
+    skip = (page - 1) * per_page
+    if not refine:
+        cursor = collection.find(query, projection).sort(sort).skip(skip).limit(per_page)
+        return Page(list(cursor), collection.count_documents(query), page, per_page)
+    matched = narrowed(query, refine)
+    shaped: list[Filter] = [{"$sort": dict(sort)}, {"$skip": skip}, {"$limit": per_page}]
+    items = list(collection.aggregate(matched + shaped + ([{"$project": projection}] if projection else [])))
+    counted = next(collection.aggregate([*matched, {"$count": "total"}]), {"total": 0})
+    return Page(items, counted["total"], page, per_page)
 
 
 def sort_spec(sort: str) -> list[tuple[str, int]]:
     """Sort by "name", or by "-name" (descending); ties broken by _id in the same direction."""
     direction = DESCENDING if sort.startswith("-") else ASCENDING
     return [(sort.lstrip("-"), direction), ("_id", direction)]
+
+
+def narrowed(indexed: Filter, rest: Filter | None) -> list[Filter]:
+    """$match stages for `indexed`, the part of a filter an index serves, then `rest`.
+
+    MongoDB merges consecutive $match stages and plans them as one filter. The development
+    server (SecantusDB) plans an index only for a filter every field of which one index covers,
+    and none for a top-level $or or $and; given the indexed part as a stage of its own, it uses
+    the index for that and checks `rest` on the few documents it found.
+    """
+    return [{"$match": indexed}, {"$match": rest}] if rest else [{"$match": indexed}]
+
+
+def one_by_id(collection: Collection, oid: ObjectId, within: Filter | None = None) -> dict | None:
+    """The document with this _id, if it also matches `within` (a caller's scope)."""
+    if not within:
+        return collection.find_one({"_id": oid})
+    return next(collection.aggregate([*narrowed({"_id": oid}, within), {"$limit": 1}]), None)
 
 
 class Records:
@@ -108,16 +140,23 @@ class Records:
         oid = to_object_id(record_id)
         if oid is None:
             return None
-        query: Filter = {"_id": oid}
-        return self.of(db).find_one({"$and": [query, within]} if within else query)
+        return one_by_id(self.of(db), oid, within)
 
     def find_one(self, db: Database, query: Filter) -> dict | None:
         return self.of(db).find_one(query)
 
     def page(
-        self, db: Database, query: Filter, sort: str, page: int, per_page: int, projection: Filter | None = None
+        self,
+        db: Database,
+        query: Filter,
+        sort: str,
+        page: int,
+        per_page: int,
+        *,
+        projection: Filter | None = None,
+        refine: Filter | None = None,
     ) -> Page:
-        return page_of(self.of(db), query, sort_spec(sort), page, per_page, projection)
+        return page_of(self.of(db), query, sort_spec(sort), page, per_page, projection=projection, refine=refine)
 
     def count(self, db: Database, query: Filter) -> int:
         return self.of(db).count_documents(query)

@@ -115,7 +115,12 @@ def _insert(db: Database, batch: list[dict]) -> int:
 def error_page(db: Database, import_id: ObjectId, page: int, per_page: int) -> Page:
     """Row errors in row order."""
     return page_of(
-        db[ERRORS_COLLECTION], {"import_id": import_id}, [("seq", ASCENDING)], page, per_page, _ERROR_PROJECTION
+        db[ERRORS_COLLECTION],
+        {"import_id": import_id},
+        [("seq", ASCENDING)],
+        page,
+        per_page,
+        projection=_ERROR_PROJECTION,
     )
 
 

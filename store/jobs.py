@@ -96,7 +96,12 @@ def get(db: Database, job_id: str | ObjectId, within: dict[str, Any] | None = No
 def list_for(db: Database, query: dict, page: int, per_page: int) -> Page:
     """Newest first, without params (they can be large)."""
     return page_of(
-        db[COLLECTION], query, [("created_at", DESCENDING), ("_id", DESCENDING)], page, per_page, {"params": 0}
+        db[COLLECTION],
+        query,
+        [("created_at", DESCENDING), ("_id", DESCENDING)],
+        page,
+        per_page,
+        projection={"params": 0},
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pymongo.database import Database
 
-from store import INDEXED_MODULES, notification_receipts, notifications
+from store import INDEXED_MODULES, notification_receipts, notifications, tests
 from store.common import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,15 @@ def _provider_ids_to_receipts(db: Database) -> None:
     notifications.align_leases_and_retire_indexes(db)
 
 
+def _test_audience(db: Database) -> None:
+    """Tests carry `audience`, the one field a student's scope matches (domain.access.audience)."""
+    tests.fill_audience(db)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", _initial),
     (2, "notification receipts and leaner outbox indexes", _provider_ids_to_receipts),
+    (3, "tests: audience tokens for the student scope", _test_audience),
 ]
 
 

@@ -4,7 +4,8 @@ Document: {_id, title, campus_id (str), kind: practice|online, sections: [{item_
 {type, count, level?, module?}], duration_minutes, window_start, window_end (UTC),
 attempts_allowed, release: immediate|manual|scheduled, release_at, released_at, batch_ids [str],
 student_ids [str], course_ids [str] (courses of what is assigned: course admins see the test),
-active, created_by, created_at, updated_at}. A test is open when it is active and
+audience [str] (a token per batch and per student assigned: domain.access.audience), active,
+created_by, created_at, updated_at}. A test is open when it is active and
 window_start <= now < window_end. Its students are the active students of its batches plus
 those named in student_ids.
 """
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from domain.access import audience
 from store import users
-from store.common import Records, as_utc, to_object_id, utcnow
+from store.common import Records, as_utc, narrowed, to_object_id, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -36,6 +38,7 @@ def ensure_indexes(db: Database) -> None:
     tests.create_index([("batch_ids", ASCENDING)], name="batches")
     tests.create_index([("student_ids", ASCENDING)], name="students")
     tests.create_index([("course_ids", ASCENDING)], name="courses")
+    tests.create_index([("active", ASCENDING), ("audience", ASCENDING)], name="active_audience")
     tests.create_index(
         [("active", ASCENDING), ("window_start", ASCENDING), ("window_end", ASCENDING)], name="open_window"
     )
@@ -51,6 +54,7 @@ def create(db: Database, fields: dict[str, Any], *, created_by: str) -> dict:
         "batch_ids": [],
         "student_ids": [],
         "course_ids": [],
+        "audience": [],
         "released_at": None,
         **fields,
         "created_by": created_by,
@@ -92,11 +96,21 @@ def assign(
                 "batch_ids": {"$each": batch_ids},
                 "student_ids": {"$each": student_ids},
                 "course_ids": {"$each": course_ids},
+                "audience": {"$each": audience(batch_ids, student_ids)},
             },
             "$set": {"updated_at": utcnow()},
         },
         return_document=ReturnDocument.AFTER,
     )
+
+
+def fill_audience(db: Database) -> int:
+    """Give each test stored before `audience` existed its tokens; how many were filled."""
+    filled = 0
+    for test in db[COLLECTION].find({"audience": {"$exists": False}}, {"batch_ids": 1, "student_ids": 1}):
+        tokens = audience(test.get("batch_ids") or [], test.get("student_ids") or [])
+        filled += db[COLLECTION].update_one({"_id": test["_id"]}, {"$set": {"audience": tokens}}).modified_count
+    return filled
 
 
 def mark_released(db: Database, test_id: ObjectId, now: datetime) -> bool:
@@ -130,11 +144,12 @@ def assigned_students(db: Database, test: dict) -> Iterator[dict]:
     named = [oid for oid in map(to_object_id, test.get("student_ids") or []) if oid is not None]
     # Two queries rather than one $or: the nx-27017 stand-in mis-evaluates some $or forms.
     queries: list[dict[str, Any]] = [
-        {"batch_id": {"$in": [str(b) for b in test.get("batch_ids") or []]}},
+        {"role": "student", "batch_id": {"$in": [str(b) for b in test.get("batch_ids") or []]}},
         {"_id": {"$in": named}},
     ]
     for query in queries:
-        for student in db[users.COLLECTION].find({**query, "role": "student", "active": True}, STUDENT_FIELDS):
+        stages = narrowed(query, {"role": "student", "active": True})
+        for student in db[users.COLLECTION].aggregate([*stages, {"$project": STUDENT_FIELDS}]):
             if str(student["_id"]) not in seen:
                 seen.add(str(student["_id"]))
                 yield student

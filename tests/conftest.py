@@ -27,6 +27,7 @@ import pytest
 
 from devstack import servers
 from domain.jobkinds import QUEUES
+from tests import querylog  # noqa: F401 - registers the query listener before any MongoDB client exists
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _STACK: dict = {}

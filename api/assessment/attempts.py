@@ -56,8 +56,10 @@ AUDIO_TYPES = frozenset(
 def my_tests(args: dict) -> dict:
     """Tests assigned to me whose window is open now."""
     now = utcnow()
-    query = {"$and": [scope("tests"), {"window_start": {"$lte": now}, "window_end": {"$gt": now}}]}
-    page = test_store.records.page(get_db(), query, "window_end", args["page"], args["per_page"])
+    open_now = {"window_start": {"$lte": now}, "window_end": {"$gt": now}}
+    page = test_store.records.page(
+        get_db(), scope("tests"), "window_end", args["page"], args["per_page"], refine=open_now
+    )
     mine = attempts.for_student(get_db(), user_id(), [str(test["_id"]) for test in page.items])
     return {
         **page.as_dict(),

@@ -20,6 +20,7 @@ from api.org.students import STUDENTS
 from api.quotas import quota
 from api.resource import ScopedResource
 from domain.access import allows
+from domain.filters import all_of
 from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
 from schemas.tests import (
@@ -112,8 +113,7 @@ def _checked_sections(sections: list[dict], campus_id: str) -> list[str]:
 
 def scope_items(query: dict[str, Any]) -> dict[str, Any]:
     """`query` on the item bank narrowed to the items the caller may see."""
-    item_scope = scope("items")
-    return {"$and": [query, item_scope]} if item_scope else query
+    return all_of(query, scope("items"))
 
 
 def _usable(item: dict, campus_id: str) -> bool:
@@ -236,10 +236,7 @@ def list_results(args: dict, test_id: str) -> dict:
         query["state"] = "in_progress"
     elif args.get("state"):
         query["result_state"] = args["state"]
-    scoped = scope("attempts")
-    page = attempts.page(
-        get_db(), {"$and": [query, scoped]} if scoped else query, args["sort"], args["page"], args["per_page"]
-    )
+    page = attempts.page(get_db(), all_of(query, scope("attempts")), args["sort"], args["page"], args["per_page"])
     people = users.names_and_rolls(get_db(), [attempt["student_id"] for attempt in page.items])
     return {**page.as_dict(), "items": [_result_row(attempt, people) for attempt in page.items]}
 
@@ -279,10 +276,7 @@ def student_history(args: dict, student_id: str) -> dict:
     """Every attempt of one student (in the caller's scope), newest first, with each test's title."""
     STUDENTS.get(student_id)
     query = {"student_id": student_id}
-    scoped = scope("attempts")
-    page = attempts.page(
-        get_db(), {"$and": [query, scoped]} if scoped else query, "-started_at", args["page"], args["per_page"]
-    )
+    page = attempts.page(get_db(), all_of(query, scope("attempts")), "-started_at", args["page"], args["per_page"])
     people = users.names_and_rolls(get_db(), [student_id])
     titles = test_store.titles(get_db(), [attempt["test_id"] for attempt in page.items])
     return {

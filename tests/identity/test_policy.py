@@ -13,6 +13,7 @@ from bson import ObjectId
 
 from domain import access
 from domain.access import RESOURCES
+from domain.filters import all_of
 
 CAMPUS_A, CAMPUS_B = ObjectId(), ObjectId()
 COURSE_A1, COURSE_B1 = ObjectId(), ObjectId()
@@ -40,10 +41,16 @@ RECORDS = {
     "admins": {"in": {"role": "course_admin", "campus_id": A}, "out": {"role": "course_admin", "campus_id": B}},
     "items": {"in": {"campus_id": A}, "out": {"campus_id": B}, "shared": {"campus_id": None}},
     "tests": {
-        "in": {"campus_id": A, "course_ids": [A1], "batch_ids": ["b"], "student_ids": [], "active": True},
-        "out": {"campus_id": B, "course_ids": [B1], "batch_ids": ["other"], "student_ids": [], "active": True},
-        "named": {"campus_id": B, "course_ids": [B1], "batch_ids": [], "student_ids": [str(STUDENT_A)], "active": True},
-        "inactive": {"campus_id": A, "course_ids": [A1], "batch_ids": ["b"], "student_ids": [], "active": False},
+        "in": {"campus_id": A, "course_ids": [A1], "audience": access.audience(["b"]), "active": True},
+        "out": {"campus_id": B, "course_ids": [B1], "audience": access.audience(["other"]), "active": True},
+        "named": {
+            "campus_id": B,
+            "course_ids": [B1],
+            "audience": access.audience([], [str(STUDENT_A)]),
+            "active": True,
+        },
+        "inactive": {"campus_id": A, "course_ids": [A1], "audience": access.audience(["b"]), "active": False},
+        "other_student": {"campus_id": A, "course_ids": [A1], "audience": access.audience([], ["x"]), "active": True},
     },
     "attempts": {
         "in": {"campus_id": A, "course_id": A1, "student_id": str(STUDENT_A)},
@@ -68,14 +75,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "campus_admin": {
         **{kind: {"in"} for kind in RECORDS},
         "items": {"in", "shared"},
-        "tests": {"in", "inactive"},
+        "tests": {"in", "inactive", "other_student"},
         "jobs": {"in", "own"},
     },
     "course_admin": {
         **{kind: {"in"} for kind in RECORDS},
         "admins": set(),
         "items": {"in", "shared"},
-        "tests": {"in", "inactive"},
+        "tests": {"in", "inactive", "other_student"},
         "jobs": {"in", "own"},
     },
     "student": {**NOTHING, "students": {"in"}, "tests": {"in", "named"}, "attempts": {"in"}},
@@ -107,8 +114,26 @@ def test_within_scope_narrows_a_query_and_keeps_it_for_the_unscoped():
     query = {"active": True}
     assert access.within_scope(USERS["superadmin"], "courses", query) == query
     narrowed = access.within_scope(USERS["campus_admin"], "courses", query)
-    assert narrowed == {"$and": [query, {"campus_id": A}]}
+    assert narrowed == {"active": True, "campus_id": A}
     assert access.within_scope(USERS["campus_admin"], "courses", {}) == {"campus_id": A}
+    # A query on the scope's own field keeps both conditions: the caller cannot widen their scope.
+    widened = access.within_scope(USERS["campus_admin"], "courses", {"campus_id": B})
+    assert widened == {"$and": [{"campus_id": B}, {"campus_id": A}]}
+
+
+@pytest.mark.parametrize(
+    ("parts", "combined"),
+    [
+        (({"a": 1}, {"b": 2}), {"a": 1, "b": 2}),
+        (({"a": 1}, {}), {"a": 1}),
+        (({}, {}), {}),
+        (({"a": 1}, {"a": 2}), {"$and": [{"a": 1}, {"a": 2}]}),
+        (({"$or": [{"a": 1}]}, {"$or": [{"b": 1}]}), {"$and": [{"$or": [{"a": 1}]}, {"$or": [{"b": 1}]}]}),
+        (({"a": 1}, {"b": 2}, {"a": 3}), {"$and": [{"a": 1, "b": 2}, {"a": 3}]}),
+    ],
+)
+def test_all_of_flattens_filters_on_different_fields_and_keeps_the_rest_apart(parts, combined):
+    assert all_of(*parts) == combined
 
 
 @pytest.mark.parametrize(
@@ -143,7 +168,7 @@ def test_who_manages_whom():
 
 # What each role may change, where that is narrower than what it sees.
 EXPECTED_WRITES = {
-    ("campus_admin", "tests"): {"in", "inactive"},
+    ("campus_admin", "tests"): {"in", "inactive", "other_student"},
     ("course_admin", "tests"): set(),
     ("campus_admin", "items"): {"in"},
     ("course_admin", "items"): set(),
