@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from devstack import servers  # noqa: E402
 
-ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+DEFAULT_ROWS = 10_000
 
 
 def roster_csv(prefix: str, count: int) -> bytes:
@@ -62,6 +62,7 @@ def raw_documents(prefix: str, count: int, batch: dict) -> list[dict]:
 
 
 def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_ROWS
     base = Path(tempfile.mkdtemp(prefix="bench-roster-"))
     mongo = servers.start_mongo(base / "m", servers.free_port())
     redis = servers.start_redis(base / "r", servers.free_port(), persistent=False)
@@ -123,19 +124,19 @@ def main() -> None:
         time.sleep(4)
         # raw floor: the same documents, same server, same collection and indexes
         raw_db = db.client[db.name]
-        docs = raw_documents("R33", ROWS, batch)
+        docs = raw_documents("R33", rows, batch)
         t = time.perf_counter()
         raw_db[users.COLLECTION].insert_many(docs, ordered=False)
         raw_seconds = time.perf_counter() - t
-        raw_rate = ROWS / raw_seconds
-        print(f"raw insert_many            {ROWS} rows in {raw_seconds:6.2f} s  {raw_rate:8.0f} rows/s")
+        raw_rate = rows / raw_seconds
+        print(f"raw insert_many            {rows} rows in {raw_seconds:6.2f} s  {raw_rate:8.0f} rows/s")
         for label, prefix, invite in (("import, no invitations", "A11", False), ("import + invitations", "B22", True)):
             seconds, result = timed_import(
-                client, headers, str(batch["_id"]), roster_csv(prefix, ROWS), db, invite=invite
+                client, headers, str(batch["_id"]), roster_csv(prefix, rows), db, invite=invite
             )
-            rate = ROWS / seconds
+            rate = rows / seconds
             print(
-                f"{label:26} {ROWS} rows in {seconds:6.2f} s  {rate:8.0f} rows/s   ratio {rate / raw_rate:.2f}"
+                f"{label:26} {rows} rows in {seconds:6.2f} s  {rate:8.0f} rows/s   ratio {rate / raw_rate:.2f}"
                 f"   (created {result['created']}, failed {result['failed']})"
             )
     finally:

@@ -235,6 +235,9 @@ class Settings:
     answer_grace_seconds: int = _env(_int_between(0, 600), 15)
     attempt_sweep_interval_seconds: int = _env(_int_between(1, 3600), 30)
     report_pseudonym_key: str = _env(_str, "")
+    # How long a test's results listing stays in Redis after it was built (store/listings.py);
+    # any change to an attempt of the test replaces it sooner. 0 = no cache.
+    results_cache_seconds: int = _env(_int_between(0, 24 * 3600), 600)
 
     # Keys that seal the secrets queued messages carry (invitation and reset links): comma-
     # separated Fernet keys, the first seals and all open (rotation). "" = derived from SECRET_KEY.

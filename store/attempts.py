@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from store.common import Page, Records, page_of, sort_spec, utcnow
+from store import listings
+from store.common import Page, Records, first_row, page_of, sort_spec, utcnow
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 COLLECTION = "attempts"
 records = Records(COLLECTION)
+RESULTS = listings.Listing("results")  # each test's results rows, by the test's id
 IN_PROGRESS, FINISHED = "in_progress", "finished"
 
 
@@ -67,6 +69,7 @@ def start(db: Database, fields: dict[str, Any]) -> dict | None:
         db[COLLECTION].insert_one(doc)
     except DuplicateKeyError:
         return None
+    RESULTS.invalidate(doc["test_id"])
     return doc
 
 
@@ -101,7 +104,7 @@ def record_answer_outcome(db: Database, attempt_id: ObjectId, item_id: str, stat
 
 def finish(db: Database, attempt_id: ObjectId, reason: str, now: datetime) -> dict | None:
     """in_progress -> finished once; the attempt as it is now (finished either way), or None if gone."""
-    db[COLLECTION].update_one(
+    finished = db[COLLECTION].update_one(
         {"_id": attempt_id, "state": IN_PROGRESS},
         {
             "$set": {
@@ -113,7 +116,10 @@ def finish(db: Database, attempt_id: ObjectId, reason: str, now: datetime) -> di
             }
         },
     )
-    return get(db, attempt_id)
+    attempt = get(db, attempt_id)
+    if finished.modified_count and attempt is not None:
+        RESULTS.invalidate(attempt["test_id"])
+    return attempt
 
 
 def past_deadline(db: Database, before: datetime, limit: int = 500) -> list[dict]:
@@ -125,11 +131,14 @@ def record_result(
     db: Database, attempt_id: ObjectId, result: dict[str, Any], result_state: str, now: datetime
 ) -> dict | None:
     released = {"released_at": now} if result_state == "released" else {}
-    return db[COLLECTION].find_one_and_update(
+    attempt = db[COLLECTION].find_one_and_update(
         {"_id": attempt_id, "state": FINISHED},
         {"$set": {"result": result, "result_state": result_state, **released, "updated_at": now}},
         return_document=ReturnDocument.AFTER,
     )
+    if attempt is not None:
+        RESULTS.invalidate(attempt["test_id"])
+    return attempt
 
 
 def release_scored(db: Database, test_id: str, now: datetime) -> list[dict]:
@@ -142,6 +151,7 @@ def release_scored(db: Database, test_id: str, now: datetime) -> list[dict]:
             {"_id": {"$in": [a["_id"] for a in waiting]}, "result_state": "awaiting_release"},
             {"$set": {"result_state": "released", "released_at": now, "updated_at": now}},
         )
+        RESULTS.invalidate(test_id)
     return waiting
 
 
@@ -175,6 +185,23 @@ ROW_FIELDS = {
 def page(db: Database, query: dict[str, Any], sort: str, page_number: int, per_page: int) -> Page:
     """A page of attempts as results rows (ROW_FIELDS)."""
     return page_of(db[COLLECTION], query, sort_spec(sort), page_number, per_page, projection=ROW_FIELDS)
+
+
+def results_page(db: Database, test_id: str, query: dict[str, Any], sort: str, page_number: int, per_page: int) -> Page:
+    """A page of a test's attempts (`query` names the test and narrows it) as results rows, from
+    the test's cached listing (store/listings.py) when the cache is on.
+    """
+    if not listings.enabled():
+        return page(db, query, sort, page_number, per_page)
+    start = first_row(page_number, per_page)
+    rows, total = RESULTS.page(
+        test_id,
+        {"query": query, "sort": sort},
+        lambda: db[COLLECTION].find(query, ROW_FIELDS).sort(sort_spec(sort)),
+        start,
+        start + per_page,
+    )
+    return Page(rows, total, page_number, per_page)
 
 
 def latest_per_student(db: Database, test_id: str) -> dict[str, dict]:

@@ -72,6 +72,14 @@ class Page:
         return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page}
 
 
+def first_row(page: int, per_page: int) -> int:
+    """Where a page starts (0-based); page is 1-based and at most MAX_PAGE."""
+    if not 1 <= page <= MAX_PAGE or per_page < 1:
+        msg = f"page must be 1..{MAX_PAGE} and per_page positive (got {page}, {per_page})"
+        raise ValueError(msg)
+    return (page - 1) * per_page
+
+
 def page_of(
     collection: Collection,
     query: Filter,
@@ -88,10 +96,7 @@ def page_of(
     (a caller's scope on a multikey field, say) and `refine` what is checked on the documents it
     finds (a time window).
     """
-    if not 1 <= page <= MAX_PAGE or per_page < 1:
-        msg = f"page must be 1..{MAX_PAGE} and per_page positive (got {page}, {per_page})"
-        raise ValueError(msg)
-    skip = (page - 1) * per_page
+    skip = first_row(page, per_page)
     if not refine:
         cursor = collection.find(query, projection).sort(sort).skip(skip).limit(per_page)
         return Page(list(cursor), collection.count_documents(query), page, per_page)

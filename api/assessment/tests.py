@@ -236,7 +236,9 @@ def list_results(args: dict, test_id: str) -> dict:
         query["state"] = "in_progress"
     elif args.get("state"):
         query["result_state"] = args["state"]
-    page = attempts.page(get_db(), all_of(query, scope("attempts")), args["sort"], args["page"], args["per_page"])
+    page = attempts.results_page(
+        get_db(), test_id, all_of(query, scope("attempts")), args["sort"], args["page"], args["per_page"]
+    )
     people = users.names_and_rolls(get_db(), [attempt["student_id"] for attempt in page.items])
     return {**page.as_dict(), "items": [_result_row(attempt, people) for attempt in page.items]}
 
