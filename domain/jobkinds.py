@@ -67,6 +67,7 @@ for _kind in (
 SWEEP_TASK = "tasks.jobs.sweep"
 DISPATCH_TASK = "tasks.notifications.dispatch"
 DISPATCH_DUE_TASK = "tasks.notifications.dispatch_due"
+EXPAND_TASK = "tasks.notifications.expand"
 DAILY_REMINDERS_TASK = "tasks.notifications.daily_reminders"
 PASSWORD_RESET_TASK = "tasks.notifications.password_reset"  # noqa: S105 - a task name, not a password
 FINISH_EXPIRED_TASK = "tasks.assessment.finish_expired_attempts"
@@ -75,6 +76,7 @@ PLAIN_TASKS: dict[str, str] = {
     SWEEP_TASK: DEFAULT,
     DISPATCH_TASK: NOTIFICATIONS,
     DISPATCH_DUE_TASK: NOTIFICATIONS,
+    EXPAND_TASK: NOTIFICATIONS,
     DAILY_REMINDERS_TASK: NOTIFICATIONS,
     PASSWORD_RESET_TASK: NOTIFICATIONS,
     FINISH_EXPIRED_TASK: DEFAULT,

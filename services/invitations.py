@@ -17,6 +17,7 @@ from domain.masking import mask_login
 from security.tokens import new_single_use_token
 from services import audit
 from services.notify import NotifyRequest, notify_many
+from store import notification_requests as held_requests
 from store import notifications as outbox
 from store import users
 from store.common import utcnow
@@ -90,23 +91,32 @@ def request_password_reset(db: Database, login: str) -> SingleUseToken | None:
     return issue(db, user, "password_reset")
 
 
-def queue_messages(db: Database, issued: Iterable[tuple[Mapping[str, Any], SingleUseToken]]) -> None:
-    """One bulk enqueue (and one kick) for tokens already stored on their accounts."""
+def queue_messages(
+    db: Database, issued: Iterable[tuple[Mapping[str, Any], SingleUseToken]], hold_for: str | None = None
+) -> None:
+    """One bulk enqueue (and one kick) for tokens already stored on their accounts; with
+    `hold_for`, one held request, queued when that source releases it (an import, at its end).
+    """
     requests = [_message(user, token) for user, token in issued]
     if requests:
-        notify_many(db, requests)
+        notify_many(db, requests, hold_for=hold_for)
 
 
-def reinvite_uninvited(db: Database, students: Sequence[Mapping[str, Any]], chunk: int) -> int:
+def reinvite_uninvited(
+    db: Database, students: Sequence[Mapping[str, Any]], chunk: int, hold_for: str | None = None
+) -> int:
     """Students created without their invitation being queued (a delivery died in between):
-    give those with no invitation message and no password a fresh token and queue it.
+    give those with no invitation message (queued, or held for `hold_for`) and no password a
+    fresh token and queue it.
     """
     invited = outbox.users_with_message(db, "invitation", [str(student["_id"]) for student in students])
+    if hold_for is not None:
+        invited |= held_requests.users_waiting(db, hold_for, "invitation")
     pending = [(student, new_invitation()) for student in students if str(student["_id"]) not in invited]
     for start in range(0, len(pending), max(1, chunk)):
         part = pending[start : start + max(1, chunk)]
         users.set_invitations_where_no_password(db, [(student["_id"], token.record) for student, token in part])
-        queue_messages(db, part)
+        queue_messages(db, part, hold_for)
     return len(pending)
 
 

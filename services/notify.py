@@ -32,6 +32,7 @@ from bson import ObjectId
 from config import get_settings
 from domain.notifications import CHANNELS, ESSENTIAL_KINDS, KINDS, SEALED, SECRET_PARAMS
 from security.sealing import Sealer, derived_key
+from store import notification_requests as held
 from store import notifications as outbox
 from store.common import utcnow
 
@@ -41,8 +42,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Kicker = Callable[[Mapping[str, Sequence[ObjectId]]], object]  # dispatch group -> its message ids
-# The process's kicker, registered at start-up (a dict rather than a rebound global).
-_registered: dict[str, Kicker] = {}
+Expander = Callable[[Sequence[ObjectId]], object]  # ids of released notification requests
+# The process's kicker and expander, registered at start-up (a dict rather than rebound globals).
+_registered: dict[str, Any] = {}
 
 # Where the web app takes each single-use token.
 TOKEN_LINK_PATHS = {"invitation": "/invitations/accept", "password_reset": "/password-reset/confirm"}
@@ -64,14 +66,19 @@ class NotifyRequest:
 class NotifyResult:
     message_ids: list[ObjectId] = field(default_factory=list)
     created: int = 0
+    held: int = 0  # messages stored in a held request (notify_many(hold_for=...))
     unreachable_user_ids: list[str] = field(default_factory=list)  # no email and no mobile
 
 
-def use_kicker(kicker: Kicker | None) -> None:
-    """Register what publishes dispatch work after an enqueue (None: nothing, beat sends)."""
-    _registered.pop("kicker", None)
+def use_kicker(kicker: Kicker | None, expander: Expander | None = None) -> None:
+    """Register what publishes dispatch work after an enqueue, and expansion work after held
+    requests are released (None: nothing; beat sends and expands).
+    """
+    _registered.clear()
     if kicker is not None:
         _registered["kicker"] = kicker
+    if expander is not None:
+        _registered["expander"] = expander
 
 
 def notify(
@@ -88,10 +95,15 @@ def notify(
     return notify_many(db, [request]).message_ids
 
 
-def notify_many(db: Database, requests: Iterable[NotifyRequest], *, kick: bool = True) -> NotifyResult:
+def notify_many(
+    db: Database, requests: Iterable[NotifyRequest], *, kick: bool = True, hold_for: str | None = None
+) -> NotifyResult:
     """Bulk form (roster imports, reminders): each channel's messages in provider batches,
     one insert and one kick per batch, so the first batch is on its way while the next is
     stored. `message_ids` come back in request order.
+
+    `hold_for` (a source, e.g. "roster_import:<id>") stores the messages as one held request
+    instead, queued when the source calls `release_held` (ADR 0014): no message ids yet.
     """
     result = NotifyResult()
     news: list[outbox.NewNotification] = []
@@ -100,6 +112,41 @@ def notify_many(db: Database, requests: Iterable[NotifyRequest], *, kick: bool =
         if not built:
             result.unreachable_user_ids.append(str(request.user.get("_id")))
         news += built
+    if hold_for is not None:
+        if news:
+            held.hold(db, hold_for, news, utcnow())
+        result.held = len(news)
+        return result
+    _enqueue(db, news, result, kick=kick)
+    return result
+
+
+def release_held(db: Database, source: str) -> int:
+    """`source` (an import) is done: its held messages go to the outbox, expanded by the
+    notifications worker (or, if the broker is down, by the beat sweep). How many requests.
+    """
+    released = held.release(db, source, utcnow())
+    expander = _registered.get("expander")
+    if released and expander is not None:
+        try:
+            expander(released)
+        except Exception:  # the sweep expands released requests it finds waiting
+            log.warning("notification expansion kick failed for %d requests", len(released), exc_info=True)
+    return len(released)
+
+
+def expand_held(db: Database, request_id: ObjectId) -> int:
+    """Queue one held request's messages (each once, however often this runs); how many new."""
+    news = held.messages(db, request_id)
+    if news is None:
+        return 0
+    result = NotifyResult()
+    _enqueue(db, news, result, kick=True)
+    held.remove(db, request_id)
+    return result.created
+
+
+def _enqueue(db: Database, news: Sequence[outbox.NewNotification], result: NotifyResult, *, kick: bool) -> None:
     size = max(get_settings().notify_email_batch_size, 1)
     ids: list[ObjectId | None] = [None] * len(news)
     for channel in CHANNELS:
@@ -113,7 +160,6 @@ def notify_many(db: Database, requests: Iterable[NotifyRequest], *, kick: bool =
             if kick and enqueued.groups:
                 _kick(enqueued.groups)
     result.message_ids = [oid for oid in ids if oid is not None]
-    return result
 
 
 def build_notifications(request: NotifyRequest) -> list[outbox.NewNotification]:

@@ -3,9 +3,12 @@
 - `dispatch(ids, group=None)`: send these outbox messages (published by the kick after an
   enqueue, one task per dispatch group; by id for retries and resends), then re-publish
   the ones to retry soon.
-- `dispatch_due()` (beat, every NOTIFY_DISPATCH_INTERVAL_SECONDS): send every queued
-  message that is due and every `sending` one whose claim expired, so nothing queued is
-  stranded by a lost Celery message, a broker outage or a worker killed mid-batch.
+- `expand(request_id)`: queue the messages of a held request (an import's invitations) once
+  the import released them (ADR 0014).
+- `dispatch_due()` (beat, every NOTIFY_DISPATCH_INTERVAL_SECONDS): expand held requests that
+  were stranded, then send every queued message that is due and every `sending` one whose
+  claim expired, so nothing queued is stranded by a lost Celery message, a broker outage or a
+  worker killed mid-batch.
 - `password_reset(login)`: a reset request handed over by the API.
 - `daily_reminders()` (beat, daily at NOTIFY_REMINDER_HOUR_UTC) and the `test_reminders`
   job (an admin's "send reminders now" for one test).
@@ -19,19 +22,27 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bson import ObjectId
 
 from config import get_settings
-from domain.jobkinds import DAILY_REMINDERS_TASK, DISPATCH_DUE_TASK, DISPATCH_TASK, PASSWORD_RESET_TASK
+from domain.jobkinds import (
+    DAILY_REMINDERS_TASK,
+    DISPATCH_DUE_TASK,
+    DISPATCH_TASK,
+    EXPAND_TASK,
+    PASSWORD_RESET_TASK,
+)
 from services import invitations, notify
+from store import notification_requests as held_requests
 from store import notifications as outbox
 from store import tests as test_store
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
-from tasks.publish import kick_groups, kick_notifications
+from tasks.publish import kick_expansions, kick_groups, kick_notifications
 from tasks.runtime import JobContext, job_task
 from workers.errors import WorkError
 from workers.notifications import DispatchOutcome, dispatch_batch
@@ -40,12 +51,17 @@ from workers.notifications.reminders import remind_open_tests, remind_test
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
+
+    from pymongo.database import Database
 
     from workers.notifications.senders import Sender
 
 log = logging.getLogger("notifications.tasks")
 DUE_PAGE = 1000
 DUE_RUN_SECONDS = 240.0  # stay well inside the task's soft time limit (300 s)
+EXPAND_LOST_SECONDS = 60  # a released request still waiting after this lost its expand task
+HELD_AT_MOST_SECONDS = 3600  # no import runs this long: one that held longer died for good
 
 _per_process: dict[str, object] = {}
 
@@ -66,7 +82,7 @@ def _dispatch(ids: Sequence[str | ObjectId], group: str | None = None) -> Dispat
 
 # Every worker imports this module (celery_app's include): messages queued by an engine in
 # this process (roster invitations, reminders) are published at once.
-notify.use_kicker(kick_groups)
+notify.use_kicker(kick_groups, expander=kick_expansions)
 
 
 @celery_app.task(name=DISPATCH_TASK, ignore_result=True)
@@ -99,11 +115,32 @@ def password_reset(login: str) -> None:
     invitations.request_password_reset(get_db(), login)
 
 
+@celery_app.task(name=EXPAND_TASK, ignore_result=True)
+def expand(request_id: str) -> int:
+    """Queue a released request's held messages (published by the importer's release)."""
+    created = notify.expand_held(get_db(), ObjectId(request_id))
+    log.info("notification request expanded request_id=%s created=%d", request_id, created)
+    return created
+
+
+def expand_stranded(db: Database, now: datetime) -> int:
+    """Requests whose expand task was lost, or whose import never released them."""
+    stranded = held_requests.stranded(
+        db, now - timedelta(seconds=EXPAND_LOST_SECONDS), now - timedelta(seconds=HELD_AT_MOST_SECONDS)
+    )
+    return sum(notify.expand_held(db, request_id) for request_id in stranded)
+
+
 @celery_app.task(name=DISPATCH_DUE_TASK, ignore_result=True)
 def dispatch_due() -> dict:
-    """Send what is due or stranded, page by page, until nothing moves or time is up."""
+    """Queue stranded held requests, then send what is due or stranded, page by page, until
+    nothing moves or time is up.
+    """
     db = get_db()
     deadline = time.monotonic() + DUE_RUN_SECONDS
+    expanded = expand_stranded(db, utcnow())
+    if expanded:
+        log.info("dispatch_due expanded stranded notification requests created=%d", expanded)
     totals: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0, "needs_review": 0, "provider_calls": 0}
     while time.monotonic() < deadline:
         now = utcnow()

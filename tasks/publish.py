@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from config import get_settings
-from domain.jobkinds import DISPATCH_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, job_kind
+from domain.jobkinds import DISPATCH_TASK, EXPAND_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, job_kind
 from store import jobs
 from tasks.celery_app import celery_app
 
@@ -63,6 +63,19 @@ def kick_groups(groups: Mapping[str, Sequence[ObjectId]]) -> int:
     for group, message_ids in groups.items():
         _publish_dispatch([str(mid) for mid in message_ids], group, None)
     return len(groups)
+
+
+def kick_expansions(request_ids: Sequence[ObjectId]) -> int:
+    """Publish one expand task per released notification request (the registered expander)."""
+    for request_id in request_ids:
+        celery_app.send_task(
+            EXPAND_TASK,
+            args=[str(request_id)],
+            queue=PLAIN_TASKS[EXPAND_TASK],
+            retry=True,
+            retry_policy=_RETRY_POLICY,
+        )
+    return len(request_ids)
 
 
 def _publish_dispatch(ids: list[str], group: str | None, countdown: float | None) -> None:

@@ -174,6 +174,16 @@ def students_with_prefix(db, prefix: str) -> list[dict]:
     return list(db.users.find({"roll_number": {"$regex": f"^{prefix}-"}}))
 
 
+def invitations_queued(db, import_id: str, timeout: float = 120) -> None:
+    """Wait until the import's held invitations are all in the outbox (the notifications
+    worker expands them once the import has released them: ADR 0014).
+    """
+    from store import notification_requests
+
+    source = f"roster_import:{import_id}"
+    wait_until(lambda: db[notification_requests.COLLECTION].count_documents({"source": source}) == 0, timeout)
+
+
 def wait_until(check, timeout: float = 60, step: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

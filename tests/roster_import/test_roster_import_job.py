@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.roster.builders import csv_bytes
 
-from .conftest import roster, roster_file, students_with_prefix
+from .conftest import invitations_queued, roster, roster_file, students_with_prefix
 
 
 def test_a_csv_import_creates_students_in_the_batch_and_invites_them(db, org, roster_worker, run_import, client):
@@ -36,6 +36,7 @@ def test_a_csv_import_creates_students_in_the_batch_and_invites_them(db, org, ro
         assert len(student["invitation"]["token_hash"]) == 64
         assert student["roster_import"]["id"] == result["import_id"]
     # one email and one SMS invitation per new student, queued in the outbox (not one task per row)
+    invitations_queued(db, result["import_id"])
     ids = [str(student["_id"]) for student in students]
     messages = list(db.notifications.find({"recipient.user_id": {"$in": ids}, "kind": "invitation"}))
     assert sorted(m["channel"] for m in messages) == ["email"] * 5 + ["sms"] * 5

@@ -6,7 +6,7 @@ from bson import ObjectId
 
 from store import jobs
 
-from .conftest import CHUNK_ROWS, roster_file, students_with_prefix, wait_until
+from .conftest import CHUNK_ROWS, invitations_queued, roster_file, students_with_prefix, wait_until
 
 ROWS = 3000
 BEAT = ["-B", "--schedule"]
@@ -51,6 +51,7 @@ def test_kill_9_mid_import_then_restart_gives_exact_counts_and_no_duplicates(
     assert len({s["roll_number"] for s in students}) == ROWS
     assert {s["created_by_import"] for s in students} == {result["import_id"]}
     # every new student has exactly one invitation (email + SMS), matching the token on the account
+    invitations_queued(db, result["import_id"])
     ids = [str(s["_id"]) for s in students]
     messages = list(
         db.notifications.find(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
-from services import invitations
+from services import invitations, notify
 from store import batches, courses, files, roster_imports, users
 from store.common import utcnow
 from store.users import DUPLICATE_KEY, StudentWrite
@@ -96,6 +96,8 @@ class _Importer:
         allowed = record.get("course_ids")
         self.allowed_course_ids = set(batch["course_ids"] if allowed is None else allowed)
         self.stored_by_roll: dict[str, dict] = {}
+        # The import's invitations are held until it has written every row (ADR 0014).
+        self.source = f"roster_import:{self.import_id}"
 
     def run(self) -> dict:
         report = self._validate()
@@ -203,7 +205,9 @@ class _Importer:
             done += len(chunk)
             self.progress(done, total)
         if self.record["send_invitations"] and plan.created_earlier:
-            invitations.reinvite_uninvited(self.db, plan.created_earlier, self.options.chunk_rows)
+            invitations.reinvite_uninvited(self.db, plan.created_earlier, self.options.chunk_rows, self.source)
+        if self.record["send_invitations"]:
+            notify.release_held(self.db, self.source)
         return tally
 
     def _write_chunk(self, chunk: list[tuple[dict, dict | None]], tally: Tally, plan: Plan) -> None:
@@ -241,7 +245,8 @@ class _Importer:
             else:
                 tally.write_errors.append(self._write_error(row, failed[index]))
         if self.record["send_invitations"]:
-            invitations.queue_messages(self.db, [pair for index, pair in issued.items() if index not in failed])
+            issued_here = [pair for index, pair in issued.items() if index not in failed]
+            invitations.queue_messages(self.db, issued_here, hold_for=self.source)
 
     def _new_student(self, row: dict, now: datetime) -> tuple[dict, SingleUseToken | None]:
         student = {
