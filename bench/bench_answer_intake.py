@@ -39,6 +39,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from bench.stack import stack_environment, start_celery_worker, tail  # noqa: E402
 from devstack import servers  # noqa: E402
 
 SHORT_TEXT = "The library closes at nine on Friday evening."
@@ -247,46 +248,9 @@ def start_gunicorn(base: Path, port: int) -> subprocess.Popen:
 
 
 def start_scoring_worker(base: Path) -> tuple[subprocess.Popen, Path]:
-    log_path = base / "worker-scoring.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tasks.celery_app",
-                "worker",
-                "-Q",
-                "scoring",
-                "--pool",
-                "prefork",
-                "-c",
-                "1",
-                "--prefetch-multiplier",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench-scoring-{uuid.uuid4().hex[:6]}@%h",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(os.environ),
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited:\n{tail(log_path)}")
-        if b"ready." in log_path.read_bytes():
-            return proc, log_path
-        time.sleep(0.1)
-    raise RuntimeError(f"worker not ready:\n{tail(log_path)}")
+    args = ["-Q", "scoring", "--pool", "prefork", "-c", "1", "--prefetch-multiplier", "1"]
+    args += ["--without-gossip", "--without-mingle", "-n", f"bench-scoring-{uuid.uuid4().hex[:6]}@%h"]
+    return start_celery_worker(base, "scoring", args)
 
 
 def stop_group(proc: subprocess.Popen | None, timeout: float = 20) -> None:
@@ -299,10 +263,6 @@ def stop_group(proc: subprocess.Popen | None, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-
-
-def tail(path: Path, chars: int = 3000) -> str:
-    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
 
 
 # ---------------------------------------------------------------- the organisation
@@ -471,21 +431,7 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         started.append(redis)
         s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
         started.append(s3)
-        os.environ.update(
-            {
-                "APP_ENV": "test",
-                "SECRET_KEY": "b" * 40,
-                "MONGO_URI": mongo.url,
-                "REDIS_URL": redis.url,
-                "S3_ENDPOINT_URL": s3.url,
-                "S3_BUCKET": "bench",
-                "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
-                "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
-                "LOG_LEVEL": LOG_LEVEL,
-                "NOTIFY_BACKEND": "outbox",
-                "OUTBOX_DIR": str(base / "outbox"),
-            }
-        )
+        stack_environment(base, mongo, redis, s3, LOG_LEVEL=LOG_LEVEL)
         from api.app import create_app
         from config import get_settings
         from store import files, migrations

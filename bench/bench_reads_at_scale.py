@@ -37,7 +37,6 @@ import pstats
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import monitoring
@@ -61,11 +60,14 @@ from bench_answer_intake import (  # noqa: E402
     percentile,
     start_gunicorn,
     stop_group,
-    tail,
     verdict,
 )
 
+from bench.stack import stack_environment, start_celery_worker  # noqa: E402
 from devstack import servers  # noqa: E402
+
+if TYPE_CHECKING:
+    import subprocess
 
 CLIENTS = 8
 PER_PAGE = 50
@@ -467,38 +469,8 @@ def first_page_seconds(port: int, seeded: Seeded) -> float:
 
 
 def start_default_worker(base: Path) -> subprocess.Popen:
-    log_path = base / "worker-default.log"
     name = f"bench-default-{uuid.uuid4().hex[:6]}@%h"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tasks.celery_app",
-                "worker",
-                *WORKER_ARGS,
-                "-n",
-                name,
-                "-l",
-                "INFO",
-            ],
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(os.environ),
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited:\n{tail(log_path)}")
-        if b"ready." in log_path.read_bytes():
-            return proc
-        time.sleep(0.1)
-    raise RuntimeError(f"worker not ready:\n{tail(log_path)}")
+    return start_celery_worker(base, "default", [*WORKER_ARGS, "-n", name])[0]
 
 
 @dataclass
@@ -735,24 +707,6 @@ def print_report(report: Report, students: int) -> None:
 # ---------------------------------------------------------------- main
 
 
-def environment(base: Path, mongo, redis, s3) -> None:
-    os.environ.update(
-        {
-            "APP_ENV": "test",
-            "SECRET_KEY": "b" * 40,
-            "MONGO_URI": mongo.url,
-            "REDIS_URL": redis.url,
-            "S3_ENDPOINT_URL": s3.url,
-            "S3_BUCKET": "bench",
-            "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
-            "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
-            "LOG_LEVEL": "INFO",  # the project's default; gunicorn's request lines go to its log file
-            "NOTIFY_BACKEND": "outbox",
-            "OUTBOX_DIR": str(base / "outbox"),
-        }
-    )
-
-
 def print_setting(args: argparse.Namespace, seeded: Seeded) -> None:
     from config import get_settings
 
@@ -800,7 +754,7 @@ def main() -> None:
         started.append(redis)
         s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
         started.append(s3)
-        environment(base, mongo, redis, s3)
+        stack_environment(base, mongo, redis, s3)  # LOG_LEVEL INFO: gunicorn's request lines go to its log
         # the job tasks run_job runs here (importing them registers them)
         import tasks.assessment
         import tasks.imports  # noqa: F401

@@ -17,7 +17,6 @@ Usage: .venv/bin/python bench/bench_roster_import.py [ROWS]
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from bench.stack import stack_environment  # noqa: E402
 from devstack import servers  # noqa: E402
 
 DEFAULT_ROWS = 10_000
@@ -69,22 +69,7 @@ def main() -> None:
     mongo = servers.start_mongo(base / "m", servers.free_port())
     redis = servers.start_redis(base / "r", servers.free_port(), persistent=False)
     s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
-    os.environ.update(
-        {
-            "APP_ENV": "test",
-            "SECRET_KEY": "b" * 40,
-            "MONGO_URI": mongo.url,
-            "REDIS_URL": redis.url,
-            "S3_ENDPOINT_URL": s3.url,
-            "S3_BUCKET": "bench",
-            "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
-            "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
-            "LOG_LEVEL": "WARNING",
-            "RATE_LIMITS_ENABLED": "false",
-            "NOTIFY_BACKEND": "outbox",
-            "OUTBOX_DIR": str(base / "outbox"),
-        }
-    )
+    stack_environment(base, mongo, redis, s3, LOG_LEVEL="WARNING", RATE_LIMITS_ENABLED="false")
     from api.app import create_app
     from api.identity.tokens import issue_tokens
     from store import batches, campuses, courses, files, migrations, users

@@ -58,6 +58,7 @@ from bench.bench_answer_intake import (  # noqa: E402
     verdict,
 )
 from bench.bench_roster_import import roster_csv  # noqa: E402
+from bench.stack import stack_environment  # noqa: E402
 from devstack import servers  # noqa: E402
 from devstack.fake_brevo import FakeBrevo  # noqa: E402
 
@@ -360,23 +361,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def environment(base: Path, mongo: servers.Server, redis: servers.Server, s3: servers.Server, brevo: FakeBrevo) -> None:
-    os.environ.update(
-        {
-            "APP_ENV": "test",
-            "SECRET_KEY": "b" * 40,
-            "MONGO_URI": mongo.url,
-            "REDIS_URL": redis.url,
-            "S3_ENDPOINT_URL": s3.url,
-            "S3_BUCKET": "bench",
-            "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
-            "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
-            "LOG_LEVEL": "INFO",  # the project's default; every process logs to a file here
-            "JWT_ACCESS_SECONDS": "7200",  # the run outlasts the default 15 minutes
-            "NOTIFY_BACKEND": "brevo",
-            "BREVO_API_KEY": BREVO_KEY,
-            "BREVO_API_HOST": brevo.base_url,
-            "OUTBOX_DIR": str(base / "outbox"),
-        }
+    stack_environment(
+        base,
+        mongo,
+        redis,
+        s3,
+        JWT_ACCESS_SECONDS="7200",  # the run outlasts the default 15 minutes
+        NOTIFY_BACKEND="brevo",
+        BREVO_API_KEY=BREVO_KEY,
+        BREVO_API_HOST=brevo.base_url,
     )
 
 

@@ -27,3 +27,14 @@ def all_of(*filters: Filter) -> Filter:
     if not apart:
         return merged
     return {"$and": [merged, *apart]} if merged else {"$and": apart}
+
+
+def alternatives(query: Filter) -> list[Filter]:
+    """Filters any one of which a document matching `query` matches: a top-level `$or` spread
+    over the rest of the query (`{a, $or: [b, c]}` -> `[{a, b}, {a, c}]`), each flat where
+    `all_of` can make it so. A query without a top-level `$or` is its own one alternative.
+    """
+    if "$or" not in query:
+        return [query]
+    rest = {key: value for key, value in query.items() if key != "$or"}
+    return [all_of(rest, branch) for branch in query["$or"]]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from domain.filters import all_of, alternatives
 from domain.ids import to_object_id
 from domain.paging import MAX_PAGE
 
@@ -125,10 +126,17 @@ def narrowed(indexed: Filter, rest: Filter | None) -> list[Filter]:
 
 
 def one_by_id(collection: Collection, oid: ObjectId, within: Filter | None = None) -> dict | None:
-    """The document with this _id, if it also matches `within` (a caller's scope)."""
-    if not within:
-        return collection.find_one({"_id": oid})
-    return next(collection.aggregate([*narrowed({"_id": oid}, within), {"$limit": 1}]), None)
+    """The document with this _id, if it also matches `within` (a caller's scope).
+
+    Sent as flat filters that pin `_id` (a scope's `$or` becomes one find per branch): every
+    server answers those through the _id index, where the development server scans the whole
+    collection for a filter with a top-level operator (ADR 0013).
+    """
+    for query in alternatives(all_of({"_id": oid}, within or {})):
+        found: dict | None = collection.find_one(query)
+        if found is not None:
+            return found
+    return None
 
 
 class Records:

@@ -13,7 +13,7 @@ from bson import ObjectId
 
 from domain import access
 from domain.access import RESOURCES
-from domain.filters import all_of
+from domain.filters import all_of, alternatives
 
 CAMPUS_A, CAMPUS_B = ObjectId(), ObjectId()
 COURSE_A1, COURSE_B1 = ObjectId(), ObjectId()
@@ -134,6 +134,37 @@ def test_within_scope_narrows_a_query_and_keeps_it_for_the_unscoped():
 )
 def test_all_of_flattens_filters_on_different_fields_and_keeps_the_rest_apart(parts, combined):
     assert all_of(*parts) == combined
+
+
+@pytest.mark.parametrize(
+    ("query", "spread"),
+    [
+        ({"a": 1}, [{"a": 1}]),
+        ({"a": 1, "$or": [{"b": 1}, {"c": 1}]}, [{"a": 1, "b": 1}, {"a": 1, "c": 1}]),
+        ({"a": 1, "$or": [{"a": 2}]}, [{"$and": [{"a": 1}, {"a": 2}]}]),
+    ],
+)
+def test_alternatives_spread_a_top_level_or_over_the_rest(query, spread):
+    assert alternatives(query) == spread
+
+
+def test_a_scope_with_an_or_finds_by_id_what_the_scope_allows(mongo_db):
+    """Lookups by id within a scope (store.common.one_by_id), for an owner or a campus scope."""
+    from store.common import one_by_id
+
+    jobs = mongo_db["jobs"]
+    mine, campus, other = (ObjectId() for _ in range(3))
+    jobs.insert_many(
+        [
+            {"_id": mine, "owner_id": str(OWNER), "scope": {"campus_id": B}},
+            {"_id": campus, "owner_id": "someone", "scope": {"campus_id": A}},
+            {"_id": other, "owner_id": "someone", "scope": {"campus_id": B}},
+        ]
+    )
+    scope = access.scope_query(USERS["campus_admin"], "jobs")
+    assert "$or" in scope
+    assert [bool(one_by_id(jobs, oid, scope)) for oid in (mine, campus, other)] == [True, True, False]
+    assert one_by_id(jobs, other)["_id"] == other
 
 
 @pytest.mark.parametrize(
