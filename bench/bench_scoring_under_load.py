@@ -15,9 +15,11 @@ served by a thread of this process, so every message makes a real HTTP call.
      email send were still running when the last answer was scored is printed: an answer scored
      after the load ended was not measured under load;
   3. waits (at most --drain-seconds) for the import to finish, for its duration, then prints the table.
-Target: p95 under load / p95 idle <= 1.5.
+Target: p95 under load / p95 idle <= 1.5. With --mongo-own-core the MongoDB stand-in runs on a
+core of its own in both phases (as a deployment gives MongoDB its own hosts), so the ratio shows
+what the import and notification workers take from scoring, apart from the database's own CPU.
 Usage: .venv/bin/python bench/bench_scoring_under_load.py [--runs 12] [--engine secantus|nx]
-       [--procfile PATH] [--drain-seconds 600]
+       [--procfile PATH] [--drain-seconds 600] [--mongo-own-core]
 """
 
 from __future__ import annotations
@@ -357,7 +359,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--engine", choices=servers.MONGO_ENGINES, default="secantus")
     parser.add_argument("--procfile", type=Path, default=REPO / "Procfile")
     parser.add_argument("--drain-seconds", type=float, default=600.0, help="how long to wait for the import after")
+    parser.add_argument(
+        "--mongo-own-core",
+        action="store_true",
+        help="pin the MongoDB stand-in to the last core and everything else to the others, in both phases, "
+        "as a deployment gives MongoDB its own hosts",
+    )
     return parser.parse_args()
+
+
+def pin_apart(mongo_pid: int) -> None:
+    """The MongoDB server's threads on the last core; this process's threads, and so every
+    process it starts from now on (Redis, S3, gunicorn, the workers), on the others.
+    """
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise SystemExit("--mongo-own-core needs at least 2 cores")
+    others = ",".join(map(str, cores[:-1]))
+    subprocess.run(["taskset", "-a", "-p", "-c", str(cores[-1]), str(mongo_pid)], check=True, capture_output=True)
+    subprocess.run(["taskset", "-a", "-p", "-c", others, str(os.getpid())], check=True, capture_output=True)
+    print(f"placement   MongoDB stand-in pinned to core {cores[-1]}; everything else on core(s) {others}")
 
 
 def environment(base: Path, mongo: servers.Server, redis: servers.Server, s3: servers.Server, brevo: FakeBrevo) -> None:
@@ -385,6 +406,8 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         audio, speech_seconds, clip_seconds = scoring_clip(base)
         mongo = servers.start_mongo(base / "m", servers.free_port(), args.engine)
         started.append(mongo)
+        if args.mongo_own_core:
+            pin_apart(mongo.proc.pid)
         redis = servers.start_redis(base / "r", servers.free_port(), persistent=False)
         started.append(redis)
         s3 = servers.start_s3(base / "s", servers.free_port(), persistent=False)
