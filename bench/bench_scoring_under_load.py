@@ -250,6 +250,12 @@ class Phase:
     cores: dict[str, float] = field(default_factory=dict)  # CPU seconds per wall second, by process
 
 
+def opcounters(db: Database) -> dict[str, int]:
+    """The server's operation counts so far (serverStatus), by kind."""
+    counts = db.client.admin.command("serverStatus").get("opcounters", {})
+    return {name: int(counts.get(name, 0)) for name in ("insert", "update", "delete", "query", "getmore", "command")}
+
+
 def cpu_now(watch: dict[str, int]) -> dict[str, float]:
     used = {name: cpu_seconds(pid) for name, pid in watch.items()}
     used["this process"] = sum(os.times()[:2])
@@ -477,7 +483,9 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         print(f"warm-up     {warm_seconds:6.2f} s  {warm_state}  (includes the model load in the pool process)")
 
         idle = Phase("idle: answer to score on the idle stack")
+        before = opcounters(db)
         measure(idle, ctx, students[1 : args.runs + 1], None)
+        per_answer = {name: (count - before[name]) / args.runs for name, count in opcounters(db).items()}
 
         load = start_load(db, brevo, client, admin, batch_id)
         time.sleep(HEAD_START_SECONDS)
@@ -490,6 +498,11 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         measured_end = time.perf_counter() - load.started
         drained = drain(load, args.drain_seconds, measured_end, sent_at_end)
         report(idle, loaded, at_end, drained)
+        print(
+            "MongoDB operations per spoken answer (idle phase, the server's opcounters; queries include "
+            f"this script's job polling every {POLL_SECONDS * 1000:.0f} ms): "
+            + "  ".join(f"{name} {count:.1f}" for name, count in per_answer.items())
+        )
         print(f"run took    {time.perf_counter() - run_started:.0f} s")
         close_clients()
     finally:
