@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import docs, health, jobs, notifications, scoring, uploads
+from api import docs, health, jobs, metrics, notifications, scoring, uploads
 from api.assessment import attempts, item_imports, items, tests
 from api.auditing import watch_forbidden
 from api.errors import register_error_handlers
@@ -23,6 +23,7 @@ from api.quotas import QUOTAS_CONFIG
 from api.spec import SchemaRulesPlugin
 from config import Settings, get_settings
 from observability.logs import request_id_var, setup_logging
+from observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
 from services import notify
 from tasks.publish import kick_groups
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     rest_api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
     _register_blueprints()
+    app.register_blueprint(metrics.blp)
     _request_ids(app, settings.json_max_bytes)
     app.after_request(watch_forbidden)
     # Messages queued while serving a request (invitations, resets) are published at once.
@@ -121,11 +123,16 @@ def _request_ids(app: Flask, json_limit: int) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        seconds = time.monotonic() - g.get("started", time.monotonic())
         log.info(
             "request method=%s path=%s status=%s ms=%d",
             request.method,
             request.path,
             response.status_code,
-            (time.monotonic() - g.get("started", time.monotonic())) * 1000,
+            seconds * 1000,
         )
+        # The route's pattern, not the path: ids in paths would make a series per record.
+        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(request.method, endpoint).observe(seconds)
         return response

@@ -239,6 +239,15 @@ class Settings:
     # any change to an attempt of the test replaces it sooner. 0 = no cache.
     results_cache_seconds: int = _env(_int_between(0, 24 * 3600), 600)
 
+    # Operations: commands slower than these are logged with their shape and counted
+    # (observability/slow.py); /metrics on the API needs `Authorization: Bearer METRICS_TOKEN`
+    # ("" = no /metrics); a worker or beat with METRICS_PORT serves its own on that port.
+    slow_query_ms: int = _env(_int_between(1, 600_000), 100)
+    slow_redis_ms: int = _env(_int_between(1, 600_000), 50)
+    slow_s3_ms: int = _env(_int_between(1, 600_000), 1000)
+    metrics_token: str = _env(_str, "")
+    metrics_port: int = _env(_int_between(0, 65535), 0)
+
     # Keys that seal the secrets queued messages carry (invitation and reset links): comma-
     # separated Fernet keys, the first seals and all open (rotation). "" = derived from SECRET_KEY.
     field_encryption_keys: str = _env(_fernet_keys, "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,13 +72,26 @@ def _relay(name: str, stream: IO[bytes]) -> None:
         sys.stdout.flush()
 
 
+METRICS_FIRST_PORT = 9101  # worker and beat metrics: 9101, 9102 ... in Procfile order
+
+
+def metrics_env(name: str, command: str, port: int) -> dict[str, str]:
+    """A Celery worker's or beat's own METRICS_PORT and an empty folder for its samples."""
+    if not re.match(r"celery\b.*\b(worker|beat)\b", command):
+        return {}
+    folder = VAR / "metrics" / name
+    shutil.rmtree(folder, ignore_errors=True)  # samples of an earlier run would be summed in
+    folder.mkdir(parents=True)
+    return {"METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+
+
 def start_processes(env: dict[str, str]) -> list[tuple[str, subprocess.Popen]]:
     procs = []
-    for name, command in procfile_entries():
+    for index, (name, command) in enumerate(procfile_entries()):
         proc = subprocess.Popen(
             ["bash", "-c", f"exec {command}"],
             cwd=ROOT,
-            env=env,
+            env={**env, **metrics_env(name, command, METRICS_FIRST_PORT + index)},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -107,6 +121,8 @@ def banner(env: dict[str, str]) -> str:
         f"  Swagger UI  {api}/api/v1/docs\n"
         f"  OpenAPI     {api}/api/v1/openapi.json\n"
         f"  Flower      http://127.0.0.1:{env.get('FLOWER_PORT', '5555')}  (basic auth: FLOWER_BASIC_AUTH)\n"
+        f"  Metrics     {api}/metrics (Bearer METRICS_TOKEN); workers and beat on "
+        f"127.0.0.1:{METRICS_FIRST_PORT}+ (README, Metrics)\n"
         f"  Sign in as  {env.get('DEV_ADMIN_EMAIL')} / the DEV_ADMIN_PASSWORD in .env(.example)\n"
         f"  Data        {VAR}\n"
     )

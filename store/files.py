@@ -17,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from config import get_settings
+from observability.slow import time_s3_calls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,6 +48,7 @@ def client() -> BaseClient:
                     read_timeout=30,
                 ),
             )
+            time_s3_calls(_clients[pid], s.slow_s3_ms)
         return _clients[pid]
 
 

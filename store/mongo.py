@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pymongo import MongoClient
 
 from config import get_settings
+from observability.slow import SlowMongoCommands
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -23,7 +24,13 @@ def get_client(uri: str | None = None) -> MongoClient:
     with _lock:
         client = _clients.get(key)
         if client is None:
-            client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="aiversant")
+            client = MongoClient(
+                uri,
+                tz_aware=True,
+                serverSelectionTimeoutMS=5000,
+                appname="aiversant",
+                event_listeners=[SlowMongoCommands(get_settings().slow_query_ms)],
+            )
             _clients[key] = client
         return client
 

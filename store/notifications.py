@@ -273,6 +273,11 @@ def _read(db: Database, docs: list[dict]) -> list[dict]:
     return docs
 
 
+def count_by_state(db: Database, states: Sequence[str]) -> dict[str, int]:
+    """How many messages are in each of these states (served by the state_due index)."""
+    return {state: db[COLLECTION].count_documents({"state": state}) for state in states}
+
+
 def users_with_message(db: Database, kind: str, user_ids: Sequence[str]) -> set[str]:
     """Which of these users have a message of `kind` (in any state)."""
     found: set[str] = set()

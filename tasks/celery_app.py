@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery
-from celery.signals import after_setup_logger, worker_process_init
+from celery.signals import after_setup_logger, beat_init, worker_process_init, worker_process_shutdown, worker_ready
 
 from config import get_settings
 from domain.jobkinds import JOB_KINDS, PLAIN_TASKS
 from observability.logs import setup_logging
+from observability.multiproc import require_multiprocess_dir
+
+if get_settings().metrics_port:
+    require_multiprocess_dir()
 
 celery_app = Celery("aiversant")
 celery_app.config_from_object("celeryconfig")
@@ -28,3 +34,27 @@ def _fresh_clients(**_: object) -> None:
     # PyMongo and boto3 clients are created per pid (store/mongo.py, store/files.py), so a
     # forked pool child builds its own on first use; nothing to reset here beyond logging.
     setup_logging(get_settings().log_level)
+
+
+@worker_ready.connect
+def _serve_worker_metrics(**_: object) -> None:
+    if get_settings().metrics_port:
+        from observability.metrics import serve  # noqa: PLC0415 - after PROMETHEUS_MULTIPROC_DIR is set
+
+        serve(get_settings().metrics_port)
+
+
+@worker_process_shutdown.connect
+def _forget_child(**_: object) -> None:
+    from observability.metrics import process_dead  # noqa: PLC0415 - after PROMETHEUS_MULTIPROC_DIR is set
+
+    process_dead(os.getpid())
+
+
+@beat_init.connect
+def _serve_beat_metrics(**_: object) -> None:
+    if get_settings().metrics_port:
+        from observability.metrics import serve  # noqa: PLC0415 - after PROMETHEUS_MULTIPROC_DIR is set
+        from tasks.metrics import Backlog  # noqa: PLC0415 - beat only: it reads Redis and MongoDB
+
+        serve(get_settings().metrics_port, extra=Backlog())

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from config import get_settings
 from domain.jobkinds import SWEEP_TASK
+from observability.metrics import JOBS_FINISHED, SWEEPER_ACTIONS
 from store import jobs
 from store.common import utcnow
 from store.mongo import get_db
@@ -29,7 +30,7 @@ def sweep() -> dict:
         republished += publish(db, job)
     for job in jobs.expired_running(db, now):
         if job["deliveries"] >= settings.job_max_deliveries:
-            failed += jobs.finish(
+            lost = jobs.finish(
                 db,
                 job["_id"],
                 "failed",
@@ -38,8 +39,13 @@ def sweep() -> dict:
                     "message": f"The worker running this job stopped answering {job['deliveries']} times.",
                 },
             )
+            failed += lost
+            if lost:
+                JOBS_FINISHED.labels(job["kind"], "failed").inc()
         elif jobs.requeue(db, job["_id"], expected_rev=job["rev"]):
             republished += publish(db, {**job, "state": "queued"})
+    SWEEPER_ACTIONS.labels("republished").inc(republished)
+    SWEEPER_ACTIONS.labels("failed").inc(failed)
     if republished or failed:
         log.info("sweep republished=%s failed=%s", republished, failed)
     return {"republished": republished, "failed": failed}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from config import get_settings
 from domain.jobkinds import DISPATCH_TASK, EXPAND_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, job_kind
+from observability.metrics import JOBS_CREATED
 from store import jobs
 from tasks.celery_app import celery_app
 
@@ -30,6 +31,7 @@ def submit(db: Database, new: jobs.NewJob) -> dict:
     """Record the job, then publish it. Returns the job document as stored."""
     job = jobs.create(db, new, queue=job_kind(new.kind).queue)
     if job["state"] == "queued" and job["published_at"] is None:
+        JOBS_CREATED.labels(new.kind).inc()
         publish(db, job)
     return job
 

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.exceptions
@@ -23,7 +24,9 @@ from pymongo.errors import AutoReconnect, ConnectionFailure
 from config import get_settings
 from domain.jobkinds import job_kind
 from observability.logs import job_id_var
+from observability.metrics import ANSWER_TO_SCORE_SECONDS, JOB_SECONDS, JOBS_FINISHED
 from store import jobs
+from store.common import as_utc, utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
 from workers.errors import WorkError
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
 log = logging.getLogger("jobs")
+ANSWER_SCORING = "answer_scoring"  # its run ends in a score: answer-to-score is measured on it
 HOSTNAME = socket.gethostname()
 # A service that did not answer: the job goes back to the queue and is retried with backoff.
 TRANSIENT_ERRORS = (
@@ -153,7 +157,7 @@ def _run_job(task: Task, kind: str, body: Callable[[JobContext], Any], job_id: O
         if job["deliveries"] > settings.job_max_deliveries:
             _fail(
                 db,
-                job_id,
+                job,
                 holder,
                 "worker_lost",
                 f"The job stopped its worker {job['deliveries'] - 1} times and was not retried again.",
@@ -174,34 +178,39 @@ def _execute(
     task: Task, db: Database, job: dict, holder: str, body: Callable[[JobContext], Any], max_deliveries: int
 ) -> None:
     job_id = job["_id"]
+    started = time.monotonic()
     try:
         result = body(JobContext(db, job, holder))
     except JobCancelledError:
-        jobs.finish(
+        if jobs.finish(
             db, job_id, "cancelled", holder=holder, error={"code": "cancelled", "message": "Cancelled while running."}
-        )
+        ):
+            JOBS_FINISHED.labels(job["kind"], "cancelled").inc()
         log.info("job cancelled job_id=%s", job_id)
     except LeaseLostError:
         log.warning("job lease lost job_id=%s", job_id)
     except WorkError as exc:
-        _fail(db, job_id, holder, exc.code, exc.message, exc.details)
+        _fail(db, job, holder, exc.code, exc.message, exc.details)
     except SoftTimeLimitExceeded:
-        _fail(db, job_id, holder, "time_limit", "The job took longer than its time limit.")
+        _fail(db, job, holder, "time_limit", "The job took longer than its time limit.")
     except TRANSIENT_ERRORS as exc:
         _retry_or_fail(task, db, job, holder, exc, max_deliveries)
     except Exception:
         log.exception("job crashed job_id=%s", job_id)
-        _fail(db, job_id, holder, "internal_error", "The job failed unexpectedly; it has been logged.")
+        _fail(db, job, holder, "internal_error", "The job failed unexpectedly; it has been logged.")
     else:
         if jobs.finish(db, job_id, "succeeded", holder=holder, result=result):
+            _succeeded(job)
             log.info("job succeeded job_id=%s", job_id)
+    finally:
+        JOB_SECONDS.labels(job["kind"]).observe(time.monotonic() - started)
 
 
 def _retry_or_fail(task: Task, db: Database, job: dict, holder: str, exc: Exception, max_deliveries: int) -> None:
     """A service did not answer: back to the queue to retry with backoff, or failed after the last delivery."""
     job_id = job["_id"]
     if job["deliveries"] >= max_deliveries:
-        _fail(db, job_id, holder, "unavailable", "A service the job needs stayed unavailable.")
+        _fail(db, job, holder, "unavailable", "A service the job needs stayed unavailable.")
         return
     current = jobs.get(db, job_id)
     if current is not None:  # a job deleted meanwhile: the retry finds nothing to claim
@@ -210,9 +219,21 @@ def _retry_or_fail(task: Task, db: Database, job: dict, holder: str, exc: Except
     raise task.retry(exc=exc, countdown=2 ** job["deliveries"], max_retries=None) from exc
 
 
-def _fail(db: Database, job_id: ObjectId, holder: str, code: str, message: str, details: dict | None = None) -> None:
+def _fail(db: Database, job: dict, holder: str, code: str, message: str, details: dict | None = None) -> None:
     error: dict[str, Any] = {"code": code, "message": message}
     if details:
         error["details"] = details
-    jobs.finish(db, job_id, "failed", holder=holder, error=error)
-    log.info("job failed job_id=%s code=%s", job_id, code)
+    if jobs.finish(db, job["_id"], "failed", holder=holder, error=error):
+        JOBS_FINISHED.labels(job["kind"], "failed").inc()
+    log.info("job failed job_id=%s code=%s", job["_id"], code)
+
+
+def _succeeded(job: dict) -> None:
+    """Count a job that succeeded; an answer's time from received to scored."""
+    JOBS_FINISHED.labels(job["kind"], "succeeded").inc()
+    if job["kind"] == ANSWER_SCORING:
+        answer = (job.get("params") or {}).get("answer") or {}
+        received = as_utc(job.get("created_at"))
+        if received is not None:
+            kind = "spoken" if answer.get("kind") == "audio" else "written"
+            ANSWER_TO_SCORE_SECONDS.labels(kind).observe(max(0.0, (utcnow() - received).total_seconds()))
