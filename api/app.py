@@ -22,6 +22,7 @@ from api.org import batches, campuses, courses, roster_imports, students
 from api.quotas import QUOTAS_CONFIG
 from api.spec import SchemaRulesPlugin
 from config import Settings, get_settings
+from observability.errors import init_error_tracking
 from observability.logs import request_id_var, setup_logging
 from observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
 from services import notify
@@ -37,6 +38,9 @@ MAX_REQUEST_ID = 64  # a longer X-Request-ID from a client is replaced by our ow
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     setup_logging(settings.log_level)
+    init_error_tracking(
+        settings.sentry_dsn, environment=settings.app_env, release=settings.sentry_release, component="api"
+    )
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

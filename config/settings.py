@@ -247,6 +247,10 @@ class Settings:
     slow_s3_ms: int = _env(_int_between(1, 600_000), 1000)
     metrics_token: str = _env(_str, "")
     metrics_port: int = _env(_int_between(0, 65535), 0)
+    # Error tracking: Sentry, on when SENTRY_DSN is set (observability/errors.py); the release tag
+    # ("" = what sentry-sdk detects, e.g. the git commit).
+    sentry_dsn: str = _env(_str, "")
+    sentry_release: str = _env(_str, "")
 
     # Keys that seal the secrets queued messages carry (invitation and reset links): comma-
     # separated Fernet keys, the first seals and all open (rotation). "" = derived from SECRET_KEY.

@@ -14,10 +14,15 @@ job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id"
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+)")
 _PHONE = re.compile(r"(?<![\w:.-])\+?\d{8,13}(\d{2})(?![\w:.-])")
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
+_TOKEN_PARAM = re.compile(r"(?i)(token=)[^&\s\"']+")
 
 
 def mask_personal(text: str) -> str:
-    """Emails -> a***@domain, long digit runs (phones) -> only the last two digits."""
+    """Emails -> a***@domain, long digit runs (phones) -> only the last two digits, JWTs and
+    `token=` values in links -> removed.
+    """
+    text = _TOKEN_PARAM.sub(r"\1***", _JWT.sub("[jwt]", text))
     return _PHONE.sub(r"***\1", _EMAIL.sub(r"\1***@\2", text))
 
 

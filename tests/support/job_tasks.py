@@ -19,6 +19,7 @@ for _name, _function in (
     ("test_bad_input", "reject_input"),
     ("test_bug", "buggy"),
     ("test_s3_hiccup", "s3_hiccup_once"),
+    ("test_leaky_bug", "leaky_bug"),
 ):
     jobkinds.register(JobKind(_name, DEFAULT, f"{__name__}.{_function}"))
 
@@ -57,3 +58,17 @@ def s3_hiccup_once(ctx: JobContext) -> dict:
     if ctx.job["deliveries"] == 1:
         raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://s3.invalid")
     return {"deliveries": ctx.job["deliveries"]}
+
+
+# What a careless error message could hold: the error tracker must mask all of it.
+LEAKS = {
+    "email": "priya.sharma@example.edu",
+    "mobile": "+919876543210",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXZhbHVl",
+    "link": "https://app.example/invitations/accept?token=inv-secret-0123456789",
+}
+
+
+@job_task("test_leaky_bug")
+def leaky_bug(ctx: JobContext) -> None:
+    raise RuntimeError(f"crashed for {LEAKS['email']} {LEAKS['mobile']} {LEAKS['jwt']} {LEAKS['link']}")

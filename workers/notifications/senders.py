@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -21,6 +22,7 @@ from sib_api_v3_sdk.models.send_smtp_email_message_versions import SendSmtpEmail
 from sib_api_v3_sdk.rest import ApiException
 
 from domain.masking import mask_email, mask_mobile
+from observability.logs import job_id_var, request_id_var
 from workers.notifications.errors import ProviderError, classify_exception, classify_http_error
 
 if TYPE_CHECKING:
@@ -117,6 +119,8 @@ class BrevoSender:
         configuration.host = host.rstrip("/")
         configuration.connection_pool_maxsize = pool_size
         client = sib_api_v3_sdk.ApiClient(configuration)
+        self._client = client
+        self._context_lock = threading.Lock()
         self._emails = sib_api_v3_sdk.TransactionalEmailsApi(client)
         self._sms = sib_api_v3_sdk.TransactionalSMSApi(client)
         self._sender = sib_api_v3_sdk.SendSmtpEmailSender(name=sender_name, email=sender_email)
@@ -171,7 +175,14 @@ class BrevoSender:
 
     def _call(self, method: Any, payload: Any) -> Any:
         try:
-            return method(payload, _request_timeout=self._timeout)
+            with self._context_lock:
+                # The SDK takes no per-call headers: set them on the client for this call only.
+                self._client.default_headers.update(_context_headers())
+                try:
+                    return method(payload, _request_timeout=self._timeout)
+                finally:
+                    for name in CONTEXT_HEADER_NAMES:
+                        self._client.default_headers.pop(name, None)
         except ApiException as exc:
             if not exc.status:  # the SDK wraps SSL errors as status 0
                 raise ProviderError("transport_error", str(exc.reason), retryable=True, outcome_unknown=True) from exc
@@ -249,6 +260,15 @@ class OutboxDirSender:
 def normalise_mobile(number: str) -> str:
     """Brevo wants the number with country code and digits only ("+91 98765-43210" -> "919876543210")."""
     return re.sub(r"\D", "", number)
+
+
+CONTEXT_HEADER_NAMES = ("X-Request-ID", "X-Job-ID")
+
+
+def _context_headers() -> dict[str, str]:
+    """The request and job the call is made for, so Brevo's logs and ours can be matched."""
+    values = (request_id_var.get(), job_id_var.get())
+    return {name: value for name, value in zip(CONTEXT_HEADER_NAMES, values, strict=True) if value}
 
 
 def _to(email: OutgoingEmail) -> sib_api_v3_sdk.SendSmtpEmailTo:
