@@ -4,10 +4,11 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
-# The last three: real recordings of human speech with their transcripts, for the scoring
-# calibration (`make bench-scoring-validity`; README, Scoring).
+# asterisk-*, alsa-utils: real recordings of human speech with their transcripts, for the scoring
+# calibration (`make bench-scoring-validity`; README, Scoring). prometheus: its promtool checks
+# and unit-tests the alert rules (deploy/prometheus); the server itself is not started.
 APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm chromium \
-	asterisk-core-sounds-en-wav asterisk-core-sounds-en alsa-utils
+	asterisk-core-sounds-en-wav asterisk-core-sounds-en alsa-utils prometheus
 REQUIREMENTS := requirements.txt $(wildcard requirements/*.txt)
 
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider

@@ -57,6 +57,11 @@ SLOW_COMMANDS = Counter(
     "Commands slower than their threshold, by service and operation",
     ["service", "operation"],
 )
+PROVIDER_ERRORS = Counter(
+    "aiversant_notification_provider_errors_total",
+    "Failed calls to the email/SMS provider, by channel and code (rate_limited, provider_unavailable, ...)",
+    ["channel", "code"],
+)
 SWEEPER_ACTIONS = Counter("aiversant_sweeper_actions_total", "What the job sweeper did, by action", ["action"])
 
 

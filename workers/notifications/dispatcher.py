@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.masking import mask_recipient
+from observability.metrics import PROVIDER_ERRORS
 from security.sealing import SealError
 from services.notify import opened_params
 from store import notifications as outbox
@@ -373,6 +374,7 @@ class _Run:
         change to all of them is one write.
         """
         now = self.clock()
+        PROVIDER_ERRORS.labels(channel, error.code).inc()
         for doc in docs:
             log.warning(
                 "%s to %s failed (%s, attempt %d): %s",
