@@ -144,6 +144,14 @@ def copy(src_key: str, dst_key: str, content_type: str) -> None:
     )
 
 
+def list_keys(prefix: str) -> list[str]:
+    """Every key under `prefix`."""
+    keys: list[str] = []
+    for page in client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix):
+        keys += [item["Key"] for item in page.get("Contents", [])]
+    return keys
+
+
 def delete(key: str) -> None:
     client().delete_object(Bucket=bucket(), Key=key)
 

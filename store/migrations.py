@@ -16,6 +16,7 @@ from store import INDEXED_MODULES, notification_receipts, notifications, tests
 from store.common import utcnow
 
 log = logging.getLogger(__name__)
+COLLECTION = "migrations"
 Migration = Callable[[Database], None]
 
 
@@ -58,13 +59,13 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
 def apply_all(db: Database) -> list[int]:
     for module in INDEXED_MODULES:
         module.ensure_indexes(db)
-    applied = {doc["_id"] for doc in db.migrations.find({}, {"_id": 1})}
+    applied = {doc["_id"] for doc in db[COLLECTION].find({}, {"_id": 1})}
     done: list[int] = []
     for version, description, step in MIGRATIONS:
         if version in applied:
             continue
         step(db)
-        db.migrations.insert_one({"_id": version, "description": description, "applied_at": utcnow()})
+        db[COLLECTION].insert_one({"_id": version, "description": description, "applied_at": utcnow()})
         log.info("migration applied version=%s description=%r", version, description)
         done.append(version)
     return done

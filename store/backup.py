@@ -1,0 +1,150 @@
+"""`python -m store backup` and `python -m store restore KEY`: every collection to one S3 object and back.
+
+The object (`backups/<UTC time>.bson.gz`) is gzip-compressed BSON, so every type comes back as it
+went (ObjectIds, dates, binary): first a header {format, created_at, collections: {name: count},
+snapshot}, then one {c: collection, d: document} per document. It is written with the bucket's
+server-side encryption when S3_SERVER_SIDE_ENCRYPTION is set (store/files.py).
+
+Consistency: on a replica set the export reads every collection at one point in time (a snapshot
+session). A server without snapshot reads (the development stand-ins) is read collection by
+collection; the header says which. Restore loads into a database whose collections are all empty
+(it refuses otherwise, naming them), then applies the indexes the code declares.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+import bson
+import bson.errors
+from pymongo.errors import PyMongoError
+
+from store import files, migrations
+from store.common import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pymongo.client_session import ClientSession
+    from pymongo.database import Database
+
+log = logging.getLogger(__name__)
+FORMAT = "aiversant-backup/1"
+PREFIX = "backups/"
+BATCH = 1000
+_NAME = re.compile(r"\d{8}T\d{12}Z\.bson\.gz")  # what backup() names its objects
+
+
+@dataclass
+class Backup:
+    key: str
+    counts: dict[str, int] = field(default_factory=dict)
+    snapshot: bool = False
+
+
+class RestoreRefusedError(Exception):
+    """The target database is not empty, or the object is not a backup."""
+
+
+def backup(db: Database) -> Backup:
+    """Export every collection to a new object under backups/; what was written."""
+    names = sorted(name for name in db.list_collection_names() if not name.startswith("system."))
+    key = f"{PREFIX}{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}.bson.gz"
+    with tempfile.TemporaryFile() as spool:
+        result = Backup(key)
+        with gzip.GzipFile(fileobj=spool, mode="wb") as out, _session(db) as session:
+            result.snapshot = session is not None
+            counts = {name: db[name].count_documents({}, session=session) for name in names}
+            header = {"format": FORMAT, "created_at": utcnow(), "collections": counts, "snapshot": result.snapshot}
+            out.write(bson.encode(header))
+            for name in names:
+                for doc in db[name].find({}, session=session).sort("_id", 1):
+                    out.write(bson.encode({"c": name, "d": doc}))
+                    result.counts[name] = result.counts.get(name, 0) + 1
+        spool.seek(0)
+        files.put_stream(key, spool, "application/gzip")
+    log.info("backup written key=%s collections=%d documents=%d", key, len(names), sum(result.counts.values()))
+    return result
+
+
+def restore(db: Database, key: str) -> dict[str, int]:
+    """Load the backup at `key` into `db`, whose collections must all be empty; counts restored."""
+    with tempfile.TemporaryFile() as spool:
+        for chunk in files.iter_chunks(key):
+            spool.write(chunk)
+        spool.seek(0)
+        with gzip.GzipFile(fileobj=spool, mode="rb") as packed:
+            records = bson.decode_file_iter(cast("BinaryIO", packed))
+            try:
+                header = next(records, None)
+            except (OSError, bson.errors.InvalidBSON) as exc:  # not gzip, or not BSON inside
+                raise RestoreRefusedError(f"{key} is not an AI-VERSANT backup ({exc})") from exc
+            if not header or header.get("format") != FORMAT:
+                raise RestoreRefusedError(f"{key} is not an AI-VERSANT backup")
+            occupied = sorted(name for name in header["collections"] if db[name].estimated_document_count())
+            if occupied:
+                raise RestoreRefusedError(f"the database is not empty: {', '.join(occupied)}")
+            restored = _load(db, records)
+    migrations.apply_all(db)
+    if restored != {name: count for name, count in header["collections"].items() if count}:
+        log.warning("restore counts differ from the backup's header key=%s", key)
+    log.info("backup restored key=%s documents=%d", key, sum(restored.values()))
+    return restored
+
+
+def _load(db: Database, records: Iterator[dict[str, Any]]) -> dict[str, int]:
+    restored: dict[str, int] = {}
+    batch: list[dict] = []
+    current = None
+    for record in records:
+        if record["c"] != current and batch:
+            _insert(db, current, batch, restored)
+            batch = []
+        current = record["c"]
+        batch.append(record["d"])
+        if len(batch) >= BATCH:
+            _insert(db, current, batch, restored)
+            batch = []
+    if batch:
+        _insert(db, current, batch, restored)
+    return restored
+
+
+def _insert(db: Database, name: str | None, docs: list[dict], restored: dict[str, int]) -> None:
+    if name is None:
+        return
+    db[name].insert_many(docs, ordered=True)
+    restored[name] = restored.get(name, 0) + len(docs)
+
+
+class _session:  # noqa: N801 - used as a context manager, like contextlib's helpers
+    """A snapshot session where the server has snapshot reads, else None (read collection by collection)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.session: ClientSession | None = None
+
+    def __enter__(self) -> ClientSession | None:
+        try:
+            session = self.db.client.start_session(snapshot=True)
+            self.db[migrations.COLLECTION].find_one({}, session=session)
+        except (PyMongoError, NotImplementedError, ValueError) as exc:
+            log.warning("no snapshot reads on this server (%s): each collection is read on its own", exc)
+            return None
+        self.session = session
+        return session
+
+    def __exit__(self, *_: object) -> None:
+        if self.session is not None:
+            self.session.end_session()
+
+
+def latest_key() -> str | None:
+    """The newest backup's key, if any (their names sort by time)."""
+    keys = [key for key in files.list_keys(PREFIX) if _NAME.fullmatch(key.removeprefix(PREFIX))]
+    return max(keys) if keys else None
