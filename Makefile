@@ -17,7 +17,7 @@ DATA_LAYER_TESTS := tests/store tests/notifications tests/identity/test_policy.p
 LINTED := api config devstack devtools domain observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
 TYPED := config devtools domain services store tasks workers
 
-.PHONY: install run test test-unit lint fmt audit licences bench bench-scoring-validity clean-data
+.PHONY: install run test test-unit lint fmt audit licences bench bench-scoring-validity load clean-data
 
 install: $(STAMPS)/apt $(STAMPS)/venv
 
@@ -97,6 +97,16 @@ audit: install
 
 bench: install
 	$(PY) bench/bench_jobs.py
+
+# The load test (bench/locustfile.py) against a running `make run`; start that one with
+# RATE_LIMITS_ENABLED=false, or the per-client limits answer most of one machine's requests 429.
+USERS ?= 200
+DURATION ?= 60s
+SPAWN_RATE ?= 20
+load: install
+	$(PY) -m bench.load_seed --students $$(( $(USERS) * 4 ))
+	$(PY) -m locust -f bench/locustfile.py --headless -u $(USERS) -r $(SPAWN_RATE) -t $(DURATION) \
+	  --only-summary --stop-timeout 30
 
 # The spoken scorer on real recordings, every scoring version side by side (about 15 minutes).
 bench-scoring-validity: install

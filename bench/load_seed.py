@@ -1,0 +1,163 @@
+"""The data `make load` needs, made once against the running stack (`make run`): prints its file.
+
+Through the API as the development superadmin (DEV_ADMIN_EMAIL / DEV_ADMIN_PASSWORD): a campus,
+a course, a batch, four items (two multiple choice, a sentence completion, a
+read-aloud) and a test of them, open for a day and assigned to the batch. Students and a campus
+admin are written through the store with one known password (the API invites accounts; it never
+sets their passwords).
+A spoken answer (espeak-ng, 16 kHz WAV) is made for the read-aloud item. Everything goes to
+var/load/seed.json; a second run reuses it.
+Usage: .venv/bin/python -m bench.load_seed [--students 800] [--base-url http://127.0.0.1:8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from devstack.run import load_env  # noqa: E402
+
+SEED = REPO / "var" / "load" / "seed.json"
+PASSWORD = "Load-Test-Password-2026"
+SPOKEN_TEXT = "The library closes at nine on Friday evening."
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=800)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    args = parser.parse_args()
+    os.environ.update(load_env())
+    if SEED.exists() and json.loads(SEED.read_text())["students"] >= args.students:
+        print(SEED)
+        return
+    api = Api(args.base_url)
+    api.login(os.environ["DEV_ADMIN_EMAIL"], os.environ["DEV_ADMIN_PASSWORD"])
+    tag = uuid.uuid4().hex[:6]
+    campus = api.post("/api/v1/campuses", {"name": f"Load College {tag}"})["id"]
+    course = api.post("/api/v1/courses", {"name": "BTech", "campus_id": campus})["id"]
+    batch = api.post("/api/v1/batches", {"name": f"Load {tag}", "campus_id": campus, "course_ids": [course]})["id"]
+    admin_email = f"load.admin.{tag}@example.edu"
+    items = [api.post("/api/v1/items", {**body, "campus_id": campus})["id"] for body in ITEMS]
+    test = make_test(api, campus, batch, items)
+    emails = write_accounts(campus, course, batch, tag, args.students, admin_email)
+    SEED.parent.mkdir(parents=True, exist_ok=True)
+    audio = SEED.parent / "read-aloud.wav"
+    speak(SPOKEN_TEXT, audio)
+    seed = {
+        "base_url": args.base_url,
+        "students": len(emails),
+        "student_emails": emails,
+        "admin_email": admin_email,
+        "password": PASSWORD,
+        "test_id": test,
+        "batch_id": batch,
+        "audio": str(audio),
+    }
+    SEED.write_text(json.dumps(seed, indent=1))
+    print(SEED)
+
+
+ITEMS = [
+    {
+        "type": "mcq",
+        "level": "intermediate",
+        "module": "vocabulary",
+        "content": {"question": "Which word means large?", "options": ["tiny", "huge", "thin"], "answer": 1},
+    },
+    {
+        "type": "mcq",
+        "level": "intermediate",
+        "module": "grammar",
+        "content": {"question": "She ___ to school.", "options": ["go", "goes", "going"], "answer": 1},
+    },
+    {
+        "type": "sentence_completion",
+        "level": "intermediate",
+        "content": {"sentence": "The meeting was ___ until Monday.", "acceptable_answers": ["postponed"]},
+    },
+    {"type": "read_aloud", "level": "beginner", "content": {"text": SPOKEN_TEXT}},
+]
+
+
+class Api:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+
+    def login(self, login: str, password: str) -> None:
+        resp = self.session.post(f"{self.base_url}/api/v1/auth/login", json={"login": login, "password": password})
+        resp.raise_for_status()
+        self.session.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
+
+    def post(self, path: str, body: dict) -> dict:
+        resp = self.session.post(f"{self.base_url}{path}", json=body, timeout=30)
+        if resp.status_code >= 300:
+            raise SystemExit(f"seed: POST {path} -> {resp.status_code} {resp.text[:300]}")
+        return resp.json()
+
+
+def make_test(api: Api, campus: str, batch: str, items: list[str]) -> str:
+    now = datetime.now(UTC)
+    body = {
+        "title": "Load test",
+        "campus_id": campus,
+        "sections": [{"item_ids": items}],
+        "duration_minutes": 60,
+        "window_start": (now - timedelta(hours=1)).isoformat(),
+        "window_end": (now + timedelta(days=1)).isoformat(),
+        "release": "immediate",
+        "attempts_allowed": 10,
+    }
+    test = api.post("/api/v1/tests", body)["id"]
+    api.post(f"/api/v1/tests/{test}/assignments", {"batch_ids": [batch]})
+    return test
+
+
+def write_accounts(campus: str, course: str, batch: str, tag: str, count: int, admin_email: str) -> list[str]:
+    """The students and the campus admin, with the load test's password; the students' emails."""
+    from security.passwords import hash_password
+    from store import users
+    from store.mongo import get_db
+
+    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+    emails = [f"load.{tag}.{n}@example.edu" for n in range(count)]
+    students = [
+        {
+            "name": f"Load Student {n}",
+            "email": email,
+            "roll_number": f"LD{tag.upper()}{n:05d}",
+            "role": "student",
+            "campus_id": campus,
+            "course_id": course,
+            "batch_id": batch,
+            "password_hash": password_hash,
+        }
+        for n, email in enumerate(emails)
+    ]
+    admin = {"name": "Load admin", "email": admin_email, "role": "campus_admin", "campus_id": campus}
+    for account in [*students, admin]:
+        users.create(get_db(), {**account, "password_hash": password_hash})
+    return emails
+
+
+def speak(text: str, out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True, timeout=60)
+        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", str(out)], check=True, timeout=60)
+
+
+if __name__ == "__main__":
+    main()
