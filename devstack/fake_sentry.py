@@ -1,6 +1,6 @@
 """A local stand-in for Sentry's ingest endpoint: it keeps every envelope the SDK sends.
 
-    POST /api/<project>/envelope/   -> 200 {}   (gzip or plain bodies)
+    POST /api/<project>/envelope/   -> 200 {}   (brotli, gzip or plain bodies)
 
 In tests: `server = FakeSentry().start()`; `server.dsn` is the value for SENTRY_DSN;
 `server.events()` the error events received (parsed), `server.bodies()` every body as sent
@@ -66,6 +66,10 @@ def _handler_for(server: FakeSentry) -> type[BaseHTTPRequestHandler]:
                 body = gzip.decompress(body)
             elif encoding == "deflate":
                 body = zlib.decompress(body)
+            elif encoding == "br":  # the SDK compresses with brotli whenever the module is installed
+                import brotli  # noqa: PLC0415 - only then, and then it is there
+
+                body = brotli.decompress(body)
             server.receive(body)
             answer = b"{}"
             self.send_response(200)
