@@ -13,7 +13,9 @@ collection; the header says which. Restore loads into a database whose collectio
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import itertools
 import logging
 import re
 import tempfile
@@ -57,7 +59,7 @@ def backup(db: Database) -> Backup:
     key = f"{PREFIX}{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}.bson.gz"
     with tempfile.TemporaryFile() as spool:
         result = Backup(key)
-        with gzip.GzipFile(fileobj=spool, mode="wb") as out, _session(db) as session:
+        with gzip.GzipFile(fileobj=spool, mode="wb") as out, _snapshot(db) as session:
             result.snapshot = session is not None
             counts = {name: db[name].count_documents({}, session=session) for name in names}
             header = {"format": FORMAT, "created_at": utcnow(), "collections": counts, "snapshot": result.snapshot}
@@ -98,50 +100,40 @@ def restore(db: Database, key: str) -> dict[str, int]:
 
 
 def _load(db: Database, records: Iterator[dict[str, Any]]) -> dict[str, int]:
+    """Insert the records (one collection after another, as written) in batches; counts by collection."""
     restored: dict[str, int] = {}
-    batch: list[dict] = []
-    current = None
-    for record in records:
-        if record["c"] != current and batch:
-            _insert(db, current, batch, restored)
-            batch = []
-        current = record["c"]
-        batch.append(record["d"])
-        if len(batch) >= BATCH:
-            _insert(db, current, batch, restored)
-            batch = []
-    if batch:
-        _insert(db, current, batch, restored)
+    for name, group in itertools.groupby(records, key=lambda record: record["c"]):
+        documents = (record["d"] for record in group)
+        while batch := list(itertools.islice(documents, BATCH)):
+            db[name].insert_many(batch, ordered=True)
+            restored[name] = restored.get(name, 0) + len(batch)
     return restored
 
 
-def _insert(db: Database, name: str | None, docs: list[dict], restored: dict[str, int]) -> None:
-    if name is None:
-        return
-    db[name].insert_many(docs, ordered=True)
-    restored[name] = restored.get(name, 0) + len(docs)
-
-
-class _session:  # noqa: N801 - used as a context manager, like contextlib's helpers
+@contextlib.contextmanager
+def _snapshot(db: Database) -> Iterator[ClientSession | None]:
     """A snapshot session where the server has snapshot reads, else None (read collection by collection)."""
+    session = _snapshot_session(db)
+    if session is None:
+        yield None
+        return
+    with session:
+        yield session
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.session: ClientSession | None = None
 
-    def __enter__(self) -> ClientSession | None:
-        try:
-            session = self.db.client.start_session(snapshot=True)
-            self.db[migrations.COLLECTION].find_one({}, session=session)
-        except (PyMongoError, NotImplementedError, ValueError) as exc:
-            log.warning("no snapshot reads on this server (%s): each collection is read on its own", exc)
-            return None
-        self.session = session
-        return session
-
-    def __exit__(self, *_: object) -> None:
-        if self.session is not None:
-            self.session.end_session()
+def _snapshot_session(db: Database) -> ClientSession | None:
+    try:
+        session = db.client.start_session(snapshot=True)
+    except (PyMongoError, ValueError) as exc:
+        log.warning("no snapshot sessions on this server (%s): each collection is read on its own", exc)
+        return None
+    try:
+        db[migrations.COLLECTION].find_one({}, session=session)  # a server without snapshot reads refuses here
+    except PyMongoError as exc:
+        session.end_session()
+        log.warning("no snapshot reads on this server (%s): each collection is read on its own", exc)
+        return None
+    return session
 
 
 def latest_key() -> str | None:

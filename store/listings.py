@@ -43,14 +43,9 @@ class Listing:
     def _version_key(self, owner: str) -> str:
         return f"listing:{self.name}:{owner}:version"
 
-    def invalidate(self, *owners: str) -> None:
-        """Rows of these owners changed: their listings are built afresh on the next read."""
-        if not owners:
-            return
-        pipe = get_redis().pipeline(transaction=False)
-        for owner in set(owners):
-            pipe.incr(self._version_key(owner))
-        pipe.execute()
+    def invalidate(self, owner: str) -> None:
+        """Rows of this owner changed: its listings are built afresh on the next read."""
+        get_redis().incr(self._version_key(owner))
 
     def page(
         self, owner: str, query: Any, build: Callable[[], Iterable[dict]], start: int, stop: int

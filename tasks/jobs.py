@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from config import get_settings
 from domain.jobkinds import SWEEP_TASK
-from observability.metrics import JOBS_FINISHED, SWEEPER_ACTIONS
+from observability.metrics import SWEEPER_ACTIONS
 from store import jobs
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
 from tasks.publish import publish
+from tasks.runtime import finish_job
 
 log = logging.getLogger("jobs.sweeper")
 
@@ -30,18 +31,15 @@ def sweep() -> dict:
         republished += publish(db, job)
     for job in jobs.expired_running(db, now):
         if job["deliveries"] >= settings.job_max_deliveries:
-            lost = jobs.finish(
+            failed += finish_job(
                 db,
-                job["_id"],
+                job,
                 "failed",
                 error={
                     "code": "worker_lost",
                     "message": f"The worker running this job stopped answering {job['deliveries']} times.",
                 },
             )
-            failed += lost
-            if lost:
-                JOBS_FINISHED.labels(job["kind"], "failed").inc()
         elif jobs.requeue(db, job["_id"], expected_rev=job["rev"]):
             republished += publish(db, {**job, "state": "queued"})
     SWEEPER_ACTIONS.labels("republished").inc(republished)

@@ -182,10 +182,8 @@ def _execute(
     try:
         result = body(JobContext(db, job, holder))
     except JobCancelledError:
-        if jobs.finish(
-            db, job_id, "cancelled", holder=holder, error={"code": "cancelled", "message": "Cancelled while running."}
-        ):
-            JOBS_FINISHED.labels(job["kind"], "cancelled").inc()
+        cancelled = {"code": "cancelled", "message": "Cancelled while running."}
+        finish_job(db, job, "cancelled", holder=holder, error=cancelled)
         log.info("job cancelled job_id=%s", job_id)
     except LeaseLostError:
         log.warning("job lease lost job_id=%s", job_id)
@@ -199,8 +197,8 @@ def _execute(
         log.exception("job crashed job_id=%s", job_id)
         _fail(db, job, holder, "internal_error", "The job failed unexpectedly; it has been logged.")
     else:
-        if jobs.finish(db, job_id, "succeeded", holder=holder, result=result):
-            _succeeded(job)
+        if finish_job(db, job, "succeeded", holder=holder, result=result):
+            _observe_answer_to_score(job)
             log.info("job succeeded job_id=%s", job_id)
     finally:
         JOB_SECONDS.labels(job["kind"]).observe(time.monotonic() - started)
@@ -223,14 +221,20 @@ def _fail(db: Database, job: dict, holder: str, code: str, message: str, details
     error: dict[str, Any] = {"code": code, "message": message}
     if details:
         error["details"] = details
-    if jobs.finish(db, job["_id"], "failed", holder=holder, error=error):
-        JOBS_FINISHED.labels(job["kind"], "failed").inc()
+    finish_job(db, job, "failed", holder=holder, error=error)
     log.info("job failed job_id=%s code=%s", job["_id"], code)
 
 
-def _succeeded(job: dict) -> None:
-    """Count a job that succeeded; an answer's time from received to scored."""
-    JOBS_FINISHED.labels(job["kind"], "succeeded").inc()
+def finish_job(db: Database, job: dict, state: str, **ending: Any) -> bool:
+    """jobs.finish, counted in aiversant_jobs_finished_total when it is this call that ends the job."""
+    finished = jobs.finish(db, job["_id"], state, **ending)
+    if finished:
+        JOBS_FINISHED.labels(job["kind"], state).inc()
+    return finished
+
+
+def _observe_answer_to_score(job: dict) -> None:
+    """An answer's time from received to scored."""
     if job["kind"] == ANSWER_SCORING:
         answer = (job.get("params") or {}).get("answer") or {}
         received = as_utc(job.get("created_at"))
