@@ -182,7 +182,7 @@ def test_unreportable_written_results_feed_no_subscore():
 
 def test_written_results_of_different_versions_are_refused():
     outcomes = written_attempt()
-    other = {**outcomes[1].result, "scoring_version": "writing-v2"}
+    other = {**outcomes[1].result, "scoring_version": "writing-v1"}
     outcomes[1] = ItemOutcome("w2", "dictation", "written", None, other)
     with pytest.raises(AssessmentError) as caught:
         aggregate_attempt(outcomes)

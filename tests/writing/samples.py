@@ -28,9 +28,16 @@ PASSAGE = (
     "morning. Late fees will not be charged while the library is closed."
 )
 PASSAGE_ITEM = {"passage": PASSAGE}
+# Every idea rewritten from memory. The passage itself is not the best answer: from writing-v2 on a
+# verbatim copy is penalised (test_writing_verbatim_copying.py).
+PASSAGE_FROM_MEMORY = (
+    "The city library is closing for two weeks in June because the roof needs repairs. While it is shut, "
+    "members can borrow books from a mobile library parked outside the town hall each morning, and no late "
+    "fees will be charged during the closure."
+)
 PASSAGE_VARIANTS = {  # best first
-    "perfect": PASSAGE,
-    "one_typo": PASSAGE.replace("city library", "city libary"),
+    "perfect": PASSAGE_FROM_MEMORY,
+    "one_typo": PASSAGE_FROM_MEMORY.replace("city library", "city libary"),
     "several_missing": "The library will close in June. Members can borrow books from a mobile library.",
     "off_topic": "I like to play cricket with my friends on Sunday and we eat food after the game.",
     "nonsense": "asdkj qwe lkjasd poiqwe zxcmn qweoiu",

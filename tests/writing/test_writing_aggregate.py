@@ -78,13 +78,13 @@ def test_only_typing_is_not_reportable():
 
 def test_version_is_recorded_and_mixed_versions_are_refused():
     results = score_all(STRONG_ATTEMPT)
-    assert {result["scoring_version"] for result in results} == {"writing-v1"}
-    assert aggregate_written_results(results)["scoring_version"] == "writing-v1"
+    assert {result["scoring_version"] for result in results} == {"writing-v2"}
+    assert aggregate_written_results(results)["scoring_version"] == "writing-v2"
     results[1] = {**results[1], "scoring_version": "writing-v0"}
     with pytest.raises(WritingScoringError) as caught:
         aggregate_written_results(results)
     assert caught.value.code == "scoring_version_mismatch"
-    assert caught.value.details["versions"] == ["writing-v0", "writing-v1"]
+    assert caught.value.details["versions"] == ["writing-v0", "writing-v2"]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typing import Any
 
 from workers.writing.errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, WritingScoringError
 
-CURRENT_VERSION = "writing-v1"
+CURRENT_VERSION = "writing-v2"
 VERSIONS_DIR = Path(__file__).parent / "versions"
 _VERSION_NAME = re.compile(r"^writing-v[0-9]+$")
 _REQUIRED_SECTIONS = (

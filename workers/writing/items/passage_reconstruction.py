@@ -4,7 +4,9 @@ Content is compared on word stems of content words (British = American spelling)
 from the item ('key_ideas', short phrases) or, failing that, from the passage's sentences; an idea
 counts as recalled when at least 'idea_recall_threshold' of its content stems appear in the answer.
 Answers are penalised when they are mostly non-words, mostly unrelated to the source, a bare list
-of keywords (almost no function words), or much longer than the source.
+of keywords (almost no function words), or much longer than the source. From writing-v2 on
+('verbatim_copying' in the config) they are also penalised when they copy the passage word for word:
+the student is meant to rewrite it from memory, and memory rarely reproduces long runs verbatim.
 """
 
 from __future__ import annotations
@@ -39,10 +41,15 @@ def score(answer: str, item: dict[str, Any], _context: dict[str, Any], config: S
     allowed = allowed_words_from(passage)
     recall = _recall(answer, passage, ideas, params)
     factors = _penalty_factors(answer, passage, recall["on_source_share"], allowed, params)
+    copying = _verbatim_copying(answer, passage, params.get("verbatim_copying"))
+    if copying is not None:
+        factors["copying"] = copying["factor"]
     content_score = (
         params["idea_weight"] * recall["idea_recall"] + params["content_word_weight"] * recall["content_recall"]
     )
     content_score *= factors["nonsense"] * factors["off_topic"] * factors["over_length"] * factors["word_list"]
+    if copying is not None:
+        content_score *= factors["copying"]
     language = language_accuracy(answer, allowed, config)
     vocabulary = vocabulary_range(answer, config)
     order = _order_score(recall["ideas"])
@@ -69,6 +76,8 @@ def score(answer: str, item: dict[str, Any], _context: dict[str, Any], config: S
         language=language,
         vocabulary=vocabulary,
     )
+    if copying is not None:  # writing-v2 on; writing-v1 results keep their exact shape
+        features.update({key: value for key, value in copying.items() if key != "factor"})
     return ItemScore(
         score=rounded(item_score),
         features=features,
@@ -164,6 +173,56 @@ def _penalty_factors(
     }
 
 
+def _verbatim_copying(answer: str, passage: str, params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How much of the answer is the passage word for word, and the factor that penalises it.
+
+    None when the scoring version has no 'verbatim_copying' parameters (writing-v1).
+    """
+    if params is None:
+        return None
+    answer_words, passage_words = normalized_words(answer), normalized_words(passage)
+    copied, reproduced, longest = verbatim_runs(answer_words, passage_words, params["min_run_words"])
+    answer_share = copied / max(len(answer_words), 1)
+    passage_share = reproduced / max(len(passage_words), 1)
+    # Both must be high: one sentence remembered exactly is not a copy of the passage.
+    share = min(answer_share, passage_share)
+    start, full, floor = params["copying_share"], params["full_penalty_share"], params["min_factor"]
+    excess = 0.0 if share <= start else clamp((share - start) / max(full - start, 1e-9))
+    return {
+        "verbatim_answer_share": rounded(answer_share),
+        "verbatim_passage_share": rounded(passage_share),
+        "verbatim_share": rounded(share),
+        "longest_verbatim_run": longest,
+        "copying_detected": share > start,
+        "factor": 1.0 - (1.0 - floor) * excess,
+    }
+
+
+def verbatim_runs(answer_words: list[str], passage_words: list[str], min_run: int) -> tuple[int, int, int]:
+    """(answer words, passage words) lying in a common run of >= min_run consecutive words, and the longest run.
+
+    Dynamic programming over common suffix lengths, visiting only the passage positions that hold
+    each answer word, so it is linear in practice.
+    """
+    positions: dict[str, list[int]] = {}
+    for index, word in enumerate(passage_words):
+        positions.setdefault(word, []).append(index)
+    in_answer, in_passage = [False] * len(answer_words), [False] * len(passage_words)
+    longest = 0
+    previous: dict[int, int] = {}
+    for i, word in enumerate(answer_words):
+        current = {j: previous.get(j - 1, 0) + 1 for j in positions.get(word, ())}
+        for j, length in current.items():
+            longest = max(longest, length)
+            if length == min_run:  # the run just became long enough: mark all of it
+                in_answer[i - length + 1 : i + 1] = [True] * length
+                in_passage[j - length + 1 : j + 1] = [True] * length
+            elif length > min_run:
+                in_answer[i] = in_passage[j] = True
+        previous = current
+    return sum(in_answer), sum(in_passage), longest
+
+
 def _order_score(idea_results: list[dict]) -> float:
     """Share of consecutive recalled ideas that appear in the source's order (by median stem position)."""
     positions = [result["position"] for result in idea_results if result["recalled"]]
@@ -190,6 +249,8 @@ def _trait_evidence(
         * factors["over_length"]
         * factors["word_list"]
     )
+    if "copying" in factors:  # copied text shows the passage's grammar and words, not the student's
+        substance *= factors["copying"]
     spelling_weight, order_weight = params["spelling_weight_in_vocabulary"], params["order_weight_in_organization"]
     vocabulary_evidence = (1 - spelling_weight) * vocabulary["vocabulary_score"] + spelling_weight * language[
         "spelling_score"
@@ -224,6 +285,11 @@ def _explain(
         notes.append("The answer is a list of words rather than sentences.")
     if features["over_length_factor"] < 1:
         notes.append("The answer is much longer than the passage.")
+    if features.get("copying_detected"):
+        notes.append(
+            f"{features['verbatim_answer_share']:.0%} of the answer repeats the passage word for word; "
+            "the task is to rewrite it from memory, so the score is reduced."
+        )
     if features["answer_words"] == 0:
         notes.append("No answer was given.")
     return {
