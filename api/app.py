@@ -24,7 +24,7 @@ from api.spec import SchemaRulesPlugin
 from config import Settings, get_settings
 from observability.errors import init_error_tracking
 from observability.logs import request_id_var, setup_logging
-from observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from observability.metrics import HTTP_REQUESTS, HTTP_SECONDS, method_label
 from services import notify
 from tasks.publish import kick_groups
 
@@ -135,8 +135,10 @@ def _request_ids(app: Flask, json_limit: int) -> None:
             response.status_code,
             seconds * 1000,
         )
-        # The route's pattern, not the path: ids in paths would make a series per record.
+        # The route's pattern, not the path (ids in paths would make a series per record), and a
+        # known method or "other": every label takes a bounded set of values.
         endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        HTTP_SECONDS.labels(request.method, endpoint).observe(seconds)
+        method = method_label(request.method)
+        HTTP_REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(method, endpoint).observe(seconds)
         return response

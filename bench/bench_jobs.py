@@ -36,6 +36,7 @@ def main() -> None:
             "REDIS_URL": redis.url,
             "S3_ENDPOINT_URL": s3.url,
             "S3_BUCKET": "bench",
+            "BACKUP_BUCKET": "bench-backups",
             "AWS_ACCESS_KEY_ID": "k",
             "AWS_SECRET_ACCESS_KEY": "s",
             "LOG_LEVEL": "WARNING",

@@ -45,6 +45,7 @@ def main() -> None:
             "MONGO_URI": mongo.url,
             "REDIS_URL": redis.url,
             "S3_BUCKET": "bench",
+            "BACKUP_BUCKET": "bench-backups",
             "LOG_LEVEL": "WARNING",
             "NOTIFY_BACKEND": "brevo",
             "BREVO_API_KEY": "bench-key",

@@ -29,6 +29,7 @@ def stack_environment(base: Path, mongo: Server, redis: Server, s3: Server, **ov
             "REDIS_URL": redis.url,
             "S3_ENDPOINT_URL": s3.url,
             "S3_BUCKET": "bench",
+            "BACKUP_BUCKET": "bench-backups",
             "AWS_ACCESS_KEY_ID": s3.extra["access_key"],
             "AWS_SECRET_ACCESS_KEY": s3.extra["secret_key"],
             "LOG_LEVEL": "INFO",

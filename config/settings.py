@@ -80,6 +80,13 @@ def _str(value: str) -> str:
     return value
 
 
+def _bucket_name(value: str) -> str:
+    # S3's rules for a bucket name (lower-case letters, digits, dots and hyphens; 3-63 characters).
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
+        raise ValueError("expected an S3 bucket name: 3-63 lower-case letters, digits, dots or hyphens")
+    return value
+
+
 QUOTA_ACTIONS = ("uploads", "answers", "scoring", "rescore", "reminders", "exports")
 # Who a quota line names: "student", "admin" (every admin role) or one admin role, which wins.
 QUOTA_SUBJECTS = ("student", "admin", "superadmin", "sub_superadmin", "campus_admin", "course_admin")
@@ -174,6 +181,9 @@ class Settings:
     # "aws:kms" with S3_KMS_KEY_ID (empty = the account's default KMS key).
     s3_server_side_encryption: str = _env(_choice("none", "AES256", "aws:kms"), "none")
     s3_kms_key_id: str = _env(_str, "")
+    # Where `python -m store backup` writes: never S3_BUCKET, which the API reads and presigns from;
+    # production gives the API's credentials no access to it (README, Backups).
+    backup_bucket: str = _env(_bucket_name)
 
     upload_max_bytes: int = _env(_int, 20 * 1024 * 1024)
     # Bodies that are not file uploads (JSON, forms) are refused above this many bytes, before parsing.
@@ -301,6 +311,8 @@ def _cross_checks(values: dict[str, Any]) -> list[str]:
         problems.append("S3_KMS_KEY_ID needs S3_SERVER_SIDE_ENCRYPTION=aws:kms")
     if values.get("notify_backend") == "brevo" and not values.get("brevo_api_key"):
         problems.append("NOTIFY_BACKEND=brevo needs BREVO_API_KEY")
+    if values.get("backup_bucket") and values.get("backup_bucket") == values.get("s3_bucket"):
+        problems.append("BACKUP_BUCKET must not be S3_BUCKET: backups hold password hashes and answers")
     if values.get("app_env") == "production":
         problems += _production_problems(values)
     return problems

@@ -1,8 +1,8 @@
 """`make run`: the whole stack in the foreground on 127.0.0.1, data kept under ./var.
 
 Starts a MongoDB wire-protocol server, Redis (AOF on) and an S3 server (files on disk),
-applies migrations, creates the bucket and the development superadmin, then runs every
-Procfile process. Ctrl-C stops everything it started.
+applies migrations, creates the buckets (files and backups) and the development superadmin,
+then runs every Procfile process. Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def start_servers(env: dict[str, str]) -> list[servers.Server]:
 
 
 def prepare(env: dict[str, str]) -> None:
-    for command in ("migrate", "ensure-bucket", "create-admin"):
+    for command in ("migrate", "ensure-bucket", "ensure-backup-bucket", "create-admin"):
         subprocess.run([sys.executable, "-m", "store", command], env=env, cwd=ROOT, check=True)
 
 

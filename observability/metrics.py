@@ -38,6 +38,9 @@ HTTP_REQUESTS = Counter(
 HTTP_SECONDS = Histogram(
     "aiversant_http_request_duration_seconds", "Time to answer an HTTP request, by endpoint", ["method", "endpoint"]
 )
+# Methods counted by name; any other (a client may send any token) is "other", so no request,
+# signed in or not, can add a series.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 JOBS_CREATED = Counter("aiversant_jobs_created_total", "Jobs recorded, by kind", ["kind"])
 JOBS_FINISHED = Counter("aiversant_jobs_finished_total", "Jobs that ended, by kind and state", ["kind", "state"])
 JOB_SECONDS = Histogram(
@@ -63,6 +66,11 @@ PROVIDER_ERRORS = Counter(
     ["channel", "code"],
 )
 SWEEPER_ACTIONS = Counter("aiversant_sweeper_actions_total", "What the job sweeper did, by action", ["action"])
+
+
+def method_label(method: str) -> str:
+    """The `method` label of a request: one of HTTP_METHODS, else "other"."""
+    return method if method in HTTP_METHODS else "other"
 
 
 def registry() -> CollectorRegistry:

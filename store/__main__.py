@@ -1,4 +1,6 @@
-"""`python -m store migrate` applies indexes and migrations; `ensure-bucket` creates the S3 bucket;
+"""`python -m store migrate` applies indexes and migrations; `ensure-bucket` creates the S3 bucket and
+`ensure-backup-bucket` the backup bucket (development and compose only: in production that bucket is
+made with its own policy, out of reach of the credentials the migrate job shares with the API);
 `create-admin` creates (or leaves alone) the development superadmin named in the environment;
 `backup` exports every collection to S3 and `restore KEY|latest` loads one into an empty
 database (store/backup.py).
@@ -18,7 +20,9 @@ from store.mongo import get_db
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m store")
-    parser.add_argument("command", choices=["migrate", "ensure-bucket", "create-admin", "backup", "restore"])
+    parser.add_argument(
+        "command", choices=["migrate", "ensure-bucket", "ensure-backup-bucket", "create-admin", "backup", "restore"]
+    )
     parser.add_argument("key", nargs="?", help="restore: the backup's S3 key, or `latest`")
     args = parser.parse_args(argv)
     try:
@@ -35,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "ensure-bucket":
         files.ensure_bucket()
         print(f"bucket ready: {settings.s3_bucket}")
+    elif args.command == "ensure-backup-bucket":
+        files.ensure_bucket(settings.backup_bucket)
+        print(f"backup bucket ready: {settings.backup_bucket}")
     else:
         if not (settings.dev_admin_email and settings.dev_admin_password):
             print("DEV_ADMIN_EMAIL and DEV_ADMIN_PASSWORD must be set", file=sys.stderr)
@@ -53,7 +60,7 @@ def _backup_or_restore(command: str, key: str | None) -> int:
         return 0
     key = backup.latest_key() if key in (None, "latest") else key
     if key is None:
-        print("no backup found under backups/", file=sys.stderr)
+        print(f"no backup found under backups/ in {get_settings().backup_bucket}", file=sys.stderr)
         return 2
     try:
         restored = backup.restore(get_db(), key)

@@ -1,9 +1,12 @@
 """`python -m store backup` and `python -m store restore KEY`: every collection to one S3 object and back.
 
-The object (`backups/<UTC time>.bson.gz`) is gzip-compressed BSON, so every type comes back as it
-went (ObjectIds, dates, binary): first a header {format, created_at, collections: {name: count},
-snapshot}, then one {c: collection, d: document} per document. It is written with the bucket's
-server-side encryption when S3_SERVER_SIDE_ENCRYPTION is set (store/files.py).
+The object (`backups/<UTC time>.bson.gz`) goes to BACKUP_BUCKET, never to S3_BUCKET: it holds
+password hashes and reference answers, and the API reads and presigns from S3_BUCKET (production
+gives the API's credentials no access to the backup bucket; README, Backups). It is gzip-compressed
+BSON, so every type comes back as it went (ObjectIds, dates, binary): first a header {format,
+created_at, collections: {name: count}, snapshot}, then one {c: collection, d: document} per
+document. It is written with server-side encryption when S3_SERVER_SIDE_ENCRYPTION is set
+(store/files.py).
 
 Consistency: on a replica set the export reads every collection at one point in time (a snapshot
 session). A server without snapshot reads (the development stand-ins) is read collection by
@@ -54,7 +57,7 @@ class RestoreRefusedError(Exception):
 
 
 def backup(db: Database) -> Backup:
-    """Export every collection to a new object under backups/; what was written."""
+    """Export every collection to a new object under backups/ in the backup bucket; what was written."""
     names = sorted(name for name in db.list_collection_names() if not name.startswith("system."))
     key = f"{PREFIX}{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}.bson.gz"
     with tempfile.TemporaryFile() as spool:
@@ -69,15 +72,17 @@ def backup(db: Database) -> Backup:
                     out.write(bson.encode({"c": name, "d": doc}))
                     result.counts[name] = result.counts.get(name, 0) + 1
         spool.seek(0)
-        files.put_stream(key, spool, "application/gzip")
+        files.put_stream(key, spool, "application/gzip", bucket_name=files.backup_bucket())
     log.info("backup written key=%s collections=%d documents=%d", key, len(names), sum(result.counts.values()))
     return result
 
 
 def restore(db: Database, key: str) -> dict[str, int]:
-    """Load the backup at `key` into `db`, whose collections must all be empty; counts restored."""
+    """Load the backup at `key` (in the backup bucket) into `db`, whose collections must all be empty;
+    counts restored.
+    """
     with tempfile.TemporaryFile() as spool:
-        for chunk in files.iter_chunks(key):
+        for chunk in files.iter_chunks(key, bucket_name=files.backup_bucket()):
             spool.write(chunk)
         spool.seek(0)
         with gzip.GzipFile(fileobj=spool, mode="rb") as packed:
@@ -138,5 +143,6 @@ def _snapshot_session(db: Database) -> ClientSession | None:
 
 def latest_key() -> str | None:
     """The newest backup's key, if any (their names sort by time)."""
-    keys = [key for key in files.list_keys(PREFIX) if _NAME.fullmatch(key.removeprefix(PREFIX))]
+    keys = files.list_keys(PREFIX, bucket_name=files.backup_bucket())
+    keys = [key for key in keys if _NAME.fullmatch(key.removeprefix(PREFIX))]
     return max(keys) if keys else None

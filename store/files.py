@@ -3,6 +3,9 @@
 Key layout (documented in the README):
   staging/<job_id>                          bytes the API received, until a worker takes them
   uploads/<owner_id>/<yyyy>/<mm>/<job_id>/<filename>   validated uploads
+
+Backups go to a bucket of their own (BACKUP_BUCKET, store/backup.py), named by `bucket_name=` on
+the calls that write, read and list them; presigned URLs are only ever for S3_BUCKET.
 """
 
 from __future__ import annotations
@@ -56,12 +59,17 @@ def bucket() -> str:
     return get_settings().s3_bucket
 
 
-def ensure_bucket() -> None:
+def backup_bucket() -> str:
+    return get_settings().backup_bucket
+
+
+def ensure_bucket(bucket_name: str | None = None) -> None:
     s3 = client()
+    name = bucket_name or bucket()
     try:
-        s3.head_bucket(Bucket=bucket())
+        s3.head_bucket(Bucket=name)
     except ClientError:
-        s3.create_bucket(Bucket=bucket())
+        s3.create_bucket(Bucket=name)
 
 
 def safe_filename(name: str | None) -> str:
@@ -78,22 +86,27 @@ def staging_key(job_id: str) -> str:
 SINGLE_PUT_BYTES = 16 * 1024 * 1024
 
 
-def put_stream(key: str, stream: IO[bytes], content_type: str = "application/octet-stream") -> None:
+def put_stream(
+    key: str, stream: IO[bytes], content_type: str = "application/octet-stream", *, bucket_name: str | None = None
+) -> None:
     """Store a seekable stream (an upload the API received). One PUT for the usual answer or
     roster file: boto3's managed transfer starts a thread pool per call, which costs more than
     the upload itself at these sizes.
     """
+    name = bucket_name or bucket()
     start = stream.tell()
     size = stream.seek(0, 2) - start
     stream.seek(start)
     if size <= SINGLE_PUT_BYTES:
-        client().put_object(Bucket=bucket(), Key=key, Body=stream.read(), ContentType=content_type, **encryption())
+        client().put_object(Bucket=name, Key=key, Body=stream.read(), ContentType=content_type, **encryption())
     else:
-        client().upload_fileobj(stream, bucket(), key, ExtraArgs={"ContentType": content_type, **encryption()})
+        client().upload_fileobj(stream, name, key, ExtraArgs={"ContentType": content_type, **encryption()})
 
 
-def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-    client().put_object(Bucket=bucket(), Key=key, Body=data, ContentType=content_type, **encryption())
+def put_bytes(
+    key: str, data: bytes, content_type: str = "application/octet-stream", *, bucket_name: str | None = None
+) -> None:
+    client().put_object(Bucket=bucket_name or bucket(), Key=key, Body=data, ContentType=content_type, **encryption())
 
 
 def encryption() -> dict[str, str]:
@@ -107,9 +120,9 @@ def encryption() -> dict[str, str]:
     return args
 
 
-def head(key: str) -> dict | None:
+def head(key: str, *, bucket_name: str | None = None) -> dict | None:
     try:
-        metadata: dict = client().head_object(Bucket=bucket(), Key=key)
+        metadata: dict = client().head_object(Bucket=bucket_name or bucket(), Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None
@@ -128,8 +141,8 @@ def read_all(key: str) -> bytes:
     return data
 
 
-def iter_chunks(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
-    body = client().get_object(Bucket=bucket(), Key=key)["Body"]
+def iter_chunks(key: str, chunk_size: int = 1024 * 1024, *, bucket_name: str | None = None) -> Iterator[bytes]:
+    body = client().get_object(Bucket=bucket_name or bucket(), Key=key)["Body"]
     yield from body.iter_chunks(chunk_size)
 
 
@@ -144,10 +157,11 @@ def copy(src_key: str, dst_key: str, content_type: str) -> None:
     )
 
 
-def list_keys(prefix: str) -> list[str]:
+def list_keys(prefix: str, *, bucket_name: str | None = None) -> list[str]:
     """Every key under `prefix`."""
     keys: list[str] = []
-    for page in client().get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=prefix):
+    pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket_name or bucket(), Prefix=prefix)
+    for page in pages:
         keys += [item["Key"] for item in page.get("Contents", [])]
     return keys
 
@@ -157,6 +171,7 @@ def delete(key: str) -> None:
 
 
 def presigned_get(key: str, filename: str | None = None) -> str:
+    """A download link to an object of S3_BUCKET (never of the backup bucket: no `bucket_name`)."""
     params = {"Bucket": bucket(), "Key": key}
     if filename:
         params["ResponseContentDisposition"] = f'attachment; filename="{safe_filename(filename)}"'

@@ -65,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
             "S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
             "S3_BUCKET": "aiversant-test",
+            "BACKUP_BUCKET": "aiversant-test-backups",
             "AWS_ACCESS_KEY_ID": S3_KEYS[0],
             "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
             "UPLOAD_MAX_BYTES": str(1024 * 1024),

@@ -13,6 +13,7 @@ BASE = {
     "MONGO_URI": "mongodb://127.0.0.1:1/",
     "REDIS_URL": "redis://127.0.0.1:1/0",
     "S3_BUCKET": "b",
+    "BACKUP_BUCKET": "b-backups",
 }
 
 
@@ -23,7 +24,7 @@ def test_a_complete_environment_loads_with_defaults():
     assert settings.job_max_deliveries == 3
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "MONGO_URI", "REDIS_URL", "S3_BUCKET"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "MONGO_URI", "REDIS_URL", "S3_BUCKET", "BACKUP_BUCKET"])
 def test_a_missing_required_variable_is_named(missing):
     env = {k: v for k, v in BASE.items() if k != missing}
     with pytest.raises(ConfigError, match=f"{missing} is required"):
@@ -38,11 +39,18 @@ def test_a_missing_required_variable_is_named(missing):
         ("SECRET_KEY", "short", "SECRET_KEY is malformed: must be at least 32"),
         ("APP_ENV", "staging", "APP_ENV is malformed"),
         ("RATE_LIMITS_ENABLED", "maybe", "RATE_LIMITS_ENABLED is malformed"),
+        ("BACKUP_BUCKET", "Backups_Bucket", "BACKUP_BUCKET is malformed: expected an S3 bucket name"),
     ],
 )
 def test_a_malformed_variable_is_named(name, value, expected):
     with pytest.raises(ConfigError, match=expected):
         load_settings({**BASE, name: value})
+
+
+def test_backups_never_go_to_the_bucket_the_api_presigns_from():
+    with pytest.raises(ConfigError, match="BACKUP_BUCKET must not be S3_BUCKET"):
+        load_settings({**BASE, "S3_BUCKET": "aiversant", "BACKUP_BUCKET": "aiversant"})
+    assert load_settings({**BASE, "S3_BUCKET": "aiversant"}).backup_bucket == "b-backups"
 
 
 def test_every_problem_is_reported_at_once():

@@ -169,6 +169,19 @@ def test_config_comes_from_the_config_map_and_secrets_only_from_a_secret_kept_el
                 assert not secret_names & {env["name"] for env in container.get("env", [])}
 
 
+def test_backups_go_to_their_own_bucket_with_credentials_only_the_backup_job_holds():
+    config = by_name("ConfigMap")["aiversant-config"]["data"]
+    assert config["BACKUP_BUCKET"] != config["S3_BUCKET"]
+    for doc in documents():
+        if doc["kind"] in {"Deployment", "CronJob", "Job"}:
+            for container in containers(doc):
+                refs = [ref.get("secretRef", {}).get("name") for ref in container.get("envFrom", [])]
+                if doc["metadata"]["name"] == "aiversant-backup":
+                    assert refs[-1] == "aiversant-backup-secrets"  # last: its AWS keys replace the shared ones
+                else:
+                    assert "aiversant-backup-secrets" not in refs, doc["metadata"]["name"]
+
+
 def test_every_setting_in_the_config_map_is_a_documented_variable():
     from dotenv import dotenv_values
 

@@ -74,6 +74,24 @@ def test_metrics_need_the_token_and_count_requests_by_route_not_by_path(client, 
     assert not [labels for labels in counted if "65a000000000000000000001" in str(labels)]  # ...never the id
 
 
+def test_unknown_methods_and_paths_make_no_new_series(client, with_token):
+    """Anyone, signed in or not, picks the method and path: neither may name a series."""
+    invented = [f"X{number}-MADE-UP" for number in range(5)]
+    for method in invented:
+        client.open("/health/live", method=method)
+        client.open(f"/no/such/{method.lower()}", method=method)
+    client.open("/health/live", method="PROPFIND")
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
+    for name in ("aiversant_http_requests_total", "aiversant_http_request_duration_seconds_count"):
+        labels = samples(text, name)
+        methods = {dict(pairs)["method"] for pairs in labels}
+        assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}, methods
+        assert "other" in methods
+        assert not [pairs for pairs in labels if "made-up" in str(pairs).lower() or "/no/such" in str(pairs)]
+    other = samples(text, "aiversant_http_requests_total")
+    assert sum(value for pairs, value in other.items() if ("method", "other") in pairs) >= 11
+
+
 def test_gunicorn_workers_are_summed_in_one_scrape(stack, tmp_path):
     port = servers.free_port()
     samples_dir = tmp_path / "metrics"

@@ -9,6 +9,7 @@ BASE_ENV = {
     "MONGO_URI": "mongodb://x",
     "REDIS_URL": "redis://x",
     "S3_BUCKET": "b",
+    "BACKUP_BUCKET": "b-backups",
 }
 
 INVITE_PARAMS = {"invite_url": "https://versant.test/invite/abc", "expires_at": "in 7 days"}

@@ -165,6 +165,7 @@ def test_worker_settings_pick_the_backend(tmp_path):
         "MONGO_URI": "mongodb://x",
         "REDIS_URL": "redis://x",
         "S3_BUCKET": "b",
+        "BACKUP_BUCKET": "b-backups",
         "OUTBOX_DIR": str(tmp_path),
     }
     assert build_sender(load_settings(base)).name == "outbox"

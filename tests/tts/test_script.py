@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from bson import ObjectId
 
+from workers.items import audio as item_audio
+from workers.items.audio import order_seed
 from workers.tts import TYPES_WITH_PROMPT_AUDIO, TtsError, prompt_script, spoken_order
 from workers.tts.errors import PROMPT_CONTENT_INVALID
 
@@ -40,12 +45,53 @@ def test_the_order_does_not_depend_on_the_process():
     assert [json.loads(order) for order in orders] == [spoken_order(PHRASES, "x")]
 
 
-@pytest.mark.parametrize("phrases", [PHRASES, PHRASES[:2], PHRASES[:3], ["a", "a", "b"], ["b", "a", "a"]])
-def test_the_order_is_a_permutation_and_never_the_original(phrases):
+@pytest.mark.parametrize("phrases", [PHRASES, PHRASES[:3], ["a", "a", "b"], ["b", "a", "a"]])
+def test_three_or_more_phrases_are_a_permutation_and_never_the_original(phrases):
     for seed in SEEDS:
         order = spoken_order(phrases, seed)
         assert sorted(order) == sorted(phrases)
         assert order != phrases, seed
+
+
+def test_two_phrases_come_in_either_order_with_even_odds():
+    """The only other order is the reverse: always reversing would give the answer away."""
+    orders = [spoken_order(PHRASES[:2], seed) for seed in SEEDS]
+    assert all(sorted(order) == sorted(PHRASES[:2]) for order in orders)
+    reversed_ = sum(order == PHRASES[:2][::-1] for order in orders)
+    assert 100 < reversed_ < 200, reversed_
+
+
+def test_every_order_but_the_answer_is_equally_likely():
+    """A draw that gives the answer back is drawn again, not turned into one favoured order."""
+    counts = Counter(tuple(spoken_order(PHRASES[:3], f"item-{number}")) for number in range(3000))
+    assert tuple(PHRASES[:3]) not in counts
+    assert len(counts) == 5
+    assert all(480 < count < 720 for count in counts.values()), counts
+
+
+def test_over_many_items_the_spoken_order_is_not_always_the_reverse_and_never_the_answer():
+    """Through the item bank's own seed (one per item id), as a prompt_audio job renders them."""
+    two, four = PHRASES[:2], PHRASES
+    spoken_two, spoken_four = [], []
+    for _ in range(300):
+        seed = order_seed(str(ObjectId()))
+        spoken_two.append(prompt_script("sentence_builds", {"phrases": two, "text": " ".join(two)}, seed)[1])
+        spoken_four.append(prompt_script("sentence_builds", {"phrases": four, "text": " ".join(four)}, seed)[1])
+    assert two[::-1] in spoken_two
+    assert two in spoken_two  # not always the reverse
+    assert four not in spoken_four
+    assert len({tuple(order) for order in spoken_four}) > 12
+
+
+def test_the_item_seed_is_fixed_per_item_and_keyed_by_the_secret(monkeypatch, settings):
+    item_id = "65a000000000000000000001"
+    seed = order_seed(item_id)
+    assert seed == order_seed(item_id)  # a re-render speaks the same order
+    assert item_id not in seed
+    assert order_seed("65a000000000000000000002") != seed
+    rotated = dataclasses.replace(settings, secret_key="another-secret-" + "x" * 32)
+    monkeypatch.setattr(item_audio, "get_settings", lambda: rotated)
+    assert order_seed(item_id) != seed  # students see the id; without the secret it gives nothing
 
 
 def test_seeds_give_different_orders():

@@ -7,8 +7,11 @@ result only if no newer audio request came in meanwhile (`prompt_audio.rev`).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import TYPE_CHECKING, Any
 
+from config import get_settings
 from store import files, items
 from workers.errors import WorkError
 from workers.tts import RenderedAudio, TtsError, normalise_recording, prompt_script, render_prompt
@@ -58,8 +61,16 @@ def store_prompt_audio(db: Database, item_id: str, rev: int, staged_key: str | N
     }
 
 
+def order_seed(item_id: str) -> str:
+    """The seed of an item's spoken phrase order: fixed per item, so a re-render gives the same clip,
+    but keyed with SECRET_KEY, since a student sees the item id and could undo an order drawn from it.
+    """
+    secret = get_settings().secret_key.encode("utf-8")
+    return hmac.new(secret, f"prompt-phrase-order:{item_id}".encode(), hashlib.sha256).hexdigest()
+
+
 def _synthesised(item: dict[str, Any]) -> RenderedAudio:
-    text, phrases = prompt_script(item["type"], item["content"], seed=str(item["_id"]))
+    text, phrases = prompt_script(item["type"], item["content"], seed=order_seed(str(item["_id"])))
     if text is None and not phrases:
         raise TtsError("no_prompt_audio", f"A {item['type']} item has nothing to speak.")
     return render_prompt(text, phrases)

@@ -13,9 +13,10 @@ from workers.roster.headers import HUMAN_NAMES, require_columns
 from workers.roster.parsed import ParsedFile, SourceRow, UnusableCell
 
 UNIQUE_FIELDS = ("roll_number", "email", "mobile")
-# A value another account holds, outside what this import may change: nothing more is said of it
-# (which campus, batch or roll number), since the importing admin may not be allowed to see it.
-CANNOT_BE_USED = "This {what} cannot be used: another account outside this batch holds it."
+# A value another account holds, outside what this import may change: that a unique value is taken
+# cannot be hidden, but nothing is said of whose it is (staff or student, which campus or batch),
+# since the importing admin may not be allowed to see that account.
+CANNOT_BE_USED = "This {what} cannot be used."
 ROW_FIELDS = ("name", "roll_number", "email", "mobile", "course")
 
 

@@ -1,7 +1,8 @@
 """Prompt audio for test items, rendered offline on a worker: no Flask, no Celery.
 
     from workers.tts import prompt_script, render_prompt
-    text, phrases = prompt_script("sentence_builds", item["content"], seed=str(item["_id"]))
+    seed = order_seed(item_id)  # workers/items/audio.py: the id under a secret, not the bare id
+    text, phrases = prompt_script("sentence_builds", item["content"], seed=seed)
     clip = render_prompt(text, phrases)  # RenderedAudio: MP3 bytes, duration, voice, sha256
 
 See README.md in this folder for the formats, the limits and how to plug in another voice.

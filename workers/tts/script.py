@@ -17,13 +17,16 @@ _SPOKEN_FIELD = {"repeat": "text", "short_answer": "question", "story_retelling"
 # Types whose prompt is always heard, never shown (as in domain.assessment). mcq has prompt audio
 # too, but only when its content has ``audio_text``.
 TYPES_WITH_PROMPT_AUDIO = frozenset({*_SPOKEN_FIELD, "sentence_builds"})
+# From this many phrases on, the spoken order is never the answer's (spoken_order).
+MIN_PHRASES_REORDERED = 3
 
 
 def prompt_script(item_type: str, content: Mapping[str, Any], seed: str) -> tuple[str | None, list[str] | None]:
     """``(text, None)`` or ``(None, phrases)`` to pass to render_prompt, or ``(None, None)``: no prompt audio.
 
-    ``seed`` fixes the spoken order of a sentence_builds item's phrases (spoken_order); an item id
-    gives one order (and one clip) per item.
+    ``seed`` fixes the spoken order of a sentence_builds item's phrases (spoken_order): one seed per
+    item gives one order (and one clip) per item. It must be one a student cannot work out (not the
+    bare item id, which students see): with the seed and this code the order could be undone.
     """
     if item_type == "sentence_builds":
         return None, spoken_order(_phrases(content), seed)
@@ -36,16 +39,21 @@ def prompt_script(item_type: str, content: Mapping[str, Any], seed: str) -> tupl
 
 
 def spoken_order(phrases: Sequence[str], seed: str) -> list[str]:
-    """The phrases shuffled, the same way for the same seed, and never in the original order when at
-    least two of them differ (a shuffle that gives it back is rotated by one).
+    """The phrases in an order drawn from ``seed`` (the same for the same seed).
+
+    Three or more phrases are never spoken in the given (answer) order: a draw that gives it back
+    is drawn again, so each other order is as likely as the next. Two phrases are spoken in either
+    order with even odds: the only other order is the reverse, and always reversing would tell the
+    student the answer.
     """
     if isinstance(phrases, str):
         raise TypeError("phrases must be a sequence of strings, not one string")
     original = list(phrases)
     order = original.copy()
-    random.Random(seed).shuffle(order)  # noqa: S311 - a repeatable order, not a secret
-    if order == original and len(set(original)) > 1:
-        order = order[1:] + order[:1]
+    draw = random.Random(seed)  # noqa: S311 - a repeatable order; the seed is what is kept secret
+    draw.shuffle(order)
+    while len(original) >= MIN_PHRASES_REORDERED and order == original and len(set(original)) > 1:
+        draw.shuffle(order)
     return order
 
 
