@@ -10,7 +10,7 @@ from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
 from domain.access import may_act_on_job
-from domain.assessment import STUDENT_READABLE_JOB_RESULTS
+from domain.results import job_result_visible
 from schemas.common import ErrorSchema
 from schemas.jobs import JobListArgsSchema, JobListSchema, JobSchema
 from store import files, jobs
@@ -21,11 +21,11 @@ POLL_SECONDS = "2"
 
 
 def job_body(job: dict) -> dict:
-    """The job as clients see it; a result that names an S3 key gets a fresh presigned URL. A
-    student sees the result only of the kinds that carry nothing a student may not know.
+    """The job as clients see it; a result that names an S3 key gets a fresh presigned URL. Whether
+    the caller may see the result at all is domain.results' rule (job_result_visible).
     """
     body = JobSchema().dump(job)
-    if current_user["role"] == "student" and job["kind"] not in STUDENT_READABLE_JOB_RESULTS:
+    if not job_result_visible(current_user, job):
         body["result"] = None
     result = body.get("result")
     if isinstance(result, dict) and result.get("key"):

@@ -21,12 +21,16 @@ if TYPE_CHECKING:
 QUOTAS_CONFIG = "VERSANT_QUOTAS"  # app.config key: action -> subject -> limit (Settings.quotas)
 
 
-def quota(action: str) -> Callable:
+def quota(action: str, cost: Callable[[], int] | None = None) -> Callable:
+    """Count the request against the caller's quota for `action`: one unit, or `cost()` units
+    (e.g. the answers a re-score will score again).
+    """
     return limiter.shared_limit(
         lambda: limit_for(action),
         scope=f"quota:{action}",
         key_func=_caller,
         error_message=f"You have reached your {action} quota; try again later.",
+        cost=cost or 1,
     )
 
 

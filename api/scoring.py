@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bson import ObjectId
+from flask import request
 
-from api.access import rule, user_id
+from api.access import referenced, rule, user_id
 from api.blueprint import Blueprint
 from api.http import checked_size
 from api.jobs import job_response
@@ -15,7 +16,8 @@ from config import get_settings
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.scoring import RescoreSchema, SpokenScoreFormSchema, WrittenScoreSchema
-from store import files, jobs, scores
+from store import attempts, files, items, jobs, scores
+from store import tests as test_store
 from store.mongo import get_db
 from tasks.publish import submit
 
@@ -25,8 +27,23 @@ if TYPE_CHECKING:
 blp = Blueprint("scoring", __name__, url_prefix="/api/v1/scoring", description="Automatic scoring jobs")
 
 
+# What each optional reference of a score names: (the records, the policy's kind, what to call it).
+_REFERENCED = {
+    "attempt_id": (attempts.records, "attempts", "attempt"),
+    "test_id": (test_store.records, "tests", "test"),
+    "item_id": (items.records, "items", "item"),
+}
+
+
 def _refs(body: dict) -> dict:
-    return {name: body.pop(name) for name in scores.REF_FIELDS if name in body}
+    """The score's references to an attempt, test or item, each one the caller may see (422 on the
+    field otherwise): a score must not be filed under someone else's assessment.
+    """
+    refs = {name: body.pop(name) for name in scores.REF_FIELDS if name in body}
+    for name, value in refs.items():
+        records, kind, what = _REFERENCED[name]
+        referenced(records, kind, value, name, what)
+    return refs
 
 
 @blp.route("/spoken", methods=["POST"])
@@ -37,12 +54,12 @@ def _refs(body: dict) -> dict:
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def score_spoken(form: dict) -> Response:
+    refs = _refs(form)
     audio = form["audio"]
     checked_size(audio.stream, get_settings().upload_max_bytes, "audio", "audio file")
     job_id = ObjectId()
     key = scores.audio_key(str(job_id))
     files.put_stream(key, audio.stream)
-    refs = _refs(form)
     inputs = {
         "audio_key": key,
         "expected_text": form["text"],
@@ -72,12 +89,51 @@ def score_written(body: dict) -> Response:
     return job_response(job, 202)
 
 
+def _rescore_key(body: dict) -> str:
+    target = f"attempt:{body['attempt_id']}" if body.get("attempt_id") else f"test:{body.get('test_id')}"
+    return f"rescore:{target}:force={bool(body.get('force'))}"
+
+
+def _rescore_cost() -> int:
+    """Answers the re-score will look at: the quota counts work, not requests. A request that
+    joins an identical queued or running re-score costs nothing.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("attempt_id") or body.get("test_id"), str):
+        return 1  # refused by the schema next
+    if jobs.active_for(get_db(), _rescore_key(body)) is not None:
+        return 0
+    return max(1, scores.count_matching(get_db(), attempt_id=body.get("attempt_id"), test_id=body.get("test_id")))
+
+
 @blp.route("/rescore", methods=["POST"])
 @rule("results", "write")
-@quota("rescore")
+@quota("rescore", cost=_rescore_cost)
 @blp.arguments(RescoreSchema)
 @blp.response(202, JobSchema, description="A rescore job; its result counts what changed")
-@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota (answers re-scored); see Retry-After")
 def rescore(body: dict) -> Response:
-    job = submit(get_db(), jobs.NewJob(kind="rescore", owner_id=user_id(), params=body))
+    """Re-score an attempt's or a test's stored answers under the current scoring versions. A
+    request identical to a re-score that is queued or running answers that job (coalesced). The
+    quota (QUOTA_RESCORE) counts the answers to re-score, not the requests.
+    """
+    target = _rescore_target(body)
+    job = submit(
+        get_db(),
+        jobs.NewJob(
+            kind="rescore",
+            owner_id=user_id(),
+            params=body,
+            scope={"campus_id": target.get("campus_id")},
+            coalesce_key=_rescore_key(body),
+        ),
+    )
     return job_response(job, 202)
+
+
+def _rescore_target(body: dict) -> dict:
+    """The attempt or test to re-score, if the caller may see it (422 on the field otherwise)."""
+    if body.get("attempt_id"):
+        return referenced(attempts.records, "attempts", body["attempt_id"], "attempt_id", "attempt")
+    return referenced(test_store.records, "tests", body["test_id"], "test_id", "test")

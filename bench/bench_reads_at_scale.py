@@ -596,7 +596,7 @@ def recorded(action) -> tuple[list[Sent], float]:
 
 
 def diagnose(client, db, seeded: Seeded, *, profile: bool) -> None:
-    from tasks.assessment import pseudonym_key
+    from config import get_settings
     from workers.attempts import reports
 
     last = math.ceil(seeded.attempts / PER_PAGE)
@@ -609,7 +609,13 @@ def diagnose(client, db, seeded: Seeded, *, profile: bool) -> None:
         "results page 1 (superadmin: no scope)": lambda: expect(client.get(results + "1", headers=superadmin), 200),
         "me/tests": lambda: expect(client.get("/api/v1/me/tests", headers=student), 200),
         "CSV report (write_report)": lambda: reports.write_report(
-            db, seeded.test_id, "diagnose", file_format="csv", anonymised=False, key=pseudonym_key()
+            db,
+            seeded.test_id,
+            "diagnose",
+            requester_id=str(seeded.org.superadmin["_id"]),
+            file_format="csv",
+            anonymised=False,
+            key=get_settings().pseudonym_key,
         ),
     }
     print("\n== the MongoDB commands of each path (in this process, Flask test client; ms = round trip) ==")

@@ -8,6 +8,8 @@ documents the same variables for people.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -220,7 +222,7 @@ class Settings:
     quota_uploads: str = _env(_quota, "student=60/hour;admin=600/hour")
     quota_answers: str = _env(_quota, "student=600/hour;admin=600/hour")
     quota_scoring: str = _env(_quota, "student=120/hour;admin=1200/hour")
-    quota_rescore: str = _env(_quota, "student=1/hour;admin=60/hour")
+    quota_rescore: str = _env(_quota, "student=1/hour;admin=100000/hour")  # answers re-scored, not requests
     quota_reminders: str = _env(_quota, "student=1/hour;admin=20/hour")
     quota_exports: str = _env(_quota, "student=1/hour;admin=60/hour")
 
@@ -280,6 +282,15 @@ class Settings:
     def quotas(self) -> dict[str, dict[str, str]]:
         """Action -> subject ("student", "admin" or an admin role) -> Flask-Limiter limit."""
         return {action: _quota_table(getattr(self, f"quota_{action}")) for action in QUOTA_ACTIONS}
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        """The key of anonymised pseudonyms: REPORT_PSEUDONYM_KEY, or one derived from SECRET_KEY
+        (never the secret itself).
+        """
+        if self.report_pseudonym_key:
+            return self.report_pseudonym_key.encode("utf-8")
+        return hmac.new(self.secret_key.encode("utf-8"), b"report-pseudonyms", hashlib.sha256).digest()
 
     @property
     def is_production(self) -> bool:

@@ -284,9 +284,12 @@ def within_scope(user: User, kind: str, query: Filter, action: str = "read") -> 
 
 def may_act_on_job(user: User, job: Mapping[str, Any], action: str) -> bool:
     """A job in the caller's scope: its owner and superadmins may read and cancel it; another admin
-    needs `action` on the permission module of the job's kind (none for uploads: owner only).
+    needs `action` on the permission module of the job's kind (none for uploads: owner only). A
+    student never cancels a job their attempt's result depends on (the kind's owner_may_cancel).
     """
+    kind = JOB_KINDS.get(str(job.get("kind")))
+    if action == "write" and user["role"] == "student" and (kind is None or not kind.owner_may_cancel):
+        return False
     if str(job.get("owner_id")) == str(user["_id"]) or user["role"] == "superadmin":
         return True
-    kind = JOB_KINDS.get(str(job.get("kind")))
     return kind is not None and kind.module is not None and allows(user, kind.module, action)

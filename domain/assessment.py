@@ -41,6 +41,15 @@ _VISIBLE_CONTENT: dict[str, tuple[str, ...]] = {
 }
 
 
+# Items served only one at a time (GET /attempts/<id>/items/<item_id>), which starts the item's
+# clock on the server: typing is timed from that view to the answer, and the passage of a passage
+# reconstruction is shown for its reading time from that view, then hidden. Any item with a time
+# limit is served the same way, and its answer is refused past the limit (plus the grace).
+CLOCKED_TYPES = frozenset({"typing", "passage_reconstruction"})
+# Content a student may see only for a while after the item is opened: type -> (field, content
+# field giving the seconds, default seconds).
+SHOWN_FOR_A_WHILE: dict[str, tuple[str, str, int]] = {"passage_reconstruction": ("passage", "reading_seconds", 30)}
+
 # Job kinds whose result a student may read: none of them carries a score, a reference text or
 # a right/wrong flag. Any other job's result is withheld from students.
 STUDENT_READABLE_JOB_RESULTS = frozenset({"upload", "answer_scoring", "attempt_settle"})
@@ -56,6 +65,19 @@ def section_of(item_type: str) -> str:
         return "mcq"
     msg = f"unknown item type {item_type!r}"
     raise ValueError(msg)
+
+
+def is_clocked(item_type: str, time_limit_seconds: int | None) -> bool:
+    """Whether the item is served one at a time with a server clock (see CLOCKED_TYPES)."""
+    return item_type in CLOCKED_TYPES or time_limit_seconds is not None
+
+
+def shown_for_seconds(item_type: str, content: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(field, seconds) of content shown only for a while after the item is opened; None if none."""
+    if item_type not in SHOWN_FOR_A_WHILE:
+        return None
+    name, seconds_field, default = SHOWN_FOR_A_WHILE[item_type]
+    return name, int(content.get(seconds_field) or default)
 
 
 def needs_prompt_audio(item_type: str, content: Mapping[str, Any]) -> bool:

@@ -23,6 +23,9 @@ class JobKind:
     # The permission module that lets an admin other than the owner see (read) or cancel (write)
     # a job of this kind within their scope; None: only its owner (and superadmins).
     module: str | None = None
+    # False for jobs an attempt's result depends on: their owner (a student) may not cancel them;
+    # an admin who may act on the module still can, and the answer then counts as unscored.
+    owner_may_cancel: bool = True
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -56,8 +59,8 @@ for _kind in (
     JobKind("prompt_audio", DEFAULT, "tasks.items.render_prompt_audio", "items"),
     JobKind("test_assigned", NOTIFICATIONS, "tasks.assessment.send_test_assigned", "tests"),
     JobKind("results_release", NOTIFICATIONS, "tasks.assessment.release_results", "tests"),
-    JobKind("answer_scoring", SCORING, "tasks.assessment.score_answer", "results"),
-    JobKind("attempt_settle", DEFAULT, "tasks.assessment.settle_attempt", "results"),
+    JobKind("answer_scoring", SCORING, "tasks.assessment.score_answer", "results", owner_may_cancel=False),
+    JobKind("attempt_settle", DEFAULT, "tasks.assessment.settle_attempt", "results", owner_may_cancel=False),
     JobKind("test_report", DEFAULT, "tasks.assessment.write_report", "results"),
     JobKind("audit_export", DEFAULT, "tasks.audit.export_audit"),
 ):

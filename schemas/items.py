@@ -81,6 +81,10 @@ class DictationContent(StrictSchema):
 class PassageReconstructionContent(StrictSchema):
     passage = _text(3000)
     key_ideas = _texts(300, 1, 20)
+    reading_seconds = fields.Integer(
+        validate=validate.Range(min=5, max=600),
+        metadata={"description": "How long the passage is shown once the item is opened (default 30)"},
+    )
 
 
 class EmailPoint(StrictSchema):

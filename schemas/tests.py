@@ -171,17 +171,32 @@ MyTestListSchema = list_envelope(MyTestSchema, "MyTestList")
 class AttemptItemSchema(Schema):
     id = fields.String()
     type = fields.String()
-    prompt = fields.Dict(metadata={"description": "Only what a student may see"})
+    prompt = fields.Dict(
+        metadata={"description": "Only what a student may see; for a clocked item, only when it is opened"}
+    )
     prompt_audio_url = fields.String(allow_none=True)
     time_limit_seconds = fields.Integer(allow_none=True)
     options = fields.List(fields.String(), allow_none=True)
     answer_state = fields.String(metadata={"enum": ["unanswered", "received", "scored", "failed"]})
+    clocked = fields.Boolean(
+        metadata={
+            "description": "Served one at a time: open it (GET /attempts/<id>/items/<item_id>) to see its prompt; "
+            "its clock starts then"
+        }
+    )
+    opened_at = UtcDateTime(allow_none=True, metadata={"description": "When the item was first opened"})
+    answer_by = UtcDateTime(
+        allow_none=True, metadata={"description": "The server's time limit for this answer (item limit or deadline)"}
+    )
+    shown_until = UtcDateTime(metadata={"description": "Content shown for a while (a passage to reconstruct) until"})
+    content_hidden = fields.Boolean(metadata={"description": "That content's time is over: it is no longer shown"})
 
 
 class AttemptSchema(Schema):
     id = ObjectIdStr(attribute="_id")
     test_id = fields.String()
-    student_id = fields.String()
+    student_id = fields.String(allow_none=True, metadata={"description": "Only to callers who may read students"})
+    pseudonym = fields.String(metadata={"description": "To callers who may not read students (times to the day)"})
     number = fields.Integer()
     state = fields.String(metadata={"enum": ["in_progress", "finished"]})
     started_at = UtcDateTime()
@@ -212,12 +227,21 @@ class ResultItemSchema(Schema):
     type = fields.String()
     score = fields.Integer(allow_none=True)
     feedback = fields.String()
+    unscored_reason = fields.String(
+        metadata={"description": "Why the answer could not be scored (it counts as not answered)"}
+    )
 
 
 class ResultSchema(Schema):
     overall = fields.Integer(allow_none=True)
     subscores = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
     items = fields.List(fields.Nested(ResultItemSchema))
+    item_feedback_held = fields.Boolean(
+        metadata={
+            "description": "True while a student could still take another attempt at the test (attempts left and "
+            "the window open): per-item feedback would give the answers away, so `items` is empty until then"
+        }
+    )
 
 
 class ResultPendingSchema(Schema):
@@ -228,10 +252,20 @@ class ResultPendingSchema(Schema):
 
 
 class ResultRowSchema(Schema):
+    """One attempt as the caller may see it (domain.results): figures once scored (a student's own
+    once released); the student by id, name and roll number to callers who may read students, else
+    by `pseudonym`, with times to the day.
+    """
+
     attempt_id = fields.String()
-    student_id = fields.String()
-    roll_number = fields.String(allow_none=True)
-    name = fields.String(allow_none=True)
+    student_id = fields.String(metadata={"description": "Only to callers who may read students"})
+    roll_number = fields.String(allow_none=True, metadata={"description": "Only to callers who may read students"})
+    name = fields.String(allow_none=True, metadata={"description": "Only to callers who may read students"})
+    pseudonym = fields.String(
+        metadata={
+            "description": "Instead of the student's id, name and roll number, to callers who may not read students"
+        }
+    )
     batch_id = fields.String(allow_none=True)
     number = fields.Integer()
     state = fields.String()

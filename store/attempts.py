@@ -5,17 +5,21 @@ state: in_progress|finished, seed (the form's draw is reproducible from it), ite
 type, section, module, time_limit_seconds}] (the student's own form, fixed at the start, so a
 resume sees the same items), started_at, deadline (the earlier of start + duration and the
 window's end, kept here, never in the browser), finished_at, finish_reason: student|deadline,
-answers: {item_id: {state: received|scored|failed, job_id, at}}, result (the aggregated score),
+answers: {item_id: {opened_at (when the item was first served: its clock), state:
+received|scored|failed, job_id, at (when the answer arrived, then when it was scored), reason (why a
+failed answer has no score)}}, result (the aggregated score),
 result_state: none|scoring|awaiting_release|released, released_at, created_at, updated_at}.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from domain.filters import all_of
 from store import listings
 from store.common import Page, Records, first_row, page_of, sort_spec, utcnow
 
@@ -41,6 +45,8 @@ def ensure_indexes(db: Database) -> None:
     attempts.create_index([("student_id", ASCENDING), ("started_at", DESCENDING)], name="student_recent")
     attempts.create_index([("state", ASCENDING), ("deadline", ASCENDING)], name="state_deadline")
     attempts.create_index([("test_id", ASCENDING), ("result_state", ASCENDING)], name="test_result_state")
+    # Finished attempts left `scoring` (their answers' jobs ended without a score), for the sweeper.
+    attempts.create_index([("result_state", ASCENDING), ("updated_at", ASCENDING)], name="result_state_updated")
     # A test's results as its campus's and its courses' admins page them, and a student's own
     # attempts at the tests on their list.
     attempts.create_index(
@@ -85,19 +91,66 @@ def get(db: Database, attempt_id: str | ObjectId, scope: dict[str, Any] | None =
     return records.get(db, attempt_id, scope)
 
 
-def record_answer_state(db: Database, attempt_id: ObjectId, item_id: str, state: str, job_id: str) -> None:
-    """The item's answer is received (a new answer replaces an earlier one) or scored/failed."""
-    db[COLLECTION].update_one(
-        {"_id": attempt_id},
-        {"$set": {f"answers.{item_id}": {"state": state, "job_id": job_id, "at": utcnow()}, "updated_at": utcnow()}},
+def accept_answer(
+    db: Database,
+    attempt_id: ObjectId,
+    item_id: str,
+    job_id: str,
+    now: datetime,
+    *,
+    grace: timedelta,
+    item_seconds: int | None = None,
+) -> bool:
+    """Record the item's answer as received (replacing an earlier one) in one conditional write:
+    only while the attempt is in progress, its deadline plus `grace` not passed and, for an item
+    with a time limit, within `item_seconds` plus `grace` of when the item was opened. False when
+    any of those no longer holds (nothing is written).
+    """
+    query: dict[str, Any] = {"_id": attempt_id, "state": IN_PROGRESS, "deadline": {"$gte": now - grace}}
+    if item_seconds is not None:
+        query[f"answers.{item_id}.opened_at"] = {"$gte": now - grace - timedelta(seconds=item_seconds)}
+    answer = f"answers.{item_id}"
+    written = db[COLLECTION].update_one(
+        query,
+        {
+            "$set": {f"{answer}.state": "received", f"{answer}.job_id": job_id, f"{answer}.at": now, "updated_at": now},
+            "$unset": {f"{answer}.reason": ""},
+        },
     )
+    return written.modified_count == 1
 
 
-def record_answer_outcome(db: Database, attempt_id: ObjectId, item_id: str, state: str, job_id: str) -> bool:
-    """scored/failed for the item's current answer only (a job of a replaced answer changes nothing)."""
+def open_item(db: Database, attempt_id: ObjectId, item_id: str, now: datetime) -> datetime | None:
+    """Start the item's clock the first time it is served (later views keep the first time); the
+    time it was first opened, or None when the attempt is no longer in progress.
+    """
+    db[COLLECTION].update_one(
+        {"_id": attempt_id, "state": IN_PROGRESS, f"answers.{item_id}.opened_at": {"$exists": False}},
+        {"$set": {f"answers.{item_id}.opened_at": now, "updated_at": now}},
+    )
+    attempt = db[COLLECTION].find_one({"_id": attempt_id}, {f"answers.{item_id}.opened_at": 1, "state": 1})
+    if attempt is None or attempt["state"] != IN_PROGRESS:
+        return None
+    opened: datetime | None = ((attempt.get("answers") or {}).get(item_id) or {}).get("opened_at")
+    return opened
+
+
+def record_answer_outcome(
+    db: Database, attempt_id: ObjectId, item_id: str, state: str, job_id: str, reason: str | None = None
+) -> bool:
+    """scored/failed for the item's current answer while it is still being scored (a job of a
+    replaced answer, or of one already settled without it, changes nothing).
+    """
+    fields: dict[str, Any] = {
+        f"answers.{item_id}.state": state,
+        f"answers.{item_id}.at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    if reason:
+        fields[f"answers.{item_id}.reason"] = reason
     result = db[COLLECTION].update_one(
-        {"_id": attempt_id, f"answers.{item_id}.job_id": job_id},
-        {"$set": {f"answers.{item_id}.state": state, f"answers.{item_id}.at": utcnow(), "updated_at": utcnow()}},
+        {"_id": attempt_id, f"answers.{item_id}.job_id": job_id, f"answers.{item_id}.state": "received"},
+        {"$set": fields},
     )
     return result.modified_count == 1
 
@@ -128,17 +181,39 @@ def past_deadline(db: Database, before: datetime, limit: int = 500) -> list[dict
 
 
 def record_result(
-    db: Database, attempt_id: ObjectId, result: dict[str, Any], result_state: str, now: datetime
+    db: Database,
+    attempt_id: ObjectId,
+    result: dict[str, Any],
+    result_state: str,
+    now: datetime,
+    *,
+    from_state: str = "scoring",
 ) -> dict | None:
-    released = {"released_at": now} if result_state == "released" else {}
+    """Store a finished attempt's result, moving its result state from `from_state` (what the
+    caller read) to `result_state`; None when the attempt is no longer in `from_state` (another
+    settle or a release came first: nothing is written).
+    """
+    released = {"released_at": now} if result_state == "released" and from_state != "released" else {}
     attempt = db[COLLECTION].find_one_and_update(
-        {"_id": attempt_id, "state": FINISHED},
+        {"_id": attempt_id, "state": FINISHED, "result_state": from_state},
         {"$set": {"result": result, "result_state": result_state, **released, "updated_at": now}},
         return_document=ReturnDocument.AFTER,
     )
     if attempt is not None:
         RESULTS.invalidate(attempt["test_id"])
     return attempt
+
+
+def release_one(db: Database, attempt_id: ObjectId, now: datetime) -> bool:
+    """awaiting_release -> released for one attempt; False when it was not awaiting release."""
+    released = db[COLLECTION].find_one_and_update(
+        {"_id": attempt_id, "result_state": "awaiting_release"},
+        {"$set": {"result_state": "released", "released_at": now, "updated_at": now}},
+        {"test_id": 1},
+    )
+    if released is not None:
+        RESULTS.invalidate(released["test_id"])
+    return released is not None
 
 
 def release_scored(db: Database, test_id: str, now: datetime) -> list[dict]:
@@ -153,6 +228,12 @@ def release_scored(db: Database, test_id: str, now: datetime) -> list[dict]:
         )
         RESULTS.invalidate(test_id)
     return waiting
+
+
+def stuck_in_scoring(db: Database, before: datetime, limit: int = 500) -> list[dict]:
+    """Finished attempts still `scoring` that nothing has changed since `before`."""
+    query = {"result_state": "scoring", "updated_at": {"$lt": before}}
+    return list(db[COLLECTION].find(query, {"_id": 1, "answers": 1, "state": 1}).limit(limit))
 
 
 def student_ids_with_attempt(db: Database, test_id: str) -> set[str]:
@@ -204,10 +285,12 @@ def results_page(db: Database, test_id: str, query: dict[str, Any], sort: str, p
     return Page(rows, total, page_number, per_page)
 
 
-def latest_per_student(db: Database, test_id: str) -> dict[str, dict]:
-    """Each student's latest attempt at the test, by student id."""
+def latest_per_student(db: Database, test_id: str, within: dict[str, Any] | None = None) -> dict[str, dict]:
+    """Each student's latest attempt at the test (among those matching `within`, a viewer's
+    scope), by student id.
+    """
     latest: dict[str, dict] = {}
-    for attempt in db[COLLECTION].find({"test_id": test_id}).sort("number", ASCENDING):
+    for attempt in db[COLLECTION].find(all_of({"test_id": test_id}, within or {})).sort("number", ASCENDING):
         latest[attempt["student_id"]] = attempt
     return latest
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
 from domain.jobkinds import JOB_STATES, TERMINAL_STATES
 from store.common import Page, Records, page_of, utcnow
@@ -37,6 +38,14 @@ def ensure_indexes(db: Database) -> None:
         unique=True,
         partialFilterExpression={"dedup_key": {"$type": "string"}},
     )
+    # Held only while a job is queued or running (finish removes it): an identical request meanwhile
+    # gets that job.
+    jobs.create_index(
+        [("coalesce_key", ASCENDING)],
+        name="coalesce_key",
+        unique=True,
+        partialFilterExpression={"coalesce_key": {"$type": "string"}},
+    )
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,9 @@ class NewJob:
     params: dict[str, Any]
     scope: dict[str, Any] | None = None  # e.g. {"campus_id": ...} so admins above the owner can see it
     total: int = 0
-    dedup_key: str | None = None
+    dedup_key: str | None = None  # one job for this key, ever
     job_id: ObjectId | None = None
+    coalesce_key: str | None = None  # one job for this key at a time: while it is queued or running
 
 
 def create(db: Database, new: NewJob, queue: str) -> dict:
@@ -84,8 +94,25 @@ def create(db: Database, new: NewJob, queue: str) -> dict:
         existing: dict[str, Any] | None = db[COLLECTION].find_one({"dedup_key": new.dedup_key})
         if existing is not None:
             return existing
-    db[COLLECTION].insert_one(doc)
+    if new.coalesce_key:
+        doc["coalesce_key"] = new.coalesce_key
+        active = active_for(db, new.coalesce_key)
+        if active is not None:
+            return active
+    try:
+        db[COLLECTION].insert_one(doc)
+    except DuplicateKeyError:  # an identical request inserted it a moment earlier
+        raced = active_for(db, new.coalesce_key) if new.coalesce_key else None
+        if raced is None:
+            raise
+        return raced
     return doc
+
+
+def active_for(db: Database, coalesce_key: str) -> dict | None:
+    """The queued or running job holding this coalescing key, if any."""
+    found: dict | None = db[COLLECTION].find_one({"coalesce_key": coalesce_key})
+    return found
 
 
 def get(db: Database, job_id: str | ObjectId, within: dict[str, Any] | None = None) -> dict | None:
@@ -189,7 +216,7 @@ def finish(
         "error": error,
         "lease_until": None,
     }
-    res = db[COLLECTION].update_one(query, {"$set": update, "$inc": {"rev": 1}})
+    res = db[COLLECTION].update_one(query, {"$set": update, "$unset": {"coalesce_key": ""}, "$inc": {"rev": 1}})
     return res.modified_count == 1
 
 
@@ -205,6 +232,7 @@ def request_cancel(db: Database, job_id: ObjectId) -> dict | None:
                 "updated_at": now,
                 "error": {"code": "cancelled", "message": "Cancelled before it started."},
             },
+            "$unset": {"coalesce_key": ""},
             "$inc": {"rev": 1},
         },
     )

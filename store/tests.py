@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from domain.access import audience
+from domain.filters import all_of
 from store import users
 from store.common import Records, as_utc, narrowed, to_object_id, utcnow
 
@@ -139,18 +140,20 @@ def results_released(test: dict) -> bool:
 # --- who the test is for --------------------------------------------------------------------
 
 
-def assigned_students(db: Database, test: dict) -> Iterator[dict]:
-    """Active students the test is assigned to (through a batch or by name), each once."""
+def assigned_students(db: Database, test: dict, within: dict[str, Any] | None = None) -> Iterator[dict]:
+    """Active students the test is assigned to (through a batch or by name), each once; only
+    those matching `within` (a viewer's scope on students) when given.
+    """
     seen: set[str] = set()
     named = [oid for oid in map(to_object_id, test.get("student_ids") or []) if oid is not None]
     # Two queries rather than one $or: the nx-27017 stand-in mis-evaluates some $or forms. The
     # batch query's indexed part goes first (store.common.narrowed); the named one pins _id.
     # (nx-27017 cannot compare ObjectIds inside an aggregation, so that one stays a find.)
-    active = {"role": "student", "active": True}
+    active = all_of({"role": "student", "active": True}, within or {})
     batches = {"role": "student", "batch_id": {"$in": [str(b) for b in test.get("batch_ids") or []]}}
     found = itertools.chain(
         db[users.COLLECTION].aggregate([*narrowed(batches, active), {"$project": STUDENT_FIELDS}]),
-        db[users.COLLECTION].find({"_id": {"$in": named}, **active}, STUDENT_FIELDS),
+        db[users.COLLECTION].find(all_of({"_id": {"$in": named}}, active), STUDENT_FIELDS),
     )
     for student in found:
         if str(student["_id"]) not in seen:

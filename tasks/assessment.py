@@ -10,10 +10,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from config import get_settings
 from domain.jobkinds import FINISH_EXPIRED_TASK, SCHEDULED_RELEASES_TASK
@@ -26,17 +25,30 @@ from tasks.publish import submit
 from tasks.runtime import JobContext, job_task
 from workers.attempts import answers, reports, results
 
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
 log = logging.getLogger("assessment.tasks")
 
 
-@job_task("answer_scoring", soft_time_limit=150, time_limit=180)
+def answer_unscored(db: Database, job: dict[str, Any]) -> None:
+    """An answer's scoring job ended without a score: the answer counts as not answered, with the
+    reason, and its attempt does not wait for it.
+    """
+    params = job.get("params") or {}
+    reason = (job.get("error") or {}).get("code") or job["state"]
+    results.answer_unscored(db, params["attempt_id"], params["item_id"], str(job["_id"]), reason)
+
+
+@job_task("answer_scoring", on_unfinished=answer_unscored, soft_time_limit=150, time_limit=180)
 def score_answer(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0, 1)
     params = ctx.params
-    try:
-        outcome = answers.score_answer(ctx.db, ctx.id, params["attempt_id"], params["item_id"], params["answer"])
-    finally:  # a failed answer counts as unanswered: the attempt must not wait for it
-        results.settle_attempt(ctx.db, params["attempt_id"])
+    grace = timedelta(seconds=get_settings().answer_grace_seconds)
+    outcome = answers.score_answer(
+        ctx.db, ctx.id, params["attempt_id"], params["item_id"], params["answer"], grace=grace
+    )
+    results.settle_attempt(ctx.db, params["attempt_id"])
     ctx.progress(1)
     return outcome
 
@@ -68,25 +80,21 @@ def write_report(ctx: JobContext) -> dict[str, Any]:
         ctx.db,
         params["test_id"],
         str(ctx.id),
+        requester_id=ctx.job["owner_id"],
         file_format=params["format"],
         anonymised=params["anonymised"],
-        key=pseudonym_key(),
+        key=get_settings().pseudonym_key,
         progress=ctx.progress,
     )
 
 
-def pseudonym_key() -> bytes:
-    """REPORT_PSEUDONYM_KEY, or one derived from SECRET_KEY (never the secret itself)."""
-    settings = get_settings()
-    if settings.report_pseudonym_key:
-        return settings.report_pseudonym_key.encode("utf-8")
-    return hmac.new(settings.secret_key.encode("utf-8"), b"report-pseudonyms", hashlib.sha256).digest()
-
-
 @celery_app.task(name=FINISH_EXPIRED_TASK, ignore_result=True)
 def finish_expired_attempts() -> dict[str, int]:
-    """Attempts past their deadline are finished on the server, whatever the browser does."""
+    """Attempts past their deadline are finished on the server, whatever the browser does, and
+    finished attempts left `scoring` by answers whose jobs ended without a score are settled.
+    """
     db = get_db()
+    settled = results.settle_stuck(db, utcnow())
     finished = results.finish_expired(db, utcnow(), get_settings().answer_grace_seconds)
     for attempt_id in finished:
         submit(
@@ -98,9 +106,9 @@ def finish_expired_attempts() -> dict[str, int]:
                 dedup_key=f"settle:{attempt_id}",
             ),
         )
-    if finished:
-        log.info("attempts finished at deadline count=%d", len(finished))
-    return {"finished": len(finished)}
+    if finished or settled:
+        log.info("attempts finished at deadline count=%d settled_stuck=%d", len(finished), settled)
+    return {"finished": len(finished), "settled_stuck": settled}
 
 
 @celery_app.task(name=SCHEDULED_RELEASES_TASK, ignore_result=True)

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import botocore.exceptions
 from bson import ObjectId
@@ -127,11 +127,22 @@ def _claim(db: Database, job_id: ObjectId, holder: str, lease: int) -> dict | No
     return jobs.claim(db, job_id, holder, lease, holder_is_dead=holder_is_dead(job.get("holder")))
 
 
-def job_task(kind: str, **task_options: Any) -> Callable[[Callable[[JobContext], Any]], Task]:
+# What follows a job of a kind that ends without its result (failed or cancelled), whichever path
+# ended it (its worker, the sweeper); e.g. an answer's scoring job settles its attempt.
+Unfinished: TypeAlias = "Callable[[Database, dict], object]"
+_ON_UNFINISHED: dict[str, Unfinished] = {}
+
+
+def job_task(
+    kind: str, *, on_unfinished: Unfinished | None = None, **task_options: Any
+) -> Callable[[Callable[[JobContext], Any]], Task]:
     """Declare the Celery task that runs jobs of `kind` (named in domain/jobkinds.py):
-    `body(ctx) -> result dict`.
+    `body(ctx) -> result dict`; `on_unfinished(db, job)` runs once if a job of the kind ends
+    failed or cancelled (the job as it was claimed, with the error it ended with).
     """
     declared = job_kind(kind)
+    if on_unfinished is not None:
+        _ON_UNFINISHED[kind] = on_unfinished
 
     def decorate(body: Callable[[JobContext], Any]) -> Task:
         @celery_app.task(name=declared.task, bind=True, **task_options)
@@ -230,7 +241,19 @@ def finish_job(db: Database, job: dict, state: str, **ending: Any) -> bool:
     finished = jobs.finish(db, job["_id"], state, **ending)
     if finished:
         JOBS_FINISHED.labels(job["kind"], state).inc()
+        if state != "succeeded":
+            _after_unfinished(db, {**job, "state": state, "error": ending.get("error")})
     return finished
+
+
+def _after_unfinished(db: Database, job: dict) -> None:
+    follow_up = _ON_UNFINISHED.get(job["kind"])
+    if follow_up is None:
+        return
+    try:
+        follow_up(db, job)
+    except Exception:  # the job has ended either way; the sweeps catch up with what this missed
+        log.exception("job follow-up failed job_id=%s kind=%s", job["_id"], job["kind"])
 
 
 def _observe_answer_to_score(job: dict) -> None:

@@ -88,7 +88,8 @@ def rescore(
         progress(done, total)
     # The attempts whose answers changed are totalled again under the current versions.
     summary["attempts_updated"] = sum(
-        settle_attempt(db, touched_id) in ("awaiting_release", "released") for touched_id in sorted(touched)
+        settle_attempt(db, touched_id, rescore=True) in ("awaiting_release", "released")
+        for touched_id in sorted(touched)
     )
     return summary
 

@@ -9,7 +9,7 @@ and scored. What a student sees of an item comes from `domain.assessment.student
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
@@ -18,18 +18,20 @@ from flask import Response, jsonify, request
 from flask_jwt_extended import current_user
 from marshmallow import ValidationError
 
-from api.access import authenticated, invalid, not_found, only, scope, user_id
+from api.access import invalid, not_found, only, rule, scope, user_id
 from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import checked_size
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
-from domain.assessment import section_of, student_prompt
+from domain.assessment import is_clocked, section_of, shown_for_seconds, student_prompt
 from domain.filetypes import SNIFF_BYTES, sniff
+from domain.results import item_feedback_due, pseudonym, result_view, shows_identity, to_the_day
 from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
 from schemas.tests import (
+    AttemptItemSchema,
     AttemptSchema,
     AudioAnswerSchema,
     MyTestListSchema,
@@ -167,7 +169,7 @@ def _form(test: dict, seed: str) -> list[dict[str, Any]]:
 
 
 @blp.route("/attempts/<id:attempt_id>", methods=["GET"])
-@authenticated
+@rule("results", "read")
 @blp.response(200, AttemptSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_attempt(attempt_id: str) -> Response:
@@ -190,27 +192,93 @@ def _own_attempt(attempt_id: str) -> dict:
 
 def _attempt_response(attempt: dict, status: int) -> Response:
     found = items.get_many(get_db(), [entry["item_id"] for entry in attempt["items"]])
-    body = AttemptSchema().dump(
-        {**attempt, "items": [_student_item(entry, found.get(entry["item_id"]), attempt) for entry in attempt["items"]]}
-    )
-    response = jsonify(body)
+    shown = {
+        **attempt,
+        "items": [_student_item(entry, found.get(entry["item_id"]), attempt) for entry in attempt["items"]],
+    }
+    if not shows_identity(current_user):  # the same rule as the results pages (domain.results)
+        shown = {
+            **shown,
+            "student_id": None,
+            "pseudonym": pseudonym(attempt["student_id"], get_settings().pseudonym_key),
+            **{name: to_the_day(as_utc(attempt.get(name))) for name in ("started_at", "deadline", "finished_at")},
+        }
+    response = jsonify(AttemptSchema().dump(shown))
     response.status_code = status
     return response
 
 
-def _student_item(entry: dict, item: dict | None, attempt: dict) -> dict[str, Any]:
-    prompt = student_prompt(entry["type"], item["content"]) if item else {}
-    audio = (item or {}).get("prompt_audio") or {}
+def _student_item(entry: dict, item: dict | None, attempt: dict, *, served: bool = False) -> dict[str, Any]:
+    """An item of the attempt as its student sees it. A clocked item (domain.assessment.is_clocked)
+    shows its prompt only when `served` one at a time, which starts its clock; content shown for a
+    while (a passage to reconstruct) is gone once its time is over.
+    """
     answer = (attempt.get("answers") or {}).get(entry["item_id"]) or {}
-    return {
+    opened_at = as_utc(answer.get("opened_at"))
+    clocked = is_clocked(entry["type"], entry.get("time_limit_seconds"))
+    shown: dict[str, Any] = {
         "id": entry["item_id"],
         "type": entry["type"],
-        "prompt": prompt,
-        "prompt_audio_url": files.presigned_get(audio["key"]) if audio.get("state") == "ready" else None,
         "time_limit_seconds": entry.get("time_limit_seconds"),
-        "options": prompt.get("options"),
         "answer_state": answer.get("state", "unanswered"),
+        "clocked": clocked,
+        "opened_at": opened_at,
+        "answer_by": _answer_by(entry, opened_at, attempt),
+        "prompt": {},
+        "options": None,
+        "prompt_audio_url": None,
     }
+    if item is None or (clocked and not served):
+        return shown
+    prompt = student_prompt(entry["type"], item["content"])
+    timed = shown_for_seconds(entry["type"], item["content"])
+    if timed is not None and opened_at is not None:
+        shown["shown_until"] = opened_at + timedelta(seconds=timed[1])
+        if utcnow() >= shown["shown_until"]:
+            prompt.pop(timed[0], None)
+            shown["content_hidden"] = True
+    audio = item.get("prompt_audio") or {}
+    url = files.presigned_get(audio["key"]) if audio.get("state") == "ready" else None
+    return {**shown, "prompt": prompt, "options": prompt.get("options"), "prompt_audio_url": url}
+
+
+def _answer_by(entry: dict, opened_at: datetime | None, attempt: dict) -> datetime | None:
+    """When the item's own time is over (opened + its limit), never later than the attempt's deadline."""
+    deadline = as_utc(attempt.get("deadline"))
+    if opened_at is None or entry.get("time_limit_seconds") is None:
+        return deadline
+    own = opened_at + timedelta(seconds=entry["time_limit_seconds"])
+    return min(own, deadline) if deadline else own
+
+
+@blp.route("/attempts/<id:attempt_id>/items/<id:item_id>", methods=["GET"])
+@only("student")
+@blp.response(200, AttemptItemSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+def open_attempt_item(attempt_id: str, item_id: str) -> dict:
+    """Serve one item of my attempt. The first view starts the item's clock on the server: a timed
+    item's answer is due `time_limit_seconds` after it (plus a short grace), typing speed is
+    measured from it, and a passage to reconstruct is shown for its reading time from it only.
+    Later views show the same item with the same clock.
+    """
+    attempt = _own_attempt(attempt_id)
+    entry = _entry(attempt, item_id)
+    _refuse_when_closed(attempt)
+    db = get_db()
+    opened_at = attempts.open_item(db, attempt["_id"], item_id, utcnow())
+    if opened_at is None:
+        raise _closed(attempt)
+    answers = attempt.get("answers") or {}
+    seen = {**attempt, "answers": {**answers, item_id: {**(answers.get(item_id) or {}), "opened_at": opened_at}}}
+    return _student_item(entry, items.records.get(db, item_id), seen, served=True)
+
+
+def _entry(attempt: dict, item_id: str) -> dict:
+    entry = next((entry for entry in attempt["items"] if entry["item_id"] == item_id), None)
+    if entry is None:
+        raise not_found("item in this attempt")
+    return entry
 
 
 @blp.route("/attempts/<id:attempt_id>/answers/<id:item_id>", methods=["PUT"])
@@ -232,18 +300,30 @@ def _student_item(entry: dict, item: dict | None, attempt: dict) -> dict[str, An
 )
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def put_answer(attempt_id: str, item_id: str) -> Response:
-    """JSON `{"text"}` (typing also `elapsed_seconds`), JSON `{"choice"}` (mcq), or multipart
-    `audio` (spoken items). A new answer before the deadline replaces the earlier one.
+    """JSON `{"text"}`, JSON `{"choice"}` (mcq), or multipart `audio` (spoken items). A new answer
+    before the deadline replaces the earlier one. A clocked item (typing, passage reconstruction,
+    any item with a time limit) must have been opened (GET .../items/<item_id>) and is answered
+    within its limit; typing speed is timed by the server from that view (a client's
+    `elapsed_seconds` is kept only to flag a disagreement). 409 when the attempt, its deadline or
+    the item's time is over, checked again in the write that stores the answer.
     """
     attempt = _own_attempt(attempt_id)
-    entry = next((entry for entry in attempt["items"] if entry["item_id"] == item_id), None)
-    if entry is None:
-        raise not_found("item in this attempt")
+    entry = _entry(attempt, item_id)
     _refuse_when_closed(attempt)
+    opened_at = _item_clock(attempt, entry, utcnow())
     job_id = ObjectId()
     answer = _audio_answer(attempt_id, item_id, job_id) if entry["section"] == "spoken" else _json_answer(entry)
+    now = utcnow()
+    if entry["type"] == "typing" and opened_at is not None:
+        answer.update(_server_timing(answer.pop("elapsed_seconds", None), (now - opened_at).total_seconds()))
     db = get_db()
-    attempts.record_answer_state(db, attempt["_id"], item_id, "received", str(job_id))
+    grace = timedelta(seconds=get_settings().answer_grace_seconds)
+    if not attempts.accept_answer(
+        db, attempt["_id"], item_id, str(job_id), now, grace=grace, item_seconds=entry.get("time_limit_seconds")
+    ):
+        if answer.get("audio_key"):
+            files.delete(answer["audio_key"])
+        raise _closed(attempts.get(db, attempt["_id"]) or attempt, entry)
     job = submit(
         db,
         jobs.NewJob(
@@ -256,6 +336,55 @@ def put_answer(attempt_id: str, item_id: str) -> Response:
         ),
     )
     return job_response(job, 202)
+
+
+# A client's own typing time differing from the server's by more than this is flagged.
+TIMING_TOLERANCE_SECONDS, TIMING_TOLERANCE_SHARE = 5.0, 0.2
+
+
+def _server_timing(client_seconds: float | None, server_seconds: float) -> dict[str, Any]:
+    """Typing is scored on the server's time from the item's view to the answer; the client's
+    figure is kept only to flag that the two disagree.
+    """
+    timing: dict[str, Any] = {"elapsed_seconds": round(server_seconds, 3)}
+    if client_seconds is not None:
+        timing["client_elapsed_seconds"] = client_seconds
+        tolerance = max(TIMING_TOLERANCE_SECONDS, TIMING_TOLERANCE_SHARE * server_seconds)
+        timing["timing_disagrees"] = abs(client_seconds - server_seconds) > tolerance
+    return timing
+
+
+def _item_clock(attempt: dict, entry: dict, now: datetime) -> datetime | None:
+    """When a clocked item was opened (409 when it never was, or its time is over); None otherwise."""
+    if not is_clocked(entry["type"], entry.get("time_limit_seconds")):
+        return None
+    opened_at = as_utc(((attempt.get("answers") or {}).get(entry["item_id"]) or {}).get("opened_at"))
+    path = f"/api/v1/attempts/{attempt['_id']}/items/{entry['item_id']}"
+    if opened_at is None:
+        raise ApiError(409, "item_not_opened", f"Open the item first (GET {path}): its time starts then.")
+    limit = entry.get("time_limit_seconds")
+    grace = timedelta(seconds=get_settings().answer_grace_seconds)
+    if limit is not None and now > opened_at + timedelta(seconds=limit) + grace:
+        raise _item_time_over(opened_at, limit)
+    return opened_at
+
+
+def _item_time_over(opened_at: datetime, limit: int) -> ApiError:
+    return ApiError(
+        409,
+        "item_time_over",
+        "The time for this item is over; its answer is no longer accepted.",
+        {"answer_by": _iso(opened_at + timedelta(seconds=limit))},
+    )
+
+
+def _closed(attempt: dict, entry: dict | None = None) -> ApiError:
+    """Why an answer or a view was refused by the write that checks the clocks."""
+    _refuse_when_closed(attempt)
+    opened_at = as_utc(((attempt.get("answers") or {}).get((entry or {}).get("item_id", "")) or {}).get("opened_at"))
+    if entry is not None and opened_at is not None and entry.get("time_limit_seconds") is not None:
+        return _item_time_over(opened_at, entry["time_limit_seconds"])
+    return ApiError(409, "attempt_finished", "This attempt is finished; answers are no longer accepted.")
 
 
 def _refuse_when_closed(attempt: dict) -> None:
@@ -288,7 +417,8 @@ def _json_answer(entry: dict) -> dict[str, Any]:
         return {"kind": "choice", "choice": body["choice"]}
     if "text" not in body:
         raise invalid({"text": [f'A {entry["type"]} item takes {{"text": ...}}.']})
-    return {"kind": "text", "text": body["text"], "elapsed_seconds": body.get("elapsed_seconds")}
+    timing = {"elapsed_seconds": body.get("elapsed_seconds")} if entry["type"] == "typing" else {}
+    return {"kind": "text", "text": body["text"], **timing}
 
 
 def _audio_answer(attempt_id: str, item_id: str, job_id: ObjectId) -> dict[str, Any]:
@@ -329,28 +459,35 @@ def finish_attempt(attempt_id: str) -> Response:
 
 
 @blp.route("/attempts/<id:attempt_id>/result", methods=["GET"])
-@authenticated
+@rule("results", "read")
 @blp.response(200, ResultSchema)
 @blp.alt_response(202, schema=ResultPendingSchema, description="Not ready: in_progress, scoring or awaiting_release")
 @blp.alt_response(404, schema=ErrorSchema)
 def attempt_result(attempt_id: str) -> Response:
+    """The result as domain.results lets the caller see it: a student sees their figures once
+    released, and the per-item feedback once no further attempt at the test can follow.
+    """
     attempt = _visible_attempt(attempt_id)
     if attempt["state"] == attempts.IN_PROGRESS:
         return _pending("in_progress")
-    if attempt.get("result_state") != "released" and current_user["role"] == "student":
+    db = get_db()
+    test = test_store.get(db, attempt["test_id"])
+    used = attempts.count_for(db, attempt["test_id"], attempt["student_id"])
+    view = result_view(current_user, attempt, no_attempt_can_follow=item_feedback_due(test, used, utcnow()))
+    if not view.figures:
         return _pending(attempt.get("result_state") or "scoring")
-    if attempt.get("result") is None:
-        return _pending("scoring")
     result = attempt["result"]
-    return jsonify(
-        ResultSchema().dump(
-            {"overall": result.get("overall"), "subscores": result.get("subscores"), "items": result.get("items") or []}
-        )
-    )
+    shown = {
+        "overall": result.get("overall"),
+        "subscores": result.get("subscores"),
+        "items": (result.get("items") or []) if view.items else [],
+        "item_feedback_held": not view.items,
+    }
+    return jsonify(ResultSchema().dump(shown))
 
 
 def _pending(state: str) -> Response:
-    response = jsonify({"state": "scoring" if state == "none" else state})
+    response = jsonify({"state": state if state in ("in_progress", "awaiting_release") else "scoring"})
     response.status_code = 202
     response.headers["Retry-After"] = "5"
     return response

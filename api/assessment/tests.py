@@ -19,8 +19,9 @@ from api.org.campuses import CAMPUSES
 from api.org.students import STUDENTS
 from api.quotas import quota
 from api.resource import ScopedResource
-from domain.access import allows
+from config import get_settings
 from domain.filters import all_of
+from domain.results import pseudonym, result_view, shows_identity, to_the_day
 from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
 from schemas.tests import (
@@ -136,7 +137,10 @@ def get_test(test_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def update_test(body: dict, test_id: str) -> dict:
-    """Attempts already started keep their form; the change applies to attempts started after it."""
+    """Attempts already started keep their form; the change applies to attempts started after it.
+    Switching to immediate release releases the results awaiting release (a results_release job);
+    switching away from it never takes a released result back.
+    """
     test = TESTS.get_to_change(test_id)
     merged = {**test, **body}
     if merged["window_end"] <= merged["window_start"]:
@@ -146,6 +150,8 @@ def update_test(body: dict, test_id: str) -> dict:
     fixed = _checked_sections(body["sections"], test["campus_id"]) if "sections" in body else []
     updated = TESTS.update(test, body)
     items.mark_used(get_db(), fixed)
+    if body.get("release") == "immediate" and not test_store.results_released(test):
+        _submit_release(test)  # results awaiting release are released now, as the new policy says
     return updated
 
 
@@ -209,6 +215,11 @@ def release_results(test_id: str) -> Response:
     `results_released` once; results scored later are released as they are scored.
     """
     test = TESTS.get_to_change(test_id)
+    return job_response(_submit_release(test), 202)
+
+
+def _submit_release(test: dict) -> dict:
+    test_id = str(test["_id"])
     job = submit(
         get_db(),
         jobs.NewJob(
@@ -219,7 +230,7 @@ def release_results(test_id: str) -> Response:
         ),
     )
     audit_event("test.results_release_requested", target_type="test", target_id=test_id)
-    return job_response(job, 202)
+    return job
 
 
 @blp.route("/<id:test_id>/results", methods=["GET"])
@@ -227,8 +238,13 @@ def release_results(test_id: str) -> Response:
 @blp.arguments(ResultListArgsSchema, location="query")
 @blp.response(200, ResultRowListSchema)
 @blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
 def list_results(args: dict, test_id: str) -> dict:
+    """The test's attempts in the caller's scope, as domain.results lets the caller see them."""
     TESTS.get(test_id)
+    if current_user["role"] == "student" and args["sort"].lstrip("-") == "result.overall":
+        # Their own attempts ordered by score would rank results they may not see yet.
+        raise invalid({"sort": ["Students cannot sort by score."]})
     query: dict[str, Any] = {"test_id": test_id}
     if args.get("batch_id"):
         query["batch_id"] = args["batch_id"]
@@ -239,29 +255,43 @@ def list_results(args: dict, test_id: str) -> dict:
     page = attempts.results_page(
         get_db(), test_id, all_of(query, scope("attempts")), args["sort"], args["page"], args["per_page"]
     )
-    people = users.names_and_rolls(get_db(), [attempt["student_id"] for attempt in page.items])
-    return {**page.as_dict(), "items": [_result_row(attempt, people) for attempt in page.items]}
+    return {**page.as_dict(), "items": result_rows(page.items)}
 
 
-def _result_row(attempt: dict, people: dict[str, dict]) -> dict:
-    person = people.get(attempt["student_id"], {})
-    result = attempt.get("result") or {}
+def result_rows(found: list[dict]) -> list[dict]:
+    """Attempts as results rows: what of each the caller may see (domain.results.result_view)."""
+    named = shows_identity(current_user)
+    people = users.names_and_rolls(get_db(), [attempt["student_id"] for attempt in found]) if named else {}
+    key = get_settings().pseudonym_key
+    return [_result_row(attempt, people, key) for attempt in found]
+
+
+def _result_row(attempt: dict, people: dict[str, dict], key: bytes) -> dict:
+    view = result_view(current_user, attempt)
+    result = (attempt.get("result") or {}) if view.figures else {}
     state = attempt["state"] if attempt["state"] == "in_progress" else attempt.get("result_state")
-    return {
+    when = (lambda moment: moment) if view.identity else to_the_day
+    row = {
         "attempt_id": str(attempt["_id"]),
         "test_id": attempt["test_id"],
-        "student_id": attempt["student_id"],
-        "name": person.get("name"),
-        "roll_number": person.get("roll_number"),
         "batch_id": attempt.get("batch_id"),
         "number": attempt["number"],
         "state": attempt["state"],
         "result_state": state,
         "overall": result.get("overall"),
         "subscores": result.get("subscores"),
-        "started_at": attempt["started_at"],
-        "finished_at": attempt.get("finished_at"),
+        "started_at": when(attempt["started_at"]),
+        "finished_at": when(attempt.get("finished_at")),
     }
+    if view.identity:
+        person = people.get(attempt["student_id"], {})
+        return {
+            **row,
+            "student_id": attempt["student_id"],
+            "name": person.get("name"),
+            "roll_number": person.get("roll_number"),
+        }
+    return {**row, "pseudonym": pseudonym(attempt["student_id"], key)}
 
 
 history_blp = Blueprint(
@@ -279,14 +309,9 @@ def student_history(args: dict, student_id: str) -> dict:
     STUDENTS.get(student_id)
     query = {"student_id": student_id}
     page = attempts.page(get_db(), all_of(query, scope("attempts")), "-started_at", args["page"], args["per_page"])
-    people = users.names_and_rolls(get_db(), [student_id])
     titles = test_store.titles(get_db(), [attempt["test_id"] for attempt in page.items])
-    return {
-        **page.as_dict(),
-        "items": [
-            {**_result_row(attempt, people), "test_title": titles.get(attempt["test_id"])} for attempt in page.items
-        ],
-    }
+    rows = result_rows(page.items)
+    return {**page.as_dict(), "items": [{**row, "test_title": titles.get(row["test_id"])} for row in rows]}
 
 
 @blp.route("/<id:test_id>/reports", methods=["POST"])
@@ -297,11 +322,18 @@ def student_history(args: dict, student_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def create_report(body: dict, test_id: str) -> Response:
-    """One row per assigned student, attempted or not; anonymised: a keyed pseudonym instead of
-    roll number, name and email. Cells that could run as formulas are neutralised.
+    """The rows the caller would page through at GET /tests/<id>/results (each student's latest
+    attempt) plus the assigned students of their scope who have not started; anonymised: a keyed
+    pseudonym instead of roll number, name and email, rows in pseudonym order, times to the day.
+    Named reports need `students: read`; students get none (403). Cells that could run as formulas
+    are neutralised.
     """
+    if current_user["role"] == "student":
+        raise ApiError(
+            403, "forbidden", "Reports are for admins; your results are at /api/v1/students/<your id>/results."
+        )
     test = TESTS.get(test_id)
-    if not body["anonymised"] and not allows(current_user, "students", "read"):
+    if not body["anonymised"] and not shows_identity(current_user):
         raise ApiError(403, "forbidden", "Your role may export only anonymised reports.")
     job = submit(
         get_db(),

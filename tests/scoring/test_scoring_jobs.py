@@ -25,8 +25,10 @@ def test_a_spoken_answer_is_scored_by_a_worker(
     start_worker()
     headers = auth_header(make_user("superadmin"))
     item = READ_ITEMS["library"]
+    # A score filed under an attempt must name one that exists (and that the caller may see).
+    attempt_id = str(db.attempts.insert_one({"test_id": str(ObjectId()), "state": "in_progress"}).inserted_id)
     resp = _post_audio(
-        client, headers, read_aloud_clips["library"]["correct"].read_bytes(), item.text, attempt_id="spoken-attempt"
+        client, headers, read_aloud_clips["library"]["correct"].read_bytes(), item.text, attempt_id=attempt_id
     )
     assert resp.status_code == 202
     assert resp.get_json()["kind"] == "spoken_score"
@@ -41,9 +43,9 @@ def test_a_spoken_answer_is_scored_by_a_worker(
     # Forced re-score reads the stored audio again and, being deterministic, lands on the same score.
     rescored = poll_job(
         headers,
-        client.post(
-            "/api/v1/scoring/rescore", headers=headers, json={"attempt_id": "spoken-attempt", "force": True}
-        ).headers["Location"],
+        client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": attempt_id, "force": True}).headers[
+            "Location"
+        ],
     )
     assert rescored["result"]["rescored"] == 1, rescored
     stored = db.scores.find_one({"_id": ObjectId(job["id"])})
@@ -55,9 +57,7 @@ def test_a_spoken_answer_is_scored_by_a_worker(
     db.scores.update_one({"_id": ObjectId(job["id"])}, {"$set": {"scoring_version": "speech-v1"}})
     moved = poll_job(
         headers,
-        client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": "spoken-attempt"}).headers[
-            "Location"
-        ],
+        client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": attempt_id}).headers["Location"],
     )
     assert moved["result"]["rescored"] == 1, moved
     stored = db.scores.find_one({"_id": ObjectId(job["id"])})
@@ -88,7 +88,7 @@ def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(
     done = poll_job(headers, written.headers["Location"])
     assert done["state"] == "succeeded", done
     assert done["result"]["score"] == 1.0
-    assert done["result"]["scoring_version"] == "writing-v1"
+    assert done["result"]["scoring_version"] == "writing-v2"
     malformed = client.post(
         "/api/v1/scoring/written",
         headers=headers,
@@ -116,6 +116,19 @@ SENTENCE = {"sentence": "The meeting has been ___ until next Friday.", "acceptab
 def test_rescore_an_attempt_under_the_current_version(client, db, make_user, auth_header, start_worker, poll_job):
     start_worker()
     headers = auth_header(make_user("superadmin"))
+    # Scores filed under an assessment name records that exist (and that the caller may see).
+    test_id = str(db.tests.insert_one({"title": "Rescore", "campus_id": None}).inserted_id)
+    att_1, att_2 = (
+        str(
+            db.attempts.insert_one(
+                {"test_id": test_id, "student_id": str(ObjectId()), "state": "in_progress"}
+            ).inserted_id
+        )
+        for _ in range(2)
+    )
+    item_ids = [
+        str(db.items.insert_one({"type": "sentence_completion", "content": SENTENCE}).inserted_id) for _ in range(3)
+    ]
     locations = [
         client.post(
             "/api/v1/scoring/written",
@@ -125,17 +138,17 @@ def test_rescore_an_attempt_under_the_current_version(client, db, make_user, aut
                 "answer": answer,
                 "item": SENTENCE,
                 "attempt_id": attempt,
-                "test_id": "test-1",
-                "item_id": f"item-{n}",
+                "test_id": test_id,
+                "item_id": item_ids[n],
             },
         ).headers["Location"]
-        for n, (answer, attempt) in enumerate([("postponed", "att-1"), ("delayed", "att-1"), ("postponed", "att-2")])
+        for n, (answer, attempt) in enumerate([("postponed", att_1), ("delayed", att_1), ("postponed", att_2)])
     ]
     score_ids = [ObjectId(poll_job(headers, loc)["id"]) for loc in locations]
     # As if these were scored under an older version with other figures.
     db.scores.update_many({"_id": {"$in": score_ids}}, {"$set": {"scoring_version": "writing-v0", "result.score": 0.5}})
 
-    resp = client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": "att-1"})
+    resp = client.post("/api/v1/scoring/rescore", headers=headers, json={"attempt_id": att_1})
     assert resp.status_code == 202
     assert resp.get_json()["kind"] == "rescore"
     job = poll_job(headers, resp.headers["Location"])
@@ -145,7 +158,7 @@ def test_rescore_an_attempt_under_the_current_version(client, db, make_user, aut
     assert job["result"]["failed"] == 0
     assert job["progress"] == {"done": 2, "total": 2}
     first, second, other = (db.scores.find_one({"_id": i}) for i in score_ids)
-    assert first["scoring_version"] == "writing-v1"
+    assert first["scoring_version"] == "writing-v2"
     assert first["result"]["score"] == 1.0
     assert first["history"] == [
         {"scoring_version": "writing-v0", "overall": 0.5, "scored_at": first["history"][0]["scored_at"]}
@@ -156,7 +169,7 @@ def test_rescore_an_attempt_under_the_current_version(client, db, make_user, aut
     assert other["history"] == []
 
     again = poll_job(
-        headers, client.post("/api/v1/scoring/rescore", headers=headers, json={"test_id": "test-1"}).headers["Location"]
+        headers, client.post("/api/v1/scoring/rescore", headers=headers, json={"test_id": test_id}).headers["Location"]
     )
     assert again["result"]["matched"] == 3
     assert again["result"]["unchanged"] == 2
@@ -199,7 +212,7 @@ def test_a_stored_context_with_a_version_is_scored_under_the_current_one():
 
     inputs = {"item_type": "sentence_completion", "answer": "postponed", "item": SENTENCE}
     result = run_engine("written", {**inputs, "context": {"version": "writing-v0"}})
-    assert result["scoring_version"] == "writing-v1"
+    assert result["scoring_version"] == "writing-v2"
     assert result["score"] == 1.0
 
 

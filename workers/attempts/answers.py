@@ -2,7 +2,10 @@
 
 The score is stored in `scores` under the job's id with the answer's inputs (so it can be
 re-scored) and its attempt, test and item; the attempt records the item's answer as scored
-(only if no newer answer replaced it meanwhile). The job's result says only that the answer
+(only if no newer answer replaced it meanwhile). An answer that is no longer the item's current
+one, or was settled without a score meanwhile, is not scored; one that arrived after the deadline
+fails. A job that ends without a score (failed, cancelled) marks the answer failed with its reason
+through `workers.attempts.results.answer_unscored`. The job's result says only that the answer
 was scored: students own these jobs, and a score or a right/wrong flag before release would
 let them re-answer until right.
 """
@@ -12,10 +15,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from store import attempts, files, items, scores
+from store.common import as_utc
 from workers.answer_scoring import run_engine
 from workers.errors import WorkError
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from bson import ObjectId
     from pymongo.database import Database
 
@@ -50,22 +56,36 @@ def spoken_targets(item_type: str, content: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_answer(
-    db: Database, job_id: ObjectId, attempt_id: str, item_id: str, answer: dict[str, Any]
+    db: Database, job_id: ObjectId, attempt_id: str, item_id: str, answer: dict[str, Any], *, grace: timedelta
 ) -> dict[str, Any]:
+    """Score the answer if it is still the item's current one and it arrived in time; the answer's
+    state afterwards (scored, replaced, or whatever settled it without this job).
+    """
     attempt = attempts.get(db, attempt_id)
     item = items.records.get(db, item_id)
     if attempt is None or item is None:
         raise WorkError("not_found", "The attempt or its item no longer exists.")
+    refs = {"attempt_id": attempt_id, "item_id": item_id}
+    stored = (attempt.get("answers") or {}).get(item_id) or {}
+    if stored.get("job_id") != str(job_id):
+        return {**refs, "answer_state": "replaced"}
+    if stored.get("state") != "received":  # settled without it already (e.g. its job was swept)
+        return {**refs, "answer_state": stored.get("state")}
+    if _late(attempt, stored, grace):
+        raise WorkError("answer_late", "The answer arrived after the attempt's deadline.")
     kind, inputs = engine_inputs(item, answer)
-    try:
-        result = run_engine(kind, inputs)
-    except WorkError:
-        attempts.record_answer_outcome(db, attempt["_id"], item_id, "failed", str(job_id))
-        raise
-    refs = {"attempt_id": attempt_id, "test_id": attempt["test_id"], "item_id": item_id}
-    scores.save(db, job_id, kind, inputs, refs, owner_id=attempt["student_id"], result=result)
+    result = run_engine(kind, inputs)
+    scores.save(
+        db, job_id, kind, inputs, {**refs, "test_id": attempt["test_id"]}, owner_id=attempt["student_id"], result=result
+    )
     current = attempts.record_answer_outcome(db, attempt["_id"], item_id, "scored", str(job_id))
-    return {"attempt_id": attempt_id, "item_id": item_id, "answer_state": "scored" if current else "replaced"}
+    return {**refs, "answer_state": "scored" if current else "replaced"}
+
+
+def _late(attempt: dict[str, Any], answer: dict[str, Any], grace: timedelta) -> bool:
+    """The API writes an answer only before the deadline (plus grace); checked again here."""
+    arrived, deadline = as_utc(answer.get("at")), as_utc(attempt.get("deadline"))
+    return arrived is not None and deadline is not None and arrived > deadline + grace
 
 
 def unanswered_audio_cleanup(answer: dict[str, Any]) -> None:
