@@ -7,18 +7,20 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from domain.assessment import SPOKEN_TYPES as SPOKEN_ITEM_TYPES
 from domain.assessment import WRITTEN_TYPES as WRITTEN_ITEM_TYPES
 from schemas.common import StrictSchema
+from schemas.fields import IdField
 
-_REF = {"validate": validate.Length(min=1, max=64)}
 MAX_DEPTH = 20  # item definitions are a few levels deep
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what MongoDB stores as an integer
 
 
 class ScoreRefsMixin:
-    """Optional links to the assessment an answer belongs to; re-scoring selects by them."""
+    """Optional links to the assessment an answer belongs to (each must be one the caller may see);
+    re-scoring selects by them.
+    """
 
-    attempt_id = fields.String(**_REF)
-    test_id = fields.String(**_REF)
-    item_id = fields.String(**_REF)
+    attempt_id = IdField()
+    test_id = IdField()
+    item_id = IdField()
 
 
 class SpokenAudioSchema(StrictSchema):
@@ -83,8 +85,8 @@ class WrittenScoreSchema(ScoreRefsMixin, StrictSchema):
 
 class RescoreSchema(StrictSchema):
     OPENAPI_RULES: ClassVar[dict[str, Any]] = {"oneOf": [{"required": ["attempt_id"]}, {"required": ["test_id"]}]}
-    attempt_id = fields.String(**_REF)
-    test_id = fields.String(**_REF)
+    attempt_id = IdField()
+    test_id = IdField()
     force = fields.Boolean(
         load_default=False, metadata={"description": "Also re-score answers already at the current version"}
     )

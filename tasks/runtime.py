@@ -137,8 +137,8 @@ def job_task(
     kind: str, *, on_unfinished: Unfinished | None = None, **task_options: Any
 ) -> Callable[[Callable[[JobContext], Any]], Task]:
     """Declare the Celery task that runs jobs of `kind` (named in domain/jobkinds.py):
-    `body(ctx) -> result dict`; `on_unfinished(db, job)` runs once if a job of the kind ends
-    failed or cancelled (the job as it was claimed, with the error it ended with).
+    `body(ctx) -> result dict`; `on_unfinished(db, job)` runs when a job of the kind is ended
+    failed or cancelled, just before the job is (the job as it was claimed, with its error).
     """
     declared = job_kind(kind)
     if on_unfinished is not None:
@@ -238,12 +238,20 @@ def _fail(db: Database, job: dict, holder: str, code: str, message: str, details
 
 def finish_job(db: Database, job: dict, state: str, **ending: Any) -> bool:
     """jobs.finish, counted in aiversant_jobs_finished_total when it is this call that ends the job."""
+    if state != "succeeded" and _ours_to_end(db, job["_id"], ending.get("holder")):
+        # Before the job is seen to end: a client that polls it and then reads what it was for
+        # finds the follow-up done (the follow-ups are idempotent, so a lost race is harmless).
+        _after_unfinished(db, {**job, "state": state, "error": ending.get("error")})
     finished = jobs.finish(db, job["_id"], state, **ending)
     if finished:
         JOBS_FINISHED.labels(job["kind"], state).inc()
-        if state != "succeeded":
-            _after_unfinished(db, {**job, "state": state, "error": ending.get("error")})
     return finished
+
+
+def _ours_to_end(db: Database, job_id: ObjectId, holder: str | None) -> bool:
+    """The job has not ended and, when a delivery ends it, that delivery still holds it."""
+    current = jobs.get(db, job_id)
+    return current is not None and current["state"] not in jobs.TERMINAL and holder in (None, current.get("holder"))
 
 
 def _after_unfinished(db: Database, job: dict) -> None:
