@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from flask import Flask, Response, g, request
+from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import docs, health, jobs, metrics, notifications, scoring, uploads
@@ -17,7 +18,7 @@ from api.errors import register_error_handlers
 from api.extensions import jwt, limiter, rest_api
 from api.http import IdConverter, id_parameter_schema
 from api.identity import admins, audit, auth
-from api.identity import tokens as _jwt_callbacks  # noqa: F401 - importing it registers the JWT callbacks
+from api.identity.tokens import CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE, csrf_refused
 from api.org import batches, campuses, courses, roster_imports, students
 from api.quotas import QUOTAS_CONFIG
 from api.spec import SchemaRulesPlugin
@@ -49,7 +50,20 @@ def create_app(settings: Settings | None = None) -> Flask:
         JWT_SECRET_KEY=settings.secret_key,
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=settings.jwt_access_seconds),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=settings.jwt_refresh_seconds),
-        JWT_TOKEN_LOCATION=["headers"],
+        # Bearer headers for every client; the console may keep its refresh token in an HttpOnly
+        # cookie scoped to /api/v1/auth instead, sent back only with the CSRF header (ADR 0018).
+        JWT_TOKEN_LOCATION=["headers", "cookies"],
+        JWT_ACCESS_COOKIE_NAME="aiv_access_never_set",
+        JWT_REFRESH_COOKIE_NAME=REFRESH_COOKIE,
+        JWT_REFRESH_COOKIE_PATH="/api/v1/auth",
+        JWT_REFRESH_CSRF_COOKIE_NAME=CSRF_COOKIE,
+        JWT_REFRESH_CSRF_COOKIE_PATH="/",
+        JWT_REFRESH_CSRF_HEADER_NAME=CSRF_HEADER,
+        JWT_COOKIE_SECURE=settings.session_cookie_secure,
+        JWT_COOKIE_SAMESITE="Strict",
+        JWT_COOKIE_CSRF_PROTECT=True,
+        JWT_CSRF_IN_COOKIES=True,
+        JWT_SESSION_COOKIE=False,
         RATELIMIT_STORAGE_URI=settings.redis_url,
         RATELIMIT_ENABLED=settings.rate_limits_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
@@ -79,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     rest_api.init_app(app, spec_kwargs={"extra_plugins": [SchemaRulesPlugin()]})
     rest_api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
+    app.register_error_handler(CSRFError, csrf_refused)  # 403, not Flask-JWT-Extended's 401
     _register_blueprints()
     app.register_blueprint(metrics.blp)
     _request_ids(app, settings.json_max_bytes)

@@ -211,6 +211,9 @@ class Settings:
     jwt_access_seconds: int = _env(_int, 900)
     jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
     rate_limits_enabled: bool = _env(_bool, default=True)
+    # The web console keeps its refresh token in an HttpOnly cookie: Secure (HTTPS only) unless this
+    # is false, which only a development machine serving plain http://127.0.0.1 needs.
+    session_cookie_secure: bool = _env(_bool, default=True)
     # After this long a session ends however often its refresh token was rotated: sign in again.
     session_max_seconds: int = _env(_int_between(900, 90 * 24 * 3600), 30 * 24 * 3600)
     # How many reverse proxies (load balancers) sit in front of gunicorn and set X-Forwarded-*:
@@ -340,6 +343,8 @@ def _production_problems(values: dict[str, Any]) -> list[str]:
         problems.append(
             "DEV_ADMIN_EMAIL/DEV_ADMIN_PASSWORD create a development superadmin; leave them empty in production"
         )
+    if not values.get("session_cookie_secure", True):
+        problems.append("SESSION_COOKIE_SECURE=false sends the console's refresh cookie over plain HTTP")
     if values.get("flower_basic_auth") in EXAMPLE_FLOWER_BASIC_AUTH:
         problems.append("FLOWER_BASIC_AUTH is the example user:password from .env.example; set your own")
     backend = values.get("notify_backend")

@@ -4,6 +4,16 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime
 
+SESSION = fields.String(
+    load_default="body",
+    validate=validate.OneOf(["body", "cookie"]),
+    metadata={
+        "description": "body: both tokens in the answer. cookie (browsers): the refresh token is set as an HttpOnly, "
+        "SameSite=Strict cookie on /api/v1/auth instead, with a readable aiv_csrf cookie whose value goes back "
+        "in X-CSRF-Token when refreshing"
+    },
+)
+
 
 class LoginSchema(StrictSchema):
     login = fields.String(
@@ -12,6 +22,7 @@ class LoginSchema(StrictSchema):
         metadata={"description": "Email address or roll number"},
     )
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    session = SESSION
 
 
 class UserSchema(Schema):
@@ -32,7 +43,7 @@ class UserSchema(Schema):
 
 class TokenPairSchema(Schema):
     access_token = fields.String()
-    refresh_token = fields.String()
+    refresh_token = fields.String(metadata={"description": "Absent for a cookie session: it is in the cookie"})
     token_type = fields.String()
     expires_in = fields.Integer()
     user = fields.Nested(UserSchema)

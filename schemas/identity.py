@@ -6,6 +6,7 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
+from schemas.auth import SESSION
 from schemas.common import ObjectIdStr, PageArgsSchema, StrictSchema, UtcDateTime, list_envelope
 
 TOKEN = validate.Length(min=20, max=200)
@@ -15,6 +16,10 @@ PASSWORD = validate.Length(min=1, max=256)
 class TokenPasswordSchema(StrictSchema):
     token = fields.String(required=True, validate=TOKEN)
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class InvitationAcceptSchema(TokenPasswordSchema):
+    session = SESSION
 
 
 class PasswordResetRequestSchema(StrictSchema):

@@ -5,8 +5,16 @@ from __future__ import annotations
 import hashlib
 from http import HTTPStatus
 
-from flask import Response, request
-from flask_jwt_extended import current_user, decode_token, get_jwt, verify_jwt_in_request
+from flask import Response, after_this_request, request
+from flask_jwt_extended import (
+    current_user,
+    decode_token,
+    get_jwt,
+    get_jwt_request_location,
+    set_refresh_cookies,
+    unset_refresh_cookies,
+    verify_jwt_in_request,
+)
 from flask_limiter.util import get_remote_address
 
 from api.access import authenticated, public
@@ -14,11 +22,17 @@ from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.extensions import limiter
-from api.identity.tokens import SessionExpiredError, issue_tokens, revoke_session, rotate_refresh
+from api.identity.tokens import REFRESH_COOKIE, SessionExpiredError, issue_tokens, revoke_session, rotate_refresh
 from domain.masking import mask_login
 from schemas.auth import LoginSchema, TokenPairSchema, UserSchema
 from schemas.common import ErrorSchema
-from schemas.identity import AcceptedSchema, PasswordChangeSchema, PasswordResetRequestSchema, TokenPasswordSchema
+from schemas.identity import (
+    AcceptedSchema,
+    InvitationAcceptSchema,
+    PasswordChangeSchema,
+    PasswordResetRequestSchema,
+    TokenPasswordSchema,
+)
 from security import password_policy
 from security.passwords import hash_password, verify_password
 from security.tokens import token_digest
@@ -64,7 +78,9 @@ def _token_key() -> str:
 
 
 def _refresh_account_key() -> str:
-    raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or request.cookies.get(
+        REFRESH_COOKIE, ""
+    )
     try:
         return "account:" + decode_token(raw, allow_expired=True)["sub"]
     except Exception:  # noqa: BLE001 - any undecodable token is keyed by address; the view answers 401
@@ -94,7 +110,23 @@ def login(body: dict) -> dict:
         )
         raise ApiError(401, "invalid_credentials", "The login or password is not right.")
     audit_event("auth.login", target_type="user", target_id=str(user["_id"]), actor=user)
-    return {**issue_tokens(user), "user": user}
+    return _answer_with(issue_tokens(user), user, body["session"])
+
+
+def _answer_with(pair: dict, user: dict, session: str) -> dict:
+    """The token pair for the answer's body; a cookie session keeps its refresh token out of the body
+    and sets it (and the CSRF cookie) on the response instead.
+    """
+    if session != "cookie":
+        return {**pair, "user": user}
+    refresh_token = pair.pop("refresh_token")
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        set_refresh_cookies(response, refresh_token)
+        return response
+
+    return {**pair, "user": user}
 
 
 def _refusal(user: dict | None, *, valid: bool) -> str | None:
@@ -119,9 +151,12 @@ def _refusal(user: dict | None, *, valid: bool) -> str | None:
 @blp.alt_response(429, schema=ErrorSchema)
 def refresh() -> dict:
     """Send the refresh token as Bearer; get a new pair. The old refresh token stops working, and
-    using it again revokes every token of that sign-in.
+    using it again revokes every token of that sign-in. A cookie session sends no Bearer: its cookie
+    and the X-CSRF-Token header (the aiv_csrf cookie's value; 403 without it) instead, and gets its
+    new refresh token as a cookie again.
     """
     verify_jwt_in_request(refresh=True)
+    from_cookie = get_jwt_request_location() == "cookies"
     try:
         pair = rotate_refresh(current_user, get_jwt())
     except SessionExpiredError:
@@ -140,15 +175,23 @@ def refresh() -> dict:
             "This refresh token was already used; sign in again.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return {**pair, "user": current_user}
+    return _answer_with(pair, current_user, "cookie" if from_cookie else "body")
 
 
 @blp.route("/auth/logout", methods=["POST"])
 @authenticated
 @blp.response(204)
 def logout() -> None:
-    """Revokes this token and every token of the same sign-in (the refresh token too)."""
+    """Revokes this token and every token of the same sign-in (the refresh token too), and clears a
+    cookie session's cookies.
+    """
     revoke_session(get_jwt())
+
+    @after_this_request
+    def clear_cookies(response: Response) -> Response:
+        unset_refresh_cookies(response)
+        return response
+
     audit_event("auth.logout", target_type="user", target_id=str(current_user["_id"]))
 
 
@@ -156,14 +199,14 @@ def logout() -> None:
 @public
 @limiter.limit(TOKEN_PER_IP)
 @limiter.limit(TOKEN_PER_TOKEN, key_func=_token_key)
-@blp.arguments(TokenPasswordSchema)
+@blp.arguments(InvitationAcceptSchema)
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
 def accept_invitation(body: dict) -> dict:
     user = _set_password_with_token("invitation", body["token"], body["password"])
     audit_event("invitation.accepted", target_type="user", target_id=str(user["_id"]), actor=user)
-    return {**issue_tokens(user), "user": user}
+    return _answer_with(issue_tokens(user), user, body["session"])
 
 
 @blp.route("/auth/password-reset", methods=["POST"])

@@ -32,6 +32,10 @@ from store.redis import get_redis
 if TYPE_CHECKING:
     from flask import Response
 
+# The console's cookie session (ADR 0018): the refresh token in an HttpOnly cookie scoped to
+# /api/v1/auth, and a readable CSRF cookie whose value must come back in the CSRF header.
+REFRESH_COOKIE, CSRF_COOKIE, CSRF_HEADER = "aiv_refresh", "aiv_csrf", "X-CSRF-Token"
+
 # Compare-and-swap of the family's current refresh jti: 1 if swapped, 0 if the jti was not current.
 _ROTATE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -154,6 +158,13 @@ def _is_revoked(_header: dict, payload: dict) -> bool:
 
 def _unauthorized(message: str) -> Response:
     return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def csrf_refused(_error: Exception) -> Response:
+    """A cookie-sent refresh token without the matching CSRF header (another site's request)."""
+    return error_response(
+        403, "csrf_failed", f"Send the {CSRF_HEADER} header with the value of the {CSRF_COOKIE} cookie."
+    )
 
 
 @jwt.unauthorized_loader
