@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import docs, health, jobs, metrics, notifications, scoring, uploads
+from api import docs, health, jobs, metrics, notifications, ops, scoring, uploads
 from api.assessment import attempts, item_imports, items, tests
 from api.auditing import watch_forbidden
 from api.errors import register_error_handlers
@@ -123,6 +123,7 @@ def _register_blueprints() -> None:
         item_imports,
         tests,
         attempts,
+        ops,
     ):
         rest_api.register_blueprint(module.blp)
     rest_api.register_blueprint(tests.history_blp)

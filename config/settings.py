@@ -272,6 +272,8 @@ class Settings:
     field_encryption_keys: str = _env(_fernet_keys, "")
 
     flower_basic_auth: str = _env(_basic_auth, "")
+    # Where operators open Flower (the ops page links to it).
+    flower_url: str = _env(_url("http", "https"), "http://127.0.0.1:5555")
     dev_admin_email: str = _env(_str, "")
     dev_admin_password: str = _env(_str, "")
 

@@ -33,6 +33,9 @@ def ensure_indexes(db: Database) -> None:
     jobs.create_index([("state", ASCENDING), ("published_at", ASCENDING)], name="state_published")
     jobs.create_index([("state", ASCENDING), ("lease_until", ASCENDING)], name="state_lease")
     jobs.create_index(
+        [("state", ASCENDING), ("finished_at", DESCENDING)], name="state_finished"
+    )  # ops: recent failures
+    jobs.create_index(
         [("dedup_key", ASCENDING)],
         name="dedup_key",
         unique=True,
@@ -130,6 +133,17 @@ def list_for(db: Database, query: dict, page: int, per_page: int) -> Page:
         per_page,
         projection={"params": 0},
     )
+
+
+def count_in_states(db: Database, states: tuple[str, ...]) -> dict[str, int]:
+    """How many jobs are in each of these states."""
+    return {state: db[COLLECTION].count_documents({"state": state}) for state in states}
+
+
+def recent_failures(db: Database, limit: int = 20) -> list[dict]:
+    """The latest failed jobs, newest first, without their params."""
+    found = db[COLLECTION].find({"state": "failed"}, {"params": 0}).sort("finished_at", DESCENDING).limit(limit)
+    return list(found)
 
 
 def states_of(db: Database, job_ids: list[ObjectId]) -> dict[ObjectId, dict]:
