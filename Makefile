@@ -43,13 +43,18 @@ $(STAMPS)/venv: $(REQUIREMENTS)
 .tools/node_modules/.bin/s3rver:
 	npm install --silent --no-audit --no-fund --prefix .tools s3rver@3.7.1
 
+# axe-core checks every console page for accessibility in the browser tests (tests/console).
+AXE := .tools/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .tools axe-core@4.14.1
+
 run: install .tools/node_modules/.bin/s3rver
 	$(PY) -m devstack.run
 
 # The whole suite against SecantusDB, then the data-layer tests again against nx-27017. Both
 # passes always run; the target fails if either failed and says which. Coverage (branch) of
 # both passes, the test process and the Celery workers it starts, is printed at the end.
-test: install
+test: install $(AXE)
 	@rm -f .coverage .coverage.*; status=0; \
 	echo "== pass 1 of 2: the whole suite on SecantusDB"; \
 	$(PYTEST) --cov --cov-report= tests || status=1; \

@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import docs, health, jobs, metrics, notifications, ops, scoring, uploads
+from api import console, docs, health, jobs, metrics, notifications, ops, scoring, uploads
 from api.assessment import attempts, item_imports, items, tests
 from api.auditing import watch_forbidden
 from api.errors import register_error_handlers
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_error_handler(CSRFError, csrf_refused)  # 403, not Flask-JWT-Extended's 401
     _register_blueprints()
     app.register_blueprint(metrics.blp)
+    app.register_blueprint(console.blp)
     _request_ids(app, settings.json_max_bytes)
     app.after_request(watch_forbidden)
     # Messages queued while serving a request (invitations, resets) are published at once.

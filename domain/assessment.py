@@ -41,6 +41,10 @@ _VISIBLE_CONTENT: dict[str, tuple[str, ...]] = {
 }
 
 
+# How often a student may play an item's prompt audio (the console enforces it; the page says so):
+# a listening task is heard once, as in the test it models; dictation and mcq listening twice.
+PROMPT_PLAYS = {"repeat": 1, "sentence_builds": 1, "short_answer": 1, "story_retelling": 1, "dictation": 2, "mcq": 2}
+
 # Items served only one at a time (GET /attempts/<id>/items/<item_id>), which starts the item's
 # clock on the server: typing is timed from that view to the answer, and the passage of a passage
 # reconstruction is shown for its reading time from that view, then hidden. Any item with a time

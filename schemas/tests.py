@@ -185,6 +185,9 @@ class AttemptItemSchema(Schema):
         }
     )
     opened_at = UtcDateTime(allow_none=True, metadata={"description": "When the item was first opened"})
+    prompt_plays = fields.Integer(
+        allow_none=True, metadata={"description": "How often the prompt audio may be played (null: no audio)"}
+    )
     answer_by = UtcDateTime(
         allow_none=True, metadata={"description": "The server's time limit for this answer (item limit or deadline)"}
     )

@@ -25,7 +25,7 @@ from api.http import checked_size
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
-from domain.assessment import is_clocked, section_of, shown_for_seconds, student_prompt
+from domain.assessment import PROMPT_PLAYS, is_clocked, section_of, shown_for_seconds, student_prompt
 from domain.filetypes import SNIFF_BYTES, sniff
 from domain.results import item_feedback_due, pseudonym, result_view, shows_identity, to_the_day
 from schemas.common import ErrorSchema, PageArgsSchema
@@ -222,6 +222,7 @@ def _student_item(entry: dict, item: dict | None, attempt: dict, *, served: bool
         "time_limit_seconds": entry.get("time_limit_seconds"),
         "answer_state": answer.get("state", "unanswered"),
         "clocked": clocked,
+        "prompt_plays": PROMPT_PLAYS.get(entry["type"]),
         "opened_at": opened_at,
         "answer_by": _answer_by(entry, opened_at, attempt),
         "prompt": {},
