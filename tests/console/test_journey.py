@@ -174,6 +174,9 @@ def test_a_test_from_roster_to_released_result_in_the_browser(  # noqa: PLR0915 
     admin.goto(test_url)
     admin.get_by_role("button", name="Release the results now").click()
     admin.get_by_text(re.compile("Released [0-9]+ result")).wait_for(timeout=60_000)
+    admin.get_by_role("button", name="CSV report").click()
+    admin.get_by_role("link", name="Download the CSV report").wait_for(timeout=60_000)
+    assert admin.get_by_label("CSV report").get_attribute("value") == "100"
     check_page(admin)
     screenshot(admin, "admin-test-results", shots)
     student.get_by_text(re.compile("Overall:")).wait_for(timeout=90_000)

@@ -77,3 +77,15 @@ def test_a_student_cannot_open_admin_pages(new_page, make_user):
     page.goto("/admin")
     page.get_by_role("heading", name="Not for your account").wait_for()
     check_page(page)
+
+
+def test_dark_mode_follows_the_system_and_stays_accessible(browser, live_url, open_pages):
+    context = browser.new_context(color_scheme="dark", bypass_csp=True, base_url=live_url)
+    page = context.new_page()
+    page.script_errors = []
+    open_pages.append(page)
+    page.goto("/login")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(20, 23, 28)"  # the dark palette's background
+    check_page(page)

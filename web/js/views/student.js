@@ -277,14 +277,18 @@ function audioPlayer(item) {
   return h("div", { class: "audio" }, audio, button, " ", status, h("p", { class: "hint" }, "This is a listening item: there is no written version of the prompt."));
 }
 
+// The answer is saved; its scoring job is followed with a progress bar until it ends.
 async function sent(promise, state) {
   const job = await promise;
   state.textContent = STATE_TEXT.received;
-  followJob(job, () => {})
+  const bar = progressBar("Scoring");
+  state.after(bar.element);
+  followJob(job, (current) => bar.set(current.progress.done, current.progress.total, current.state === "queued" ? "Waiting…" : ""))
     .then((done) => {
       state.textContent = done.state === "succeeded" ? STATE_TEXT.scored : STATE_TEXT.failed;
+      bar.element.remove();
     })
-    .catch(() => {});
+    .catch(() => bar.element.remove());
   return job;
 }
 
