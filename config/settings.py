@@ -211,6 +211,11 @@ class Settings:
     jwt_access_seconds: int = _env(_int, 900)
     jwt_refresh_seconds: int = _env(_int, 14 * 24 * 3600)
     rate_limits_enabled: bool = _env(_bool, default=True)
+    # Password hashing is CPU-bound: at most this many argon2 runs at once per API process (threads
+    # beyond wait up to PASSWORD_WAIT_SECONDS, then get 503 + Retry-After), so a class signing in
+    # together cannot starve every other request of the CPU.
+    password_concurrency: int = _env(_int_between(1, 64), 2)
+    password_wait_seconds: float = _env(_positive_float, 3.0)
     # The web console keeps its refresh token in an HttpOnly cookie: Secure (HTTPS only) unless this
     # is false, which only a development machine serving plain http://127.0.0.1 needs.
     session_cookie_secure: bool = _env(_bool, default=True)

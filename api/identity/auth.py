@@ -22,6 +22,7 @@ from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.extensions import limiter
+from api.identity.hashing import password_slot
 from api.identity.tokens import REFRESH_COOKIE, SessionExpiredError, issue_tokens, revoke_session, rotate_refresh
 from domain.masking import mask_login
 from schemas.auth import LoginSchema, TokenPairSchema, UserSchema
@@ -34,7 +35,7 @@ from schemas.identity import (
     TokenPasswordSchema,
 )
 from security import password_policy
-from security.passwords import hash_password, verify_password
+from security.passwords import hash_password, needs_rehash, verify_password
 from security.tokens import token_digest
 from store import users
 from store.common import utcnow
@@ -95,10 +96,12 @@ def _refresh_account_key() -> str:
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def login(body: dict) -> dict:
     user = users.find_by_login(get_db(), body["login"])
     # verify_password checks a dummy hash for unknown users, so both failures cost the same.
-    valid = verify_password(user.get("password_hash") if user else None, body["password"])
+    with password_slot():
+        valid = verify_password(user.get("password_hash") if user else None, body["password"])
     refused = _refusal(user, valid=valid)
     if refused:
         audit_event(
@@ -110,7 +113,17 @@ def login(body: dict) -> dict:
         )
         raise ApiError(401, "invalid_credentials", "The login or password is not right.")
     audit_event("auth.login", target_type="user", target_id=str(user["_id"]), actor=user)
+    _rehash_if_needed(user, body["password"])
     return _answer_with(issue_tokens(user), user, body["session"])
+
+
+def _rehash_if_needed(user: dict, password: str) -> None:
+    """A hash made with earlier parameters is replaced by one with the current ones, now that the
+    password is known to be right (tokens already issued stay valid).
+    """
+    if needs_rehash(user["password_hash"]):
+        with password_slot():
+            users.update(get_db(), user["_id"], {"password_hash": hash_password(password)})
 
 
 def _answer_with(pair: dict, user: dict, session: str) -> dict:
@@ -203,6 +216,7 @@ def logout() -> None:
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def accept_invitation(body: dict) -> dict:
     user = _set_password_with_token("invitation", body["token"], body["password"])
     audit_event("invitation.accepted", target_type="user", target_id=str(user["_id"]), actor=user)
@@ -236,6 +250,7 @@ def request_password_reset(body: dict) -> dict:
 @blp.response(204)
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def confirm_password_reset(body: dict) -> None:
     """Sets the new password; every token issued before stops working."""
     user = _set_password_with_token("password_reset", body["token"], body["password"])
@@ -254,9 +269,12 @@ def me() -> dict:
 @blp.arguments(PasswordChangeSchema)
 @blp.response(200, TokenPairSchema, description="A new pair: every earlier token stops working")
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def change_password(body: dict) -> dict:
     user = current_user
-    if not verify_password(user.get("password_hash"), body["current_password"]):
+    with password_slot():
+        current_is_right = verify_password(user.get("password_hash"), body["current_password"])
+    if not current_is_right:
         raise ApiError(
             422,
             "validation_error",
@@ -264,9 +282,9 @@ def change_password(body: dict) -> dict:
             {"current_password": ["This is not your current password."]},
         )
     _check_policy(body["new_password"], user, field="new_password")
-    updated = users.update(
-        get_db(), user["_id"], {"password_hash": hash_password(body["new_password"])}, revoke_tokens=True
-    )
+    with password_slot():
+        new_hash = hash_password(body["new_password"])
+    updated = users.update(get_db(), user["_id"], {"password_hash": new_hash}, revoke_tokens=True)
     audit_event("auth.password_changed", target_type="user", target_id=str(user["_id"]))
     return {**issue_tokens(updated), "user": updated}
 
@@ -278,7 +296,9 @@ def _set_password_with_token(purpose: str, raw_token: str, password: str) -> dic
     if user is None:
         raise ApiError(400, "invalid_token", "This link is not valid: it was used already or has expired.")
     _check_policy(password, user, field="password")
-    updated = users.consume_single_use_token(db, purpose, digest, utcnow(), hash_password(password))
+    with password_slot():
+        new_hash = hash_password(password)
+    updated = users.consume_single_use_token(db, purpose, digest, utcnow(), new_hash)
     if updated is None:  # used by a concurrent request in between
         raise ApiError(400, "invalid_token", "This link is not valid: it was used already or has expired.")
     return updated
