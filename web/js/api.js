@@ -108,6 +108,12 @@ export async function call(method, path, options = {}) {
     await refresh();
     return call(method, path, { ...options, retried: true });
   }
+  const wait = retryAfterOf(response.headers);
+  if (response.status === 503 && wait !== null && wait <= 5 && (options.busyRetries || 0) < 3) {
+    // The server asked us to come back shortly (e.g. many sign-ins at once): wait, then retry.
+    await new Promise((resume) => setTimeout(resume, Math.max(1, wait) * 1000));
+    return call(method, path, { ...options, busyRetries: (options.busyRetries || 0) + 1 });
+  }
   const body = await parsed(response);
   if (!response.ok && response.status !== 202) {
     throw new ApiError(response.status, body, retryAfterOf(response.headers));
