@@ -31,16 +31,29 @@ def id_parameter_schema(_converter: IdConverter) -> dict[str, str]:
     return {"type": "string", "pattern": ID_PATTERN}
 
 
+def link_on(status: int, name: str, path: str, parameter: str) -> dict[str, Any]:
+    """`@blp.doc` arguments declaring an OpenAPI link: the answer's `id` is `parameter` of GET `path`."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    link = {"operationRef": f"#/paths/{pointer}/get", "parameters": {parameter: "$response.body#/id"}}
+    return {"responses": {status: {"links": {name: link}}}}
+
+
 def require_multipart(view: Callable[..., Any]) -> Callable[..., Any]:
-    """415 for a body that is not multipart/form-data (checked after the access rule)."""
+    """415 for a body that is not multipart/form-data (checked after the access rule). A request
+    with no body at all gets the 422 of any missing required body (api/blueprint.py).
+    """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not request.mimetype.startswith("multipart/form-data"):
+        if _has_any_body() and not request.mimetype.startswith("multipart/form-data"):
             raise ApiError(415, "unsupported_media_type", "Send the file as multipart/form-data.")
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _has_any_body() -> bool:
+    return bool(request.mimetype) or bool(request.content_length)
 
 
 def checked_size(stream: IO[bytes], limit: int, field: str, what: str = "file") -> int:

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import ValidationError, fields, validate
 
@@ -26,6 +27,12 @@ ROLL_NUMBER_RULE = "A roll number has 3-40 letters, digits, '/', '_', '.' or '-'
 # RFC 5322 dot-atom with ASCII atext, which email-validator accepts as-is.
 _ASCII_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _WHITESPACE = re.compile(r"\s+")
+# email-validator refuses the special-use domains of RFC 6761/6762 (.local, .test, .invalid, ...)
+# to keep mail from going to local hosts. We check no deliverability (messages go out through
+# Brevo, never a local mail server), the development superadmin is admin@aiversant.local, and the
+# spec's `format: email` cannot name such domains: an address the server holds must be one it
+# accepts back. The library documents this list as the switch; nothing else here uses it.
+email_validator.SPECIAL_USE_DOMAIN_NAMES = []
 # A value starting like this would run as a formula when an export is opened in a spreadsheet.
 _FORMULA_LEAD = ("=", "+", "@", "-")
 

@@ -293,10 +293,11 @@ def _entry(attempt: dict, item_id: str) -> dict:
 @blp.alt_response(422, schema=ErrorSchema)
 @blp.doc(
     requestBody={
+        "required": True,
         "content": {
             "application/json": {"schema": TextAnswerSchema},
             "multipart/form-data": {"schema": AudioAnswerSchema},
-        }
+        },
     }
 )
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")

@@ -22,7 +22,7 @@ from flask_jwt_extended import current_user
 from api.access import invalid, not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
-from api.http import checked_size, require_multipart
+from api.http import checked_size, link_on, require_multipart
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
 from api.quotas import quota
@@ -51,7 +51,8 @@ OWN_CAMPUS_ONLY = "You may import items into your own campus only."
 @quota("uploads")
 @require_multipart
 @blp.arguments(ItemImportFormSchema, location="multipart")
-@blp.response(202, JobSchema, description="The item_import job; poll its Location")
+@blp.response(202, JobSchema, description="The item_import job; poll its Location. Its id is the import's id.")
+@blp.doc(**link_on(202, "ItemImport", "/api/v1/item-imports/{import_id}", "import_id"))
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(415, schema=ErrorSchema)
@@ -62,7 +63,7 @@ def create_item_import(options: dict) -> Response:
     campus_id = _campus_for_imported_items(options["campus_id"])
     stream = options.pop("file")
     size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "item file")
-    import_id, job_id = ObjectId(), ObjectId()
+    import_id = job_id = ObjectId()  # one id: the 202's job id is the import's (its declared link)
     filename = files.safe_filename(stream.filename)
     key = item_imports.file_key(str(import_id), filename)
     files.put_stream(key, stream.stream)

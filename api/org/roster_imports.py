@@ -14,7 +14,7 @@ from api.access import not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
-from api.http import checked_size, require_multipart
+from api.http import checked_size, link_on, require_multipart
 from api.jobs import job_response
 from api.org.batches import BATCHES
 from api.quotas import quota
@@ -41,7 +41,8 @@ MODULE = "students"
 @quota("uploads")
 @require_multipart
 @blp.arguments(RosterImportFormSchema, location="multipart")
-@blp.response(202, JobSchema, description="The roster_import job; poll its Location")
+@blp.response(202, JobSchema, description="The roster_import job; poll its Location. Its id is the import's id.")
+@blp.doc(**link_on(202, "RosterImport", "/api/v1/roster-imports/{import_id}", "import_id"))
 @blp.alt_response(400, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(413, schema=ErrorSchema)
@@ -55,7 +56,7 @@ def create_roster_import(options: dict, batch_id: str) -> Response:
         raise ApiError(403, "no_courses", "You may not place students in any course of this batch.")
     stream = options.pop("file")
     size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "roster file")
-    import_id, job_id = ObjectId(), ObjectId()
+    import_id = job_id = ObjectId()  # one id: the 202's job id is the import's (its declared link)
     filename = files.safe_filename(stream.filename)
     key = roster_imports.file_key(batch_id, str(import_id), filename)
     files.put_stream(key, stream.stream)

@@ -90,3 +90,16 @@ def test_swagger_ui_loads_nothing_from_the_network(client):
         assert len(asset.get_data()) > 1000
         asset.close()
     assert client.get("/api/v1/docs/assets/../../app.py").status_code == 404
+
+
+def test_a_multipart_part_without_a_readable_name_is_a_422_not_a_500(client, make_user, auth_header):
+    unreadable = b'--b\r\nContent-Disposition: form-data; name="\n"\r\n\r\nx\r\n'
+    nameless = b"--b\r\nContent-Disposition: form-data\r\n\r\ny\r\n--b--\r\n"
+    resp = client.post(
+        "/api/v1/uploads",
+        headers=auth_header(make_user("superadmin")),
+        data=unreadable + nameless,
+        content_type="multipart/form-data; boundary=b",
+    )
+    _assert_error(resp, 422, "validation_error")
+    assert resp.get_json()["error"]["details"][""] == ["Unknown field."]
