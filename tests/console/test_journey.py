@@ -11,7 +11,9 @@ UPDATE_SCREENSHOTS=1 writes the README's screenshots (docs/screenshots) from thi
 from __future__ import annotations
 
 import os
+import random
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,10 +91,11 @@ def college(app, client, db):
 
 def _roster(tmp_path, college) -> str:
     path = tmp_path / "roster.csv"
+    mobiles = random.sample(range(10_000, 100_000), 2)  # unique: other modules' students hold numbers too
     path.write_text(
         "name,roll_number,email,mobile\n"
-        f"Asha Rao,R{college['tag']}1,{college['student_email']},+919876500001\n"
-        f"Vikram Shah,R{college['tag']}2,vikram.{college['tag']}@example.edu,+919876500002\n",
+        f"Asha Rao,R{college['tag']}1,{college['student_email']},+9198765{mobiles[0]}\n"
+        f"Vikram Shah,R{college['tag']}2,vikram.{college['tag']}@example.edu,+9198765{mobiles[1]}\n",
         encoding="utf-8",
     )
     return str(path)
@@ -121,6 +124,8 @@ def test_a_test_from_roster_to_released_result_in_the_browser(  # noqa: PLR0915 
     admin.get_by_role("heading", name="Import summary").wait_for(timeout=60_000)
     bar = admin.get_by_label("Import progress")
     assert bar.get_attribute("value") == "100"
+    counts = admin.get_by_role("table", name="Counts").inner_text()
+    assert re.search(r"created\s+2", counts), counts  # both rows became students
     assert "100%" in admin.locator(".progress-text").last.inner_text()
     check_page(admin)
     screenshot(admin, "admin-roster-import", shots)
@@ -214,16 +219,24 @@ ANSWER = {"Read aloud": _speak, "Sentence completion": _write, "Multiple choice"
 
 
 def _invitation(outbox_dir, email: str) -> str:
-    deadline = datetime.now(UTC) + timedelta(seconds=60)
+    deadline = datetime.now(UTC) + timedelta(seconds=120)
     while True:
         try:
             return invitation_link(outbox_dir, email)
-        except AssertionError:
+        except AssertionError as missing:
             if datetime.now(UTC) > deadline:
-                raise
-            import time
-
+                raise AssertionError(f"{missing}; the outbox holds: {_messages_for(email)}") from None
             time.sleep(0.5)
+
+
+def _messages_for(email: str) -> list[dict]:
+    """What the database holds for this address (a failure says where the invitation stopped)."""
+    from store.mongo import get_db
+
+    db = get_db()
+    found = list(db.notifications.find({"recipient.email": email}, {"kind": 1, "state": 1, "next_attempt_at": 1}))
+    requests = list(db.notification_requests.find({}, {"state": 1, "released_at": 1, "expanded_at": 1}).limit(5))
+    return [*found, {"requests": requests}]
 
 
 def test_the_console_is_usable_at_a_phones_width_and_signs_in_with_a_cookie(new_page, college):
