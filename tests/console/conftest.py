@@ -59,10 +59,18 @@ def outbox_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def console_worker(db, tmp_path_factory, outbox_dir) -> Iterator[WorkerProcess]:
     log_dir = tmp_path_factory.mktemp("console-worker")
+    # Two pool processes and no send-rate limit: messages other modules left queued in the shared
+    # test database are dispatched by this worker's beat too, and must not hold the journey's
+    # invitations up behind them.
     process = WorkerProcess(
         log_dir,
-        ["-B", "--schedule", str(log_dir / "beat-schedule")],
-        env={"NOTIFY_BACKEND": "outbox", "OUTBOX_DIR": str(outbox_dir), "SCORING_CPU_THREADS": "2"},
+        ["-B", "--schedule", str(log_dir / "beat-schedule"), "-c", "2"],
+        env={
+            "NOTIFY_BACKEND": "outbox",
+            "OUTBOX_DIR": str(outbox_dir),
+            "SCORING_CPU_THREADS": "2",
+            "NOTIFY_RATE_PER_SECOND": "1000",
+        },
     ).start()
     yield process
     process.stop()
