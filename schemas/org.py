@@ -85,17 +85,17 @@ class BatchSchema(Schema):
     updated_at = UtcDateTime()
 
 
-_COURSE_IDS = {"validate": validate.Length(min=1, max=50)}
+COURSE_IDS_LENGTH = validate.Length(min=1, max=50)
 
 
 class BatchCreateSchema(StrictSchema):
     campus_id = IdField(required=True)
-    course_ids = fields.List(IdField(), required=True, **_COURSE_IDS)
+    course_ids = fields.List(IdField(), required=True, validate=COURSE_IDS_LENGTH)
     name = NameField(required=True)
 
 
 class BatchUpdateSchema(StrictSchema):
-    course_ids = fields.List(IdField(), **_COURSE_IDS)
+    course_ids = fields.List(IdField(), validate=COURSE_IDS_LENGTH)
     name = NameField()
     active = fields.Boolean()
 
