@@ -109,8 +109,10 @@ def declared_rule(view: View, endpoint: str) -> AccessRule | None:
     if endpoint in PUBLIC_ENDPOINTS:
         return AccessRule("public")
     found = getattr(view, "_access_rule", None)
-    if found is None and hasattr(view, "view_class"):  # MethodView: every method must declare
-        rules = [getattr(getattr(view.view_class, m.lower()), "_access_rule", None) for m in view.methods or ()]
+    view_class = getattr(view, "view_class", None)
+    if found is None and view_class is not None:  # MethodView: every method must declare
+        methods = getattr(view, "methods", None) or ()
+        rules = [getattr(getattr(view_class, m.lower()), "_access_rule", None) for m in methods]
         found = rules[0] if rules and all(rules) else None
     return found
 
@@ -169,4 +171,5 @@ def user_id() -> str:
 
 
 def request_id() -> str | None:
-    return g.get("request_id")
+    found: str | None = g.get("request_id")
+    return found

@@ -31,14 +31,15 @@ JSON = "json"
 
 
 class StrictParser(FlaskParser):
-    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+    # Instance variables on FlaskParser (so not ClassVar here), overridden for every instance.
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {  # noqa: RUF012
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": marshmallow.RAISE,
         "querystring": marshmallow.RAISE,
         "files": marshmallow.RAISE,
         MULTIPART: marshmallow.RAISE,
     }
-    __location_map__: ClassVar[dict[str, Any]] = {**FlaskParser.__location_map__, MULTIPART: "load_multipart"}
+    __location_map__: dict[str, Any] = {**FlaskParser.__location_map__, MULTIPART: "load_multipart"}  # noqa: RUF012
 
     def load_multipart(self, req: Any, schema: marshmallow.Schema) -> Any:
         """The text fields and the file parts of a multipart/form-data body, as one mapping."""

@@ -59,7 +59,7 @@ def from_http_exception(exc: HTTPException) -> Response:
     """Any HTTP error (ours, Werkzeug's, webargs' 422) in the one error format."""
     status = exc.code or 500
     if isinstance(exc, ApiError):
-        return error_response(status, exc.error_code, exc.description, exc.details, exc.extra_headers)
+        return error_response(status, exc.error_code, exc.description or "", exc.details, exc.extra_headers)
     details: dict[str, Any] = {}
     code = _CODES.get(status, "error")
     message = exc.description or exc.name
@@ -69,8 +69,9 @@ def from_http_exception(exc: HTTPException) -> Response:
         message = "The request is not valid; see details."
         code = "validation_error" if status == HTTPStatus.UNPROCESSABLE_ENTITY else code
     headers = {k: v for k, v in (exc.get_headers() or []) if k.lower() != "content-type"}
-    if status == HTTPStatus.METHOD_NOT_ALLOWED and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # werkzeug's MethodNotAllowed
+    if status == HTTPStatus.METHOD_NOT_ALLOWED and allowed:
+        headers["Allow"] = ", ".join(allowed)
     return error_response(status, code, message, details, headers)
 
 

@@ -24,7 +24,7 @@ def job_body(job: dict) -> dict:
     """The job as clients see it; a result that names an S3 key gets a fresh presigned URL. Whether
     the caller may see the result at all is domain.results' rule (job_result_visible).
     """
-    body = JobSchema().dump(job)
+    body: dict = JobSchema().dump(job)
     if not job_result_visible(current_user, job):
         body["result"] = None
     result = body.get("result")
@@ -97,5 +97,7 @@ def cancel_job(job_id: str) -> Response:
     if job["state"] in jobs.TERMINAL:
         raise ApiError(409, "job_finished", f"The job has already {job['state']}.")
     cancelled = jobs.request_cancel(get_db(), job["_id"])
+    if cancelled is None:  # removed in between
+        raise not_found("job")
     audit_event("job.cancel", target_type="job", target_id=str(job["_id"]), details={"kind": job["kind"]})
     return job_response(cancelled)

@@ -276,7 +276,7 @@ def open_attempt_item(attempt_id: str, item_id: str) -> dict:
 
 
 def _entry(attempt: dict, item_id: str) -> dict:
-    entry = next((entry for entry in attempt["items"] if entry["item_id"] == item_id), None)
+    entry: dict | None = next((entry for entry in attempt["items"] if entry["item_id"] == item_id), None)
     if entry is None:
         raise not_found("item in this attempt")
     return entry
@@ -409,7 +409,7 @@ def _json_answer(entry: dict) -> dict[str, Any]:
     try:
         body = TextAnswerSchema().load(request.get_json(silent=True) or {})
     except ValidationError as error:
-        raise invalid(error.normalized_messages()) from None  # type: ignore[arg-type]
+        raise invalid(error.normalized_messages()) from None
     if entry["type"] == "mcq":
         if "choice" not in body:
             raise invalid({"choice": ['A multiple-choice item takes {"choice": <option index>}.']})

@@ -81,7 +81,7 @@ def create_item(body: dict) -> dict:
 def _campus_for_new_item(campus_id: str | None) -> str | None:
     """Shared items are for the unscoped roles; a campus admin's items are their campus's."""
     if current_user["role"] not in UNSCOPED_ROLES:
-        own = current_user.get("campus_id")
+        own: str | None = current_user.get("campus_id")
         if campus_id not in (None, own):
             raise invalid({"campus_id": ["You may add items to your own campus only."]})
         return own

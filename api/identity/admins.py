@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_jwt_extended import current_user
 
@@ -50,7 +51,7 @@ def _forbid_escalation(account: dict) -> None:
 def resolved_scope(account: dict) -> dict:
     """The scope and permission fields the account's role needs, checked; others cleared."""
     role = account["role"]
-    cleared = {"campus_id": None, "course_ids": [], "permissions": None, "permission_template": None}
+    cleared: dict[str, Any] = {"campus_id": None, "course_ids": [], "permissions": None, "permission_template": None}
     if role == "superadmin":
         return cleared
     if role == "sub_superadmin":

@@ -83,7 +83,7 @@ def _refresh_account_key() -> str:
         REFRESH_COOKIE, ""
     )
     try:
-        return "account:" + decode_token(raw, allow_expired=True)["sub"]
+        return "account:" + str(decode_token(raw, allow_expired=True)["sub"])
     except Exception:  # noqa: BLE001 - any undecodable token is keyed by address; the view answers 401
         return get_remote_address()
 
@@ -112,6 +112,7 @@ def login(body: dict) -> dict:
             details={"reason": refused, "login": mask_login(body["login"])},
         )
         raise ApiError(401, "invalid_credentials", "The login or password is not right.")
+    assert user is not None  # noqa: S101 - _refusal refuses an unknown login above; for the type checker
     audit_event("auth.login", target_type="user", target_id=str(user["_id"]), actor=user)
     _rehash_if_needed(user, body["password"])
     return _answer_with(issue_tokens(user), user, body["session"])
@@ -261,7 +262,7 @@ def confirm_password_reset(body: dict) -> None:
 @authenticated
 @blp.response(200, UserSchema)
 def me() -> dict:
-    return current_user
+    return dict(current_user)
 
 
 @blp.route("/me/password", methods=["POST"])
@@ -285,6 +286,8 @@ def change_password(body: dict) -> dict:
     with password_slot():
         new_hash = hash_password(body["new_password"])
     updated = users.update(get_db(), user["_id"], {"password_hash": new_hash}, revoke_tokens=True)
+    if updated is None:  # the account was removed meanwhile
+        raise ApiError(401, "unauthorized", "The token no longer matches an active account.")
     audit_event("auth.password_changed", target_type="user", target_id=str(user["_id"]))
     return {**issue_tokens(updated), "user": updated}
 
