@@ -23,4 +23,5 @@ blp = Blueprint("docs_assets", __name__, url_prefix=ASSETS_URL.rstrip("/"), desc
 @blp.doc(hide=True)
 @public
 def asset(filename: str) -> Response:
+    """One of Swagger UI's own files, served locally."""
     return send_from_directory(str(swagger_ui_path), filename, max_age=86400)

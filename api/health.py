@@ -29,6 +29,7 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Health ch
 @public
 @blp.response(200, HealthSchema)
 def live() -> Response:
+    """The process is up (no dependency is checked)."""
     return jsonify({"status": "ok"})
 
 

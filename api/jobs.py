@@ -67,6 +67,7 @@ def visible_job(job_id: str, action: str = "read") -> dict:
 @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match")
 @blp.alt_response(404, schema=ErrorSchema)
 def get_job(job_id: str) -> Response | tuple:
+    """A job's state, progress and result (poll it; ETag and Retry-After)."""
     job = visible_job(job_id)
     if request.if_none_match.contains(etag_of(job)):
         return "", 304, {"ETag": f'"{etag_of(job)}"'}
@@ -93,6 +94,7 @@ def list_jobs(args: dict) -> Response:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def cancel_job(job_id: str) -> Response:
+    """Cancel a job: at once while queued, at its next step while running."""
     job = visible_job(job_id, "write")
     if job["state"] in jobs.TERMINAL:
         raise ApiError(409, "job_finished", f"The job has already {job['state']}.")

@@ -39,6 +39,7 @@ KIND = "notifications"
 @blp.arguments(NotificationListArgsSchema, location="query")
 @blp.response(200, NotificationListSchema)
 def list_notifications(args: dict) -> Response:
+    """Messages in the outbox the caller may see, newest first."""
     filters: dict[str, Any] = {
         name: args[name] for name in ("channel", "state", "kind", "needs_review") if name in args
     }

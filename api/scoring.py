@@ -54,6 +54,7 @@ def _refs(body: dict) -> dict:
 @blp.alt_response(413, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def score_spoken(form: dict) -> Response:
+    """Score a spoken answer (multipart audio) against its expected text, as a job."""
     refs = _refs(form)
     audio = form["audio"]
     checked_size(audio.stream, get_settings().upload_max_bytes, "audio", "audio file")
@@ -82,6 +83,7 @@ def score_spoken(form: dict) -> Response:
 @blp.response(202, JobSchema, description="A written_score job; its result is the score")
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def score_written(body: dict) -> Response:
+    """Score a written answer against its item definition, as a job."""
     refs = _refs(body)
     job = submit(
         get_db(), jobs.NewJob(kind="written_score", owner_id=user_id(), total=1, params={"inputs": body, "refs": refs})

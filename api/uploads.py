@@ -38,6 +38,7 @@ blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="
 @blp.alt_response(415, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def create_upload(form: dict) -> Response:
+    """Upload a file; a job checks it and keeps it in S3."""
     settings = get_settings()
     upload = form["file"]
     size = checked_size(upload.stream, settings.upload_max_bytes, "file")

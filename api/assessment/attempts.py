@@ -82,6 +82,7 @@ def _my_test(test: dict, mine: list[dict]) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def start_attempt(test_id: str) -> Response:
+    """Start an attempt at a test assigned to me, or get the one in progress (200)."""
     db = get_db()
     test = test_store.get(db, test_id, scope("tests"))
     if test is None:
@@ -173,6 +174,7 @@ def _form(test: dict, seed: str) -> list[dict[str, Any]]:
 @blp.response(200, AttemptSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_attempt(attempt_id: str) -> Response:
+    """An attempt and its form (clocked items without their prompt: open them one at a time)."""
     return _attempt_response(_visible_attempt(attempt_id), 200)
 
 
@@ -444,6 +446,7 @@ def _audio_answer(attempt_id: str, item_id: str, job_id: ObjectId) -> dict[str, 
 @blp.response(202, JobSchema, description="The attempt_settle job that totals the result (one per attempt)")
 @blp.alt_response(404, schema=ErrorSchema)
 def finish_attempt(attempt_id: str) -> Response:
+    """Finish my attempt; a job totals the result once every answer is scored (one per attempt)."""
     attempt = _own_attempt(attempt_id)
     db = get_db()
     attempts.finish(db, attempt["_id"], "student", utcnow())

@@ -142,6 +142,7 @@ def list_item_import_errors(args: dict, import_id: str) -> dict:
 @blp.response(200, description="text/csv (UTF-8 with BOM); cells that could run as formulas are neutralised")
 @blp.alt_response(404, schema=ErrorSchema)
 def item_import_errors_csv(import_id: str) -> Response:
+    """An item import's row errors as CSV."""
     record = _visible_import(import_id)
     body = row_errors_to_csv(item_imports.iter_errors(get_db(), record["_id"]))
     return Response(

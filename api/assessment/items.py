@@ -53,6 +53,7 @@ AUDIO_TYPES = frozenset({"audio/webm", "audio/ogg", "audio/mpeg", "audio/mp4", "
 @blp.arguments(ItemListArgsSchema, location="query")
 @blp.response(200, ItemListSchema)
 def list_items(args: dict) -> dict:
+    """Items of the bank the caller may see, filtered and paged."""
     filters: dict[str, Any] = {name: args[name] for name in ("type", "level", "module", "campus_id") if name in args}
     filters["retired"] = args["retired"]
     if "shared" in args:
@@ -69,6 +70,7 @@ def list_items(args: dict) -> dict:
 @blp.response(201, ItemSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def create_item(body: dict) -> dict:
+    """Add an item to the bank (items a student hears get prompt audio from a job)."""
     body["campus_id"] = _campus_for_new_item(body.get("campus_id"))
     body["content"] = load_content(body["type"], body["content"])
     audio = _pending_audio() if needs_prompt_audio(body["type"], body["content"]) else dict(items.NO_AUDIO)
@@ -95,6 +97,7 @@ def _campus_for_new_item(campus_id: str | None) -> str | None:
 @blp.response(200, ItemSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_item(item_id: str) -> dict:
+    """One item, with its prompt audio's state and a link to it."""
     return with_audio_url(ITEMS.get(item_id))
 
 
@@ -105,6 +108,7 @@ def get_item(item_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def update_item(body: dict, item_id: str) -> dict:
+    """Change an item (one a test uses gets a new version instead)."""
     item = ITEMS.get_to_change(item_id)
     if item["retired"]:
         raise ApiError(

@@ -54,6 +54,7 @@ TESTS = ScopedResource(KIND, "test", test_store.records)
 @blp.arguments(TestListArgsSchema, location="query")
 @blp.response(200, TestListSchema)
 def list_tests(args: dict) -> dict:
+    """Tests the caller may see (admins), filtered and paged."""
     _not_for_students()
     filters: dict[str, Any] = {name: args[name] for name in ("campus_id", "active") if name in args}
     if args.get("batch_id"):
@@ -126,6 +127,7 @@ def _usable(item: dict, campus_id: str) -> bool:
 @blp.response(200, TestSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_test(test_id: str) -> dict:
+    """One test (admins)."""
     _not_for_students()
     return TESTS.get(test_id)
 
@@ -161,6 +163,7 @@ def update_test(body: dict, test_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_test(test_id: str) -> None:
+    """Delete a test nobody has attempted (409 otherwise)."""
     test = TESTS.get_to_change(test_id)
     TESTS.delete(test, {"attempts": attempts.count_for_test(get_db(), test_id)})
 

@@ -85,6 +85,7 @@ def _permissions(account: dict) -> dict:
 @blp.arguments(AdminListArgsSchema, location="query")
 @blp.response(200, AdminListSchema)
 def list_admins(args: dict) -> dict:
+    """Admin accounts the caller may see, paged and searchable."""
     filters = {name: args[name] for name in ("active", "role", "campus_id") if name in args}
     if args.get("course_id"):
         filters["course_ids"] = args["course_id"]
@@ -102,6 +103,7 @@ def list_admins(args: dict) -> dict:
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def create_admin(body: dict) -> dict:
+    """Create an admin account of a role the caller may manage; they are invited."""
     _forbid_role(body["role"])
     account = {**body, **resolved_scope(body)}
     _forbid_escalation(account)
@@ -116,6 +118,7 @@ def create_admin(body: dict) -> dict:
 @blp.response(200, AdminSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_admin(admin_id: str) -> dict:
+    """One admin account."""
     return ADMINS.get(admin_id)
 
 
@@ -127,6 +130,7 @@ def get_admin(admin_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def update_admin(body: dict, admin_id: str) -> dict:
+    """Change an admin account (never beyond the caller's own permissions)."""
     admin = ADMINS.get(admin_id)
     _forbid_role(admin["role"])
     _forbid_role(body.get("role", admin["role"]))
@@ -162,6 +166,7 @@ def update_admin(body: dict, admin_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_admin(admin_id: str) -> None:
+    """Remove an admin account."""
     admin = ADMINS.get(admin_id)
     _forbid_role(admin["role"])
     if admin["_id"] == current_user["_id"]:

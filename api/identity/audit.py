@@ -42,6 +42,7 @@ def list_audit(args: dict) -> dict:
 @blp.response(202, JobSchema, description="An audit_export job; its result has a download_url (CSV)")
 @blp.alt_response(429, schema=ErrorSchema, description="Over the caller's quota; see Retry-After")
 def export_audit(body: dict) -> Response:
+    """Export the audit trail as CSV, as a job."""
     filters = {name: body[name] for name in FILTERS if name in body}
     job = submit(get_db(), jobs.NewJob(kind="audit_export", owner_id=user_id(), params={"filters": filters}))
     audit_event("audit.export_requested", target_type="job", target_id=str(job["_id"]), details=filters)

@@ -98,6 +98,7 @@ def _refresh_account_key() -> str:
 @blp.alt_response(429, schema=ErrorSchema)
 @blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def login(body: dict) -> dict:
+    """Sign in with an email or roll number and a password; get tokens."""
     user = users.find_by_login(get_db(), body["login"])
     # verify_password checks a dummy hash for unknown users, so both failures cost the same.
     with password_slot():
@@ -219,6 +220,7 @@ def logout() -> None:
 @blp.alt_response(429, schema=ErrorSchema)
 @blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def accept_invitation(body: dict) -> dict:
+    """Accept an invitation: set a password and sign in."""
     user = _set_password_with_token("invitation", body["token"], body["password"])
     audit_event("invitation.accepted", target_type="user", target_id=str(user["_id"]), actor=user)
     return _answer_with(issue_tokens(user), user, body["session"])
@@ -262,6 +264,7 @@ def confirm_password_reset(body: dict) -> None:
 @authenticated
 @blp.response(200, UserSchema)
 def me() -> dict:
+    """The signed-in account."""
     return dict(current_user)
 
 
@@ -272,6 +275,7 @@ def me() -> dict:
 @blp.alt_response(422, schema=ErrorSchema)
 @blp.alt_response(503, schema=ErrorSchema, description="Too many password checks at once; see Retry-After")
 def change_password(body: dict) -> dict:
+    """Change one's own password; every earlier token stops working."""
     user = current_user
     with password_slot():
         current_is_right = verify_password(user.get("password_hash"), body["current_password"])

@@ -25,6 +25,7 @@ BATCHES = ScopedResource(
 @blp.arguments(BatchListArgsSchema, location="query")
 @blp.response(200, BatchListSchema)
 def list_batches(args: dict) -> dict:
+    """Batches the caller may see, paged and searchable."""
     filters = common_filters(args, ("active", "campus_id"))
     if args.get("course_id"):
         filters["course_ids"] = args["course_id"]
@@ -38,6 +39,7 @@ def list_batches(args: dict) -> dict:
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def create_batch(body: dict) -> dict:
+    """Create a batch of one or more courses."""
     CAMPUSES.reference(body["campus_id"], "campus_id")
     body["course_ids"] = checked_course_ids(body["campus_id"], body["course_ids"])
     return BATCHES.create(lambda db: batches.create(db, body))
@@ -48,6 +50,7 @@ def create_batch(body: dict) -> dict:
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_batch(batch_id: str) -> dict:
+    """One batch."""
     return BATCHES.get(batch_id)
 
 
@@ -58,6 +61,7 @@ def get_batch(batch_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def update_batch(body: dict, batch_id: str) -> dict:
+    """Change a batch."""
     batch = BATCHES.get(batch_id)
     if "course_ids" in body:
         body["course_ids"] = checked_course_ids(batch["campus_id"], body["course_ids"])
@@ -83,5 +87,6 @@ def _refuse_removing_courses_in_use(batch: dict, new_course_ids: list[str]) -> N
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_batch(batch_id: str) -> None:
+    """Delete a batch nothing refers to (409 otherwise)."""
     batch = BATCHES.get(batch_id)
     BATCHES.delete(batch, batches.dependents(get_db(), batch_id))

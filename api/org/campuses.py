@@ -22,6 +22,7 @@ CAMPUSES = ScopedResource(
 @blp.arguments(CampusListArgsSchema, location="query")
 @blp.response(200, CampusListSchema)
 def list_campuses(args: dict) -> dict:
+    """Campuses the caller may see, paged and searchable."""
     return CAMPUSES.page(common_filters(args), args)
 
 
@@ -31,6 +32,7 @@ def list_campuses(args: dict) -> dict:
 @blp.response(201, CampusSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def create_campus(body: dict) -> dict:
+    """Create a campus."""
     return CAMPUSES.create(lambda db: campuses.create(db, body))
 
 
@@ -39,6 +41,7 @@ def create_campus(body: dict) -> dict:
 @blp.response(200, CampusSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_campus(campus_id: str) -> dict:
+    """One campus."""
     return CAMPUSES.get(campus_id)
 
 
@@ -49,6 +52,7 @@ def get_campus(campus_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def update_campus(body: dict, campus_id: str) -> dict:
+    """Change a campus."""
     return CAMPUSES.update(CAMPUSES.get(campus_id), body)
 
 
@@ -58,5 +62,6 @@ def update_campus(body: dict, campus_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_campus(campus_id: str) -> None:
+    """Delete a campus nothing refers to (409 otherwise)."""
     campus = CAMPUSES.get(campus_id)
     CAMPUSES.delete(campus, campuses.dependents(get_db(), campus_id))

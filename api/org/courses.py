@@ -23,6 +23,7 @@ COURSES = ScopedResource(
 @blp.arguments(CourseListArgsSchema, location="query")
 @blp.response(200, CourseListSchema)
 def list_courses(args: dict) -> dict:
+    """Courses the caller may see, paged and searchable."""
     return COURSES.page(common_filters(args, ("active", "campus_id")), args)
 
 
@@ -33,6 +34,7 @@ def list_courses(args: dict) -> dict:
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def create_course(body: dict) -> dict:
+    """Create a course in a campus."""
     CAMPUSES.reference(body["campus_id"], "campus_id")
     return COURSES.create(lambda db: courses.create(db, body))
 
@@ -42,6 +44,7 @@ def create_course(body: dict) -> dict:
 @blp.response(200, CourseSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_course(course_id: str) -> dict:
+    """One course."""
     return COURSES.get(course_id)
 
 
@@ -52,6 +55,7 @@ def get_course(course_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def update_course(body: dict, course_id: str) -> dict:
+    """Change a course."""
     return COURSES.update(COURSES.get(course_id), body)
 
 
@@ -61,6 +65,7 @@ def update_course(body: dict, course_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_course(course_id: str) -> None:
+    """Delete a course nothing refers to (409 otherwise)."""
     course = COURSES.get(course_id)
     COURSES.delete(course, courses.dependents(get_db(), course_id))
 

@@ -114,6 +114,7 @@ def list_roster_imports(args: dict, batch_id: str) -> dict:
 @blp.response(200, RosterImportSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_roster_import(import_id: str) -> dict:
+    """A roster import: its state, options, file and counts."""
     return _with_job_state([_visible_import(import_id)])[0]
 
 
@@ -133,6 +134,7 @@ def list_roster_import_errors(args: dict, import_id: str) -> dict:
 @blp.response(200, description="text/csv (UTF-8 with BOM); cells that could run as formulas are neutralised")
 @blp.alt_response(404, schema=ErrorSchema)
 def roster_import_errors_csv(import_id: str) -> Response:
+    """A roster import's row errors as CSV."""
     record = _visible_import(import_id)
     body = row_errors_to_csv(roster_imports.iter_errors(get_db(), record["_id"]))
     return Response(

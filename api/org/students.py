@@ -51,6 +51,7 @@ def placement(batch_id: str, course_id: str) -> dict:
 @blp.arguments(StudentListArgsSchema, location="query")
 @blp.response(200, StudentListSchema)
 def list_students(args: dict) -> dict:
+    """Students the caller may see, paged and searchable by name or roll number."""
     filters = {name: args[name] for name in ("active", "campus_id", "batch_id", "course_id") if name in args}
     if args.get("q"):
         pattern = re.escape(args["q"].strip())
@@ -65,6 +66,7 @@ def list_students(args: dict) -> dict:
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def create_student(body: dict) -> dict:
+    """Create a student; they are invited by email and SMS."""
     send_invitation = body.pop("send_invitation")
     body.update(placement(body["batch_id"], body["course_id"]))
     student = STUDENTS.create(lambda db: users.create(db, {**body, "role": "student"}))
@@ -80,6 +82,7 @@ def create_student(body: dict) -> dict:
 @blp.response(200, StudentSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_student(student_id: str) -> dict:
+    """One student."""
     return STUDENTS.get(student_id)
 
 
@@ -90,6 +93,7 @@ def get_student(student_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def update_student(body: dict, student_id: str) -> dict:
+    """Change a student; a new email or mobile voids pending links."""
     student = STUDENTS.get(student_id)
     if "batch_id" in body:
         body.update(placement(body["batch_id"], body["course_id"]))
@@ -120,5 +124,6 @@ def after_contact_change(resource: ScopedResource, before: dict, after: dict) ->
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def delete_student(student_id: str) -> None:
+    """Delete a student with no attempts (409 otherwise)."""
     student = STUDENTS.get(student_id)
     STUDENTS.delete(student, {"attempts": attempts.count_for_student(get_db(), student_id)})
