@@ -8,24 +8,16 @@ import json
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD, WorkerProcess
+from tests.conftest import WorkerProcess
+from tests.support.org import Org
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-@dataclass
-class Org:
-    ids: dict[str, str] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-    headers: dict[str, dict] = field(default_factory=dict)
-    suffix: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -48,75 +40,30 @@ def worker(db, tmp_path_factory, outbox_dir):
 
 @pytest.fixture(scope="module")
 def org(app, db) -> Org:
-    from api.identity.tokens import issue_tokens
-    from security.passwords import hash_password
-    from store import batches, campuses, courses, users
-
-    suffix = uuid.uuid4().hex[:8]
-    o = Org(suffix=suffix)
-    campus = campuses.create(db, {"name": f"Assessment campus {suffix}"})
-    other_campus = campuses.create(db, {"name": f"Other campus {suffix}"})
-    course = courses.create(db, {"name": "BSc", "campus_id": str(campus["_id"])})
-    course_2 = courses.create(db, {"name": "BCom", "campus_id": str(campus["_id"])})
-    other_course = courses.create(db, {"name": "BA", "campus_id": str(other_campus["_id"])})
-    batch = batches.create(db, {"name": "2026 A", "campus_id": str(campus["_id"]), "course_ids": [str(course["_id"])]})
-    batch_2 = batches.create(
-        db, {"name": "2026 B", "campus_id": str(campus["_id"]), "course_ids": [str(course_2["_id"])]}
-    )
-    other_batch = batches.create(
-        db, {"name": "2026 X", "campus_id": str(other_campus["_id"]), "course_ids": [str(other_course["_id"])]}
-    )
-    o.ids.update(
-        campus=str(campus["_id"]),
-        other_campus=str(other_campus["_id"]),
-        course=str(course["_id"]),
-        course_2=str(course_2["_id"]),
-        batch=str(batch["_id"]),
-        batch_2=str(batch_2["_id"]),
-        other_batch=str(other_batch["_id"]),
-    )
-    password_hash = hash_password(TEST_PASSWORD)
-
-    def account(key: str, role: str, **extra: Any) -> None:
-        doc = {
-            "name": f"{key.replace('_', ' ').title()}",
-            "email": f"{key}.{suffix}@example.edu",
-            "role": role,
-            "password_hash": password_hash,
-            **extra,
-        }
-        o.users[key] = users.create(db, doc)
-        o.ids[key] = str(o.users[key]["_id"])
-
-    account("superadmin", "superadmin")
-    account("campus_admin", "campus_admin", campus_id=o.ids["campus"])
-    account("other_campus_admin", "campus_admin", campus_id=o.ids["other_campus"])
-    account("course_admin", "course_admin", campus_id=o.ids["campus"], course_ids=[o.ids["course"]])
-    account("course_admin_2", "course_admin", campus_id=o.ids["campus"], course_ids=[o.ids["course_2"]])
-    for index, (batch_key, course_key) in enumerate(
-        [("batch", "course"), ("batch", "course"), ("batch_2", "course_2")], start=1
-    ):
-        account(
-            f"student_{index}",
-            "student",
-            roll_number=f"AS{suffix[:5]}{index}".upper(),
-            campus_id=o.ids["campus"],
-            batch_id=o.ids[batch_key],
-            course_id=o.ids[course_key],
-            mobile=f"+9198765{index:05d}",
-        )
-    account(
-        "other_student",
-        "student",
-        roll_number=f"OS{suffix[:5]}".upper(),
-        campus_id=o.ids["other_campus"],
-        batch_id=o.ids["other_batch"],
-        course_id=str(other_course["_id"]),
-    )
-    with app.app_context():
-        o.headers = {
-            key: {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"} for key, user in o.users.items()
-        }
+    """Two campuses; the first with courses BSc and BCom and a batch of each, the other with one of
+    its own; admins of every kind; students 1 and 2 in the first batch, 3 in the second, and one
+    of the other campus. Mobile numbers are unique to the module (modules share the database).
+    """
+    o = Org(db)
+    o.campus("campus", "Assessment campus")
+    o.campus("other_campus", "Other campus")
+    o.course("course", "campus", "BSc")
+    o.course("course_2", "campus", "BCom")
+    o.course("other_course", "other_campus", "BA")
+    o.batch("batch", "campus", ["course"], "2026 A")
+    o.batch("batch_2", "campus", ["course_2"], "2026 B")
+    o.batch("other_batch", "other_campus", ["other_course"], "2026 X")
+    o.account("superadmin", "superadmin")
+    o.account("campus_admin", "campus_admin", campus_id=o.ids["campus"])
+    o.account("other_campus_admin", "campus_admin", campus_id=o.ids["other_campus"])
+    o.account("course_admin", "course_admin", campus_id=o.ids["campus"], course_ids=[o.ids["course"]])
+    o.account("course_admin_2", "course_admin", campus_id=o.ids["campus"], course_ids=[o.ids["course_2"]])
+    mobiles = int(o.suffix[:4], 16) * 10  # 0-655350: the module's own block of numbers
+    for index, (batch, course) in enumerate([("batch", "course"), ("batch", "course"), ("batch_2", "course_2")], 1):
+        roll = f"AS{o.suffix[:5]}{index}".upper()
+        o.student(f"student_{index}", "campus", batch, course, roll_number=roll, mobile=f"+91987{mobiles + index:07d}")
+    o.student("other_student", "other_campus", "other_batch", "other_course", roll_number=f"OS{o.suffix[:5]}".upper())
+    o.issue_headers(app)
     return o
 
 

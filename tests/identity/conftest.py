@@ -7,94 +7,37 @@ student sA (batch A, course A1) and sB (batch B, course B1). Accounts are create
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-
 import pytest
 
-from tests.conftest import TEST_PASSWORD
-
-
-@dataclass
-class Org:
-    ids: dict[str, str] = field(default_factory=dict)  # campusA, courseA1, batchA, studentA ...
-    users: dict[str, dict] = field(default_factory=dict)  # role key -> user document
-    suffix: str = ""
-
-
-def _id(doc: dict) -> str:
-    return str(doc["_id"])
+from tests.support.org import Org
 
 
 @pytest.fixture(scope="module")
 def org(db) -> Org:
     from domain.access import TEMPLATES
-    from security.passwords import hash_password
-    from store import batches, campuses, courses, users
 
-    suffix = uuid.uuid4().hex[:8]
-    password_hash = hash_password(TEST_PASSWORD)
-    o = Org(suffix=suffix)
-    campus_a = campuses.create(db, {"name": f"Campus A {suffix}"})
-    campus_b = campuses.create(db, {"name": f"Campus B {suffix}"})
-    a1 = courses.create(db, {"name": "A1", "campus_id": _id(campus_a)})
-    a2 = courses.create(db, {"name": "A2", "campus_id": _id(campus_a)})
-    b1 = courses.create(db, {"name": "B1", "campus_id": _id(campus_b)})
-    batch_a = batches.create(db, {"name": "Batch A", "campus_id": _id(campus_a), "course_ids": [_id(a1), _id(a2)]})
-    batch_b = batches.create(db, {"name": "Batch B", "campus_id": _id(campus_b), "course_ids": [_id(b1)]})
+    o = Org(db)
+    o.campus("campusA", "Campus A")
+    o.campus("campusB", "Campus B")
+    o.course("courseA1", "campusA", "A1")
+    o.course("courseA2", "campusA", "A2")
+    o.course("courseB1", "campusB", "B1")
+    o.batch("batchA", "campusA", ["courseA1", "courseA2"], "Batch A")
+    o.batch("batchB", "campusB", ["courseB1"], "Batch B")
+    o.account("superadmin", "superadmin")
+    for template in ("read_only", "student_manager"):
+        key = "reader" if template == "read_only" else template
+        o.account(key, "sub_superadmin", permissions=TEMPLATES[template], permission_template=template)
+    o.account("campus_admin", "campus_admin", campus_id=o.ids["campusA"])
+    o.account("course_admin", "course_admin", campus_id=o.ids["campusA"], course_ids=[o.ids["courseA1"]])
+    o.account("course_admin_b", "course_admin", campus_id=o.ids["campusB"], course_ids=[o.ids["courseB1"]])
+    o.student("student", "campusA", "batchA", "courseA1", roll_number=f"RA{o.suffix}")
+    o.student("student_b", "campusB", "batchB", "courseB1", roll_number=f"RB{o.suffix}")
     o.ids.update(
-        campusA=_id(campus_a),
-        campusB=_id(campus_b),
-        courseA1=_id(a1),
-        courseA2=_id(a2),
-        courseB1=_id(b1),
-        batchA=_id(batch_a),
-        batchB=_id(batch_b),
-    )
-
-    def account(key: str, role: str, **extra) -> dict:
-        doc = {
-            "name": f"{key} person",
-            "email": f"{key.lower()}.{suffix}@example.edu",
-            "role": role,
-            "password_hash": password_hash,
-            **extra,
-        }
-        o.users[key] = users.create(db, doc)
-        return o.users[key]
-
-    account("superadmin", "superadmin")
-    account("reader", "sub_superadmin", permissions=TEMPLATES["read_only"], permission_template="read_only")
-    account(
-        "student_manager",
-        "sub_superadmin",
-        permissions=TEMPLATES["student_manager"],
-        permission_template="student_manager",
-    )
-    account("campus_admin", "campus_admin", campus_id=o.ids["campusA"])
-    account("course_admin", "course_admin", campus_id=o.ids["campusA"], course_ids=[o.ids["courseA1"]])
-    account("course_admin_b", "course_admin", campus_id=o.ids["campusB"], course_ids=[o.ids["courseB1"]])
-    student_a = account(
-        "student",
-        "student",
-        roll_number=f"RA{suffix}",
-        campus_id=o.ids["campusA"],
-        batch_id=o.ids["batchA"],
-        course_id=o.ids["courseA1"],
-    )
-    student_b = account(
-        "student_b",
-        "student",
-        roll_number=f"RB{suffix}",
-        campus_id=o.ids["campusB"],
-        batch_id=o.ids["batchB"],
-        course_id=o.ids["courseB1"],
-    )
-    o.ids.update(
-        studentA=_id(student_a),
-        studentB=_id(student_b),
-        adminA=_id(o.users["course_admin"]),
-        adminB=_id(o.users["course_admin_b"]),
+        studentA=o.ids["student"],
+        studentB=o.ids["student_b"],
+        adminA=o.ids["course_admin"],
+        adminB=o.ids["course_admin_b"],
     )
     return o
 
@@ -102,12 +45,7 @@ def org(db) -> Org:
 @pytest.fixture(scope="module")
 def tokens(app, db, org):
     """role key -> Authorization header, minted directly (no login, so no login rate limit)."""
-    from api.identity.tokens import issue_tokens
-
-    with app.app_context():
-        return {
-            key: {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"} for key, user in org.users.items()
-        }
+    return org.issue_headers(app)
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 import json
 import time
-import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import WorkerProcess
 from tests.roster.builders import csv_bytes, xlsx_bytes
+from tests.support.org import Org
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -214,40 +213,19 @@ def worker(db, tmp_path_factory):
     process.stop()
 
 
-@dataclass
-class Org:
-    ids: dict[str, str] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-    headers: dict[str, dict] = field(default_factory=dict)
-
-
 @pytest.fixture(scope="module")
 def org(app, db) -> Org:
-    from api.identity.tokens import issue_tokens
-    from store import campuses, courses, users
-
-    suffix = uuid.uuid4().hex[:8]
-    o = Org()
-    campus = campuses.create(db, {"name": f"Item import campus {suffix}"})
-    other = campuses.create(db, {"name": f"Item import other {suffix}"})
-    course = courses.create(db, {"name": "BSc", "campus_id": str(campus["_id"])})
-    o.ids.update(campus=str(campus["_id"]), other_campus=str(other["_id"]), course=str(course["_id"]))
-    accounts = {
-        "superadmin": {"role": "superadmin"},
-        "content_manager": {
-            "role": "sub_superadmin",
-            "permissions": {"items": "write", "campuses": "read"},
-        },
-        "campus_admin": {"role": "campus_admin", "campus_id": o.ids["campus"]},
-        "other_campus_admin": {"role": "campus_admin", "campus_id": o.ids["other_campus"]},
-        "course_admin": {"role": "course_admin", "campus_id": o.ids["campus"], "course_ids": [o.ids["course"]]},
-    }
-    with app.app_context():
-        for key, fields in accounts.items():
-            user = users.create(db, {"name": f"{key} person", "email": f"{key}.{suffix}@example.edu", **fields})
-            o.users[key] = user
-            o.ids[key] = str(user["_id"])
-            o.headers[key] = {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"}
+    """A campus with a course, another campus, and the admins an item import meets."""
+    o = Org(db)
+    o.campus("campus", "Item import campus")
+    o.campus("other_campus", "Item import other")
+    o.course("course", "campus", "BSc")
+    o.account("superadmin", "superadmin")
+    o.account("content_manager", "sub_superadmin", permissions={"items": "write", "campuses": "read"})
+    o.account("campus_admin", "campus_admin", campus_id=o.ids["campus"])
+    o.account("other_campus_admin", "campus_admin", campus_id=o.ids["other_campus"])
+    o.account("course_admin", "course_admin", campus_id=o.ids["campus"], course_ids=[o.ids["course"]])
+    o.issue_headers(app)
     return o
 
 

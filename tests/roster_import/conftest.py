@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import itertools
 import time
-import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import WorkerProcess
 from tests.roster.builders import csv_bytes
+from tests.support.org import Org
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -70,57 +69,23 @@ def start_roster_worker(db, tmp_path, outbox_dir):
         worker.stop()
 
 
-@dataclass
-class Org:
-    ids: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, dict] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-
-
 @pytest.fixture(scope="module")
 def org(app, db) -> Org:
-    """Campus A (courses A1, A2; batch A spans both; batch A1 only A1) and campus B (course B1, batch B)."""
-    from api.identity.tokens import issue_tokens
-    from store import batches, campuses, courses, users
-
-    suffix = uuid.uuid4().hex[:8]
-    o = Org()
-    campus_a = campuses.create(db, {"name": f"Roster A {suffix}"})
-    campus_b = campuses.create(db, {"name": f"Roster B {suffix}"})
-    a1 = courses.create(db, {"name": "BTech CSE", "campus_id": str(campus_a["_id"])})
-    a2 = courses.create(db, {"name": "BTech ECE", "campus_id": str(campus_a["_id"])})
-    b1 = courses.create(db, {"name": "BSc", "campus_id": str(campus_b["_id"])})
-    batch_a = batches.create(
-        db, {"name": "Batch A", "campus_id": str(campus_a["_id"]), "course_ids": [str(a1["_id"]), str(a2["_id"])]}
-    )
-    batch_b = batches.create(db, {"name": "Batch B", "campus_id": str(campus_b["_id"]), "course_ids": [str(b1["_id"])]})
-    o.ids.update(
-        campusA=str(campus_a["_id"]),
-        campusB=str(campus_b["_id"]),
-        courseA1=str(a1["_id"]),
-        courseA2=str(a2["_id"]),
-        courseB1=str(b1["_id"]),
-        batchA=str(batch_a["_id"]),
-        batchB=str(batch_b["_id"]),
-    )
-    accounts = {
-        "superadmin": {"role": "superadmin"},
-        "campus_admin": {"role": "campus_admin", "campus_id": o.ids["campusA"]},
-        "campus_admin_b": {"role": "campus_admin", "campus_id": o.ids["campusB"]},
-        "course_admin": {"role": "course_admin", "campus_id": o.ids["campusA"], "course_ids": [o.ids["courseA1"]]},
-        "student": {
-            "role": "student",
-            "roll_number": f"ST{suffix}".upper(),
-            "campus_id": o.ids["campusA"],
-            "batch_id": o.ids["batchA"],
-            "course_id": o.ids["courseA1"],
-        },
-    }
-    with app.app_context():
-        for key, fields in accounts.items():
-            user = users.create(db, {"name": f"{key} person", "email": f"{key}.{suffix}@example.edu", **fields})
-            o.users[key] = user
-            o.headers[key] = {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"}
+    """Campus A (courses A1, A2; batch A spans both) and campus B (course B1, batch B)."""
+    o = Org(db)
+    o.campus("campusA", "Roster A")
+    o.campus("campusB", "Roster B")
+    o.course("courseA1", "campusA", "BTech CSE")
+    o.course("courseA2", "campusA", "BTech ECE")
+    o.course("courseB1", "campusB", "BSc")
+    o.batch("batchA", "campusA", ["courseA1", "courseA2"], "Batch A")
+    o.batch("batchB", "campusB", ["courseB1"], "Batch B")
+    o.account("superadmin", "superadmin")
+    o.account("campus_admin", "campus_admin", campus_id=o.ids["campusA"])
+    o.account("campus_admin_b", "campus_admin", campus_id=o.ids["campusB"])
+    o.account("course_admin", "course_admin", campus_id=o.ids["campusA"], course_ids=[o.ids["courseA1"]])
+    o.student("student", "campusA", "batchA", "courseA1", roll_number=f"ST{o.suffix}".upper())
+    o.issue_headers(app)
     return o
 
 
