@@ -9,11 +9,17 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /build
-COPY requirements.txt ./
+COPY requirements.txt requirements.lock ./
 COPY requirements ./requirements
-# Runtime requirements only: dev, lint and audit tools stay out of the image.
-RUN grep -v -E "requirements/(dev|lint|audit)\.txt" requirements.txt > requirements.runtime.txt \
-    && pip install -r requirements.runtime.txt
+COPY devtools/lockfile.py ./devtools/
+# The versions and files the tests ran with: the entries of requirements.lock that the runtime
+# requirement files pull in (dev, lint and audit tools stay out of the image), installed the way
+# `make install` installs the whole lock: exact versions, every file's sha256 checked, then pip check.
+# A lock that no longer matches requirements/*.txt stops the build (`make lock`).
+RUN python devtools/lockfile.py check \
+    && python devtools/lockfile.py runtime > requirements.runtime.lock \
+    && pip install --require-hashes --no-deps -r requirements.runtime.lock \
+    && pip check
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm AS runtime

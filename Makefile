@@ -10,6 +10,9 @@ STAMPS := .stamps
 APT_PACKAGES := redis-server ffmpeg espeak-ng sox libmagic1 python3-venv nodejs npm chromium \
 	asterisk-core-sounds-en-wav asterisk-core-sounds-en alsa-utils prometheus
 REQUIREMENTS := requirements.txt $(wildcard requirements/*.txt)
+# What .venv and the image install: every package, direct and transitive, at one version with the
+# sha256 of each of its files (`make lock` makes it from the pins in requirements/*.txt).
+LOCK := requirements.lock
 
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 # The data-layer tests, run a second time against nx-27017.
@@ -17,7 +20,7 @@ DATA_LAYER_TESTS := tests/store tests/notifications tests/identity/test_policy.p
 LINTED := api config devstack devtools domain observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
 TYPED := api config devtools domain observability schemas security services store tasks workers celeryconfig.py
 
-.PHONY: install run test test-unit lint fmt audit licences bench bench-scoring-validity load clean-data
+.PHONY: install lock run test test-unit lint fmt audit licences bench bench-scoring-validity load clean-data
 
 install: $(STAMPS)/apt $(STAMPS)/venv
 
@@ -34,11 +37,31 @@ $(STAMPS)/apt: Makefile
 	fi
 	@touch $@
 
-$(STAMPS)/venv: $(REQUIREMENTS)
+# .venv is the lock: pip installs exactly its entries (--no-deps: it resolves nothing itself, which the
+# pip of a new venv gets wrong in hash mode for extras such as coverage[toml]) and no file whose hash
+# the lock does not list; `pip check` then fails if any installed package lacks what it needs. A pin
+# in requirements/*.txt that the lock does not match stops it first (devtools/lockfile.py names it):
+# run `make lock`.
+$(STAMPS)/venv: $(LOCK) $(REQUIREMENTS)
 	@mkdir -p $(STAMPS)
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@$(PY) -m devtools.lockfile check >/dev/null || { $(PY) -m devtools.lockfile check; exit 1; }
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	@out=$$($(PY) -m pip check --disable-pip-version-check) || { echo "$$out"; exit 1; }
 	@touch $@
+
+# Re-resolve requirements.txt into the lock with uv (pinned in requirements/dev.txt), from PyPI alone
+# (uv reads no pip.conf), for CPython 3.11 on Linux x86_64 (markers kept, so the lock fits any 3.11.x),
+# then install it. Versions already locked stay unless a pin moves them; UPGRADE=name (several: "a b")
+# lets those packages move to their newest, UPGRADE=all every package.
+lock:
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	@[ -x $(VENV)/bin/uv ] || $(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(VENV)/bin/uv pip compile --quiet --no-config --generate-hashes --no-strip-markers \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" \
+	  $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) \
+	  requirements.txt -o $(LOCK)
+	@$(MAKE) --no-print-directory $(STAMPS)/venv
 
 .tools/node_modules/.bin/s3rver:
 	npm install --silent --no-audit --no-fund --prefix .tools s3rver@3.7.1

@@ -96,13 +96,13 @@ def run_pip_audit() -> list[dict[str, Any]]:
 
 
 def pinned_in(name: str) -> str:
-    """Which requirements file pins the package, or "not pinned" for what the pins pull in."""
+    """Which requirements file pins the package, or, for what the pins pull in, how to move it in the lock."""
     files = [REPO_ROOT / "requirements.txt", *sorted((REPO_ROOT / "requirements").glob("*.txt"))]
     for path in files:
         for line in path.read_text(encoding="utf-8").splitlines():
             if "==" in line and canonical(re.split(r"[\[=<>~! ]", line.strip(), maxsplit=1)[0]) == canonical(name):
                 return f"pinned in {path.relative_to(REPO_ROOT)}"
-    return "not pinned: pulled in by a pinned package"
+    return f"pulled in by a pinned package, locked in requirements.lock: `make lock UPGRADE={canonical(name)}` moves it"
 
 
 def audit() -> list[dict[str, Any]]:
