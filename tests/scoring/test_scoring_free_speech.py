@@ -216,7 +216,7 @@ def test_unknown_types_and_bad_item_options_are_still_refused(read_aloud_clips):
     for item_type in ("essay", "story_retell", "open"):
         with pytest.raises(ItemError) as raised:
             score_spoken_answer(clip, STORY, item_type)
-        assert raised.value.code == "item_type_unknown"
+        assert raised.value.code == "unknown_item_type"
     with pytest.raises(ItemError) as raised:
         score_spoken_answer(clip, STORY, "story_retelling", key_ideas=["...", " "])
     assert raised.value.code == "item_text_missing"

@@ -191,7 +191,7 @@ def test_unknown_item_type_and_missing_text_are_refused(read_aloud_clips):
     clip = read_aloud_clips["library"]["correct"]
     with pytest.raises(ItemError) as raised:
         score_spoken_answer(clip, LIBRARY.text, "essay")
-    assert raised.value.code == "item_type_unknown"
+    assert raised.value.code == "unknown_item_type"
     with pytest.raises(ItemError) as raised:
         score_spoken_answer(clip, " ... ", "read_aloud")
     assert raised.value.code == "item_text_missing"

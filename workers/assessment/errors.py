@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from workers.errors import WorkError
 
 
 class AssessmentError(WorkError):
     """Input the engine cannot score; `code` is stable and meant for API error bodies."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(code, message, details)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shape of the API's error body: {"code", "message", "details"}."""
-        return {"code": self.code, "message": self.message, "details": self.details}
 
 
 CHOICE_OUT_OF_RANGE = "choice_out_of_range"

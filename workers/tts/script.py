@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
+from domain.assessment import TYPES_WITH_PROMPT_AUDIO as DOMAIN_TYPES_WITH_PROMPT_AUDIO
 from workers.tts import errors
 from workers.tts.errors import TtsError
 
@@ -14,9 +15,9 @@ if TYPE_CHECKING:
 # Item type -> the content field spoken as one text.
 _SPOKEN_FIELD = {"repeat": "text", "short_answer": "question", "story_retelling": "story", "dictation": "text"}
 
-# Types whose prompt is always heard, never shown (as in domain.assessment). mcq has prompt audio
-# too, but only when its content has ``audio_text``.
-TYPES_WITH_PROMPT_AUDIO = frozenset({*_SPOKEN_FIELD, "sentence_builds"})
+# Types whose prompt is always heard, never shown (named once, in domain.assessment). mcq has prompt
+# audio too, but only when its content has ``audio_text``.
+TYPES_WITH_PROMPT_AUDIO = DOMAIN_TYPES_WITH_PROMPT_AUDIO
 # From this many phrases on, the spoken order is never the answer's (spoken_order).
 MIN_PHRASES_REORDERED = 3
 
