@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Codes every engine shares (workers/versions.py).
+UNKNOWN_SCORING_VERSION = "unknown_scoring_version"
+INVALID_SCORING_CONFIG = "invalid_scoring_config"
+
 
 class WorkError(Exception):
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:

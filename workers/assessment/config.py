@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from workers.assessment.errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, AssessmentError
+from workers.assessment.errors import AssessmentError
+from workers.versions import VersionedConfig, VersionFiles
 
 CURRENT_VERSION = "assessment-v1"
 VERSIONS_DIR = Path(__file__).parent / "versions"
-_VERSION_NAME = re.compile(r"^assessment-v[0-9]+$")
-_REQUIRED_SECTIONS = (
-    "scale",
-    "subscores",
-    "subscore_labels",
-    "spoken",
-    "written",
-    "mcq",
-    "overall",
-    "feedback",
+_FILES = VersionFiles(
+    VERSIONS_DIR,
+    "assessment",
+    ("scale", "subscores", "subscore_labels", "spoken", "written", "mcq", "overall", "feedback"),
+    AssessmentError,
 )
 
 
 @dataclass(frozen=True)
-class AssessmentConfig:
-    version: str
-    sha256: str
-    params: dict[str, Any]
-
-    def section(self, name: str) -> dict[str, Any]:
-        section: dict[str, Any] = self.params[name]
-        return section
+class AssessmentConfig(VersionedConfig):
+    """The attempt scorer's parameters, with names for the figures it reads most."""
 
     @property
     def floor(self) -> int:
@@ -59,34 +44,15 @@ class AssessmentConfig:
 
 def available_versions() -> list[str]:
     """Names of the versions shipped with the package, oldest first."""
-    names = [path.stem for path in VERSIONS_DIR.glob("assessment-v*.json")]
-    return sorted(names, key=lambda name: int(name.rsplit("v", 1)[1]))
+    return _FILES.available()
 
 
 def load_config(version: str | None = None) -> AssessmentConfig:
     """The config of `version` (default: CURRENT_VERSION); cached and shared, so never mutate it."""
-    chosen = version or CURRENT_VERSION
-    if not isinstance(chosen, str) or not _VERSION_NAME.match(chosen):
-        raise AssessmentError(
-            UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {chosen!r}.", {"available": available_versions()}
-        )
-    return _load_cached(chosen)
+    loaded = _FILES.load(version or CURRENT_VERSION)
+    if loaded.version not in _LOADED:
+        _LOADED[loaded.version] = AssessmentConfig(loaded.version, loaded.sha256, loaded.params)
+    return _LOADED[loaded.version]
 
 
-@functools.lru_cache(maxsize=8)
-def _load_cached(version: str) -> AssessmentConfig:
-    path = VERSIONS_DIR / f"{version}.json"
-    if not path.is_file():
-        raise AssessmentError(
-            UNKNOWN_SCORING_VERSION, f"Unknown scoring version: {version!r}.", {"available": available_versions()}
-        )
-    raw = path.read_bytes()
-    params = json.loads(raw)
-    missing = [name for name in _REQUIRED_SECTIONS if name not in params]
-    if params.get("version") != version or missing:
-        raise AssessmentError(
-            INVALID_SCORING_CONFIG,
-            f"Scoring config {version} is incomplete.",
-            {"missing_sections": missing, "declared_version": params.get("version")},
-        )
-    return AssessmentConfig(version=version, sha256=hashlib.sha256(raw).hexdigest(), params=params)
+_LOADED: dict[str, AssessmentConfig] = {}  # one object per version, as the loader's cache

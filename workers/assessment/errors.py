@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.errors import WorkError
+from workers.errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, WorkError
 
 
 class AssessmentError(WorkError):
@@ -16,5 +16,5 @@ INVALID_ITEM_OUTCOME = "invalid_item_outcome"
 INVALID_ITEM_RESULT = "invalid_item_result"
 DUPLICATE_ITEM_ID = "duplicate_item_id"
 UNKNOWN_ITEM_TYPE = "unknown_item_type"
-UNKNOWN_SCORING_VERSION = "unknown_scoring_version"
-INVALID_SCORING_CONFIG = "invalid_scoring_config"
+
+__all__ = ["INVALID_SCORING_CONFIG", "UNKNOWN_SCORING_VERSION"]  # shared codes, named in workers.errors

@@ -6,10 +6,11 @@ explains each one. Changing a number means a new version file.
 
 from __future__ import annotations
 
-import functools
 import itertools
-import json
 from pathlib import Path
+
+from workers.scoring.errors import ScoringError
+from workers.versions import VersionFiles
 
 VERSIONS_DIR = Path(__file__).parent / "versions"
 CURRENT_VERSION = "speech-v2"
@@ -21,13 +22,34 @@ FREE_SPEECH_TYPES = (STORY_RETELLING, OPEN_QUESTION)
 UNSCORED_SUBSCORES = {OPEN_QUESTION: ("sentence_mastery", "vocabulary")}
 
 
-@functools.cache
+_FILES = VersionFiles(
+    VERSIONS_DIR,
+    "speech",
+    (
+        "confidence",
+        "decoding",
+        "fluency",
+        "key_ideas",
+        "no_speech",
+        "overall_weights",
+        "pronunciation",
+        "scale",
+        "subscore_curves",
+        "time_limit",
+        "vad",
+    ),
+    ScoringError,
+)
+
+
 def load_config(version: str = CURRENT_VERSION) -> dict:
-    path = VERSIONS_DIR / f"{version}.json"
-    if not path.is_file() or path.parent != VERSIONS_DIR:
-        raise ValueError(f"Unknown scoring version {version!r}.")
-    config: dict = json.loads(path.read_text(encoding="utf-8"))
-    return config
+    """The parameters of `version` (cached and shared, so never mutate them)."""
+    return _FILES.load(version).params
+
+
+def available_versions() -> list[str]:
+    """Names of the speech scoring versions shipped, oldest first."""
+    return _FILES.available()
 
 
 def piecewise_linear(x: float, points: list[list[float]]) -> float:

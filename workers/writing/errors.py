@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.errors import WorkError
+from workers.errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, WorkError
 
 
 class WritingScoringError(WorkError):
@@ -13,8 +13,8 @@ UNKNOWN_ITEM_TYPE = "unknown_item_type"
 INVALID_ITEM = "invalid_item"
 INVALID_ANSWER = "invalid_answer"
 INVALID_CONTEXT = "invalid_context"
-UNKNOWN_SCORING_VERSION = "unknown_scoring_version"
-INVALID_SCORING_CONFIG = "invalid_scoring_config"
 INVALID_ITEM_RESULT = "invalid_item_result"
 NO_ITEM_RESULTS = "no_item_results"
 SCORING_VERSION_MISMATCH = "scoring_version_mismatch"
+
+__all__ = ["INVALID_SCORING_CONFIG", "UNKNOWN_SCORING_VERSION"]  # shared codes, named in workers.errors
