@@ -763,7 +763,7 @@ def main() -> None:
         stack_environment(base, mongo, redis, s3)  # LOG_LEVEL INFO: gunicorn's request lines go to its log
         # the job tasks run_job runs here (importing them registers them)
         import tasks.assessment
-        import tasks.imports  # noqa: F401
+        import tasks.roster_imports  # noqa: F401
         from api.app import create_app
         from store import files, migrations
         from store.mongo import close_clients, get_db

@@ -50,7 +50,7 @@ def job_kind(name: str) -> JobKind:
 
 for _kind in (
     JobKind("upload", DEFAULT, "tasks.uploads.process_upload"),
-    JobKind("roster_import", IMPORTS, "tasks.imports.import_roster", "students"),
+    JobKind("roster_import", IMPORTS, "tasks.roster_imports.import_roster", "students"),
     JobKind("item_import", IMPORTS, "tasks.item_imports.import_items", "items"),
     JobKind("spoken_score", SCORING, "tasks.scoring.score_spoken", "items"),
     JobKind("written_score", SCORING, "tasks.scoring.score_written", "items"),

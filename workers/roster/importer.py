@@ -1,7 +1,7 @@
 """Run one roster import: read the file from S3, validate it, then write students in chunks.
 
 No Flask, no Celery: `run_import(db, import_id, options, progress)` is called by the job task
-(tasks/imports.py) and can be called from a script.
+(tasks/roster_imports.py) and can be called from a script.
 
 Exactly once, even when a delivery is killed and the job runs again:
 - every student this import creates carries `created_by_import`, and every student it writes
