@@ -17,6 +17,7 @@ Usage: .venv/bin/python bench/bench_answer_intake.py [--students 32] [--seconds 
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import logging
@@ -36,6 +37,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bson import ObjectId
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -126,43 +133,66 @@ class Call:
     expect: int
 
 
+class HttpStep:
+    """One client thread's request, repeated on its own keep-alive connection."""
+
+    def __init__(self, port: int, call: Call) -> None:
+        self.port, self.call = port, call
+        self.conn: http.client.HTTPConnection | None = None
+
+    def __call__(self) -> tuple[object, str | None, bool]:
+        """(status, what was unexpected or None, whether the request completed and is timed)."""
+        call = self.call
+        self.conn = self.conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            self.conn.request(call.method, call.path, body=call.body, headers=call.headers)
+            resp = self.conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            return type(exc).__name__, f"{call.method} {call.path}: {exc!r}", False
+        problem = None if resp.status == call.expect else f"{call.method} {call.path} -> {resp.status}: {data[:300]!r}"
+        return resp.status, problem, True
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 def hammer(port: int, calls: list[Call], seconds: float) -> Load:
     """One thread per call, each repeating it on its own keep-alive connection for `seconds`."""
+    return drive([HttpStep(port, call) for call in calls], seconds, calls[0].expect)
+
+
+def drive(steps: list[HttpStep] | list[FloorStep], seconds: float, expect: object) -> Load:
+    """One thread per step, each repeating it for `seconds`; timed steps give the latencies."""
     load, lock = Load(), threading.Lock()
-    barrier = threading.Barrier(len(calls) + 1)
+    barrier = threading.Barrier(len(steps) + 1)
     end = [0.0]
 
-    def run(call: Call) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def run(step: HttpStep | FloorStep) -> None:
         mine: list[float] = []
         statuses: Counter = Counter()
         problems: list[str] = []
         barrier.wait()
         while time.perf_counter() < end[0]:
             started = time.perf_counter()
-            try:
-                conn.request(call.method, call.path, body=call.body, headers=call.headers)
-                resp = conn.getresponse()
-                data = resp.read()
-            except (OSError, http.client.HTTPException) as exc:
-                statuses[type(exc).__name__] += 1
-                problems.append(f"{call.method} {call.path}: {exc!r}")
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-            statuses[resp.status] += 1
-            if resp.status != call.expect:
-                problems.append(f"{call.method} {call.path} -> {resp.status}: {data[:300]!r}")
-        conn.close()
+            status, problem, timed = step()
+            if timed:
+                mine.append((time.perf_counter() - started) * 1000)
+            statuses[status] += 1
+            if problem:
+                problems.append(problem)
+        step.close()
         with lock:
             load.latencies_ms += mine
             load.statuses.update(statuses)
-            load.ok += statuses[call.expect]
+            load.ok += statuses[expect]
             for problem in problems:
                 load.note(problem)
 
-    threads = [threading.Thread(target=run, args=(call,), daemon=True) for call in calls]
+    threads = [threading.Thread(target=run, args=(step,), daemon=True) for step in steps]
     for thread in threads:
         thread.start()
     started = time.perf_counter()
@@ -189,13 +219,13 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def measured(port: int, calls: list[Call], seconds: float, watch: dict[str, int]) -> Load:
-    """hammer(), with the CPU each watched process (and this client process) used meanwhile."""
+def measured(steps: list[HttpStep] | list[FloorStep], seconds: float, expect: object, watch: dict[str, int]) -> Load:
+    """drive(), with the CPU each watched process (and this client process) used meanwhile."""
     before = {name: cpu_seconds(pid) for name, pid in watch.items()}
     client_before = sum(os.times()[:2])
-    load = hammer(port, calls, seconds)
+    load = drive(steps, seconds, expect)
     load.cores = {name: (cpu_seconds(pid) - before[name]) / load.elapsed for name, pid in watch.items()}
-    load.cores[f"client ({len(calls)} threads)"] = (sum(os.times()[:2]) - client_before) / load.elapsed
+    load.cores[f"client ({len(steps)} threads)"] = (sum(os.times()[:2]) - client_before) / load.elapsed
     return load
 
 
@@ -209,6 +239,98 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def verdict(ok: bool) -> str:  # noqa: FBT001
     return "PASS" if ok else "MISS"
+
+
+# ---------------------------------------------------------------- round trips
+
+
+class RoundTrips:
+    """Counts, in this process, MongoDB commands (PyMongo command monitoring), Redis round trips
+    (a command, or a pipeline sent at once, by its commands) and S3 calls (botocore), by name,
+    while `recording`. Installed before the first client is made.
+    """
+
+    SERVERS = ("MongoDB", "Redis", "S3")
+
+    def __init__(self) -> None:
+        from pymongo import monitoring
+
+        self.counts: dict[str, Counter] | None = None
+        trips = self
+
+        class Commands(monitoring.CommandListener):
+            def started(self, event: monitoring.CommandStartedEvent) -> None:
+                trips.note("MongoDB", event.command_name)
+
+            def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+                pass
+
+            def failed(self, event: monitoring.CommandFailedEvent) -> None:
+                pass
+
+        monitoring.register(Commands())
+        self._wrap_redis()
+
+    def _wrap_redis(self) -> None:
+        import redis.client
+
+        command, pipeline = redis.client.Redis.execute_command, redis.client.Pipeline.execute
+        trips = self
+
+        def execute_command(client, *args, **options):
+            trips.note("Redis", str(args[0]).upper())
+            return command(client, *args, **options)
+
+        def execute(pipe, *args, **options):
+            if pipe.command_stack:
+                trips.note("Redis", "pipeline[" + " ".join(str(c[0][0]).upper() for c in pipe.command_stack) + "]")
+            return pipeline(pipe, *args, **options)
+
+        redis.client.Redis.execute_command = execute_command
+        redis.client.Pipeline.execute = execute
+
+    def watch_s3(self) -> None:
+        from store import files
+
+        files.client().meta.events.register("before-call.s3", lambda model, **_: self.note("S3", model.name))
+
+    def note(self, server: str, name: str) -> None:
+        if self.counts is not None:
+            self.counts[server][name] += 1
+
+    def per_request(self, send, repeats: int) -> dict[str, Counter]:
+        """What `repeats` calls of `send` cost, by server and name, divided by `repeats`."""
+        self.counts = {server: Counter() for server in self.SERVERS}
+        try:
+            for _ in range(repeats):
+                send()
+            return {server: Counter({k: v / repeats for k, v in c.items()}) for server, c in self.counts.items()}
+        finally:
+            self.counts = None
+
+
+def profile_answers(client, trips: RoundTrips, person: dict, body: bytes, content_type: str, repeats: int = 4) -> None:
+    """Round trips per answer PUT, spoken and multiple choice, through the app in this process
+    (Flask's test client, the same code as under gunicorn), after one warm-up answer of each.
+    """
+
+    def spoken() -> None:
+        headers = {**person["headers"], "Content-Type": content_type}
+        expect(client.put(person["spoken_path"], data=body, headers=headers), 202)
+
+    def mcq() -> None:
+        expect(client.put(person["mcq_path"], json={"choice": 1}, headers=person["headers"]), 202)
+
+    trips.watch_s3()
+    print(f"\n== round trips per answer (one PUT, in-process through the app, mean of {repeats} after a warm-up) ==")
+    for label, send in (("spoken (multipart WAV)", spoken), ("mcq (JSON choice)", mcq)):
+        send()
+        counts = trips.per_request(send, repeats)
+        total = sum(sum(c.values()) for c in counts.values())
+        print(f"{label:24} total {total:g}")
+        for server, names in counts.items():
+            listed = ", ".join(f"{name} {n:g}" for name, n in sorted(names.items()))
+            print(f"  {server:8} {sum(names.values()):3g}   {listed}")
 
 
 # ---------------------------------------------------------------- processes
@@ -304,11 +426,20 @@ def setup_org(client, db, students: int) -> tuple[dict, list[dict], str, str]:
     return admin_headers, people, campus_id, str(batch["_id"])
 
 
-def make_test(client, headers: dict, campus_id: str, batch_id: str, text: str) -> tuple[str, str]:
-    """A test of one read_aloud item assigned to the batch: (test id, item id)."""
-    item = client.post(
-        "/api/v1/items", json={"type": "read_aloud", "level": "beginner", "content": {"text": text}}, headers=headers
-    )
+def read_aloud(text: str) -> dict:
+    return {"type": "read_aloud", "level": "beginner", "content": {"text": text}}
+
+
+MCQ = {
+    "type": "mcq",
+    "level": "beginner",
+    "content": {"question": "When does the library close on Friday?", "options": ["At six", "At nine"], "answer": 1},
+}
+
+
+def make_test(client, headers: dict, campus_id: str, batch_id: str, body: dict) -> tuple[str, str]:
+    """A test of one item (`body`, as POST /items takes it) assigned to the batch: (test id, item id)."""
+    item = client.post("/api/v1/items", json=body, headers=headers)
     expect(item, 201)
     now = datetime.now(UTC)
     test = client.post(
@@ -362,7 +493,87 @@ def intake_phase(
     ]
     hammer(port, health, 1.0)  # warm-up, discarded: connections, imports, first-request costs
     warm = hammer(port, answers, 1.0)
-    return measured(port, health, seconds, watch), measured(port, answers, seconds, watch), warm.ok
+    bare = measured([HttpStep(port, call) for call in health], seconds, 200, watch)
+    return bare, measured([HttpStep(port, call) for call in answers], seconds, 202, watch), warm.ok
+
+
+# ---------------------------------------------------------------- the floor
+
+
+class FloorStep:
+    """What an answer must at least cost: its audio PUT to S3 with boto3, its job document inserted
+    with PyMongo and its Celery message pushed to Redis, one after another, with no API in between.
+    """
+
+    def __init__(self, audio: bytes, job: dict, message: str, redis_url: str, s3: BaseClient) -> None:
+        import redis as redis_lib
+
+        from store import files
+        from store.mongo import get_db
+
+        self.audio, self.job, self.message = audio, job, message
+        self.s3, self.bucket, self.encryption = s3, files.bucket(), files.encryption()
+        self.jobs = get_db().jobs
+        self.redis = redis_lib.Redis.from_url(redis_url)
+
+    def __call__(self) -> tuple[object, str | None, bool]:
+        try:
+            key = f"floor/{uuid.uuid4().hex}"
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=self.audio, ContentType="audio/wav", **self.encryption)
+            self.jobs.insert_one({**self.job, "_id": ObjectId()})
+            self.redis.lpush(FLOOR_QUEUE, self.message)
+        except Exception as exc:  # noqa: BLE001 - counted and shown, as the API's failures are
+            return type(exc).__name__, f"floor: {exc!r}", False
+        return "ok", None, True
+
+    def close(self) -> None:
+        """Connections stay open for the next round (the warm-up, then the measured one)."""
+
+
+FLOOR_QUEUE = "bench-floor"  # a list no worker reads
+
+
+def floor_phase(students: int, seconds: float, audio: bytes, redis_url: str, watch: dict[str, int]) -> Load:
+    """The floor, in this process: as many threads as clients, each repeating FloorStep; the job
+    document and the message are copies of the last answer the API queued.
+    """
+    import redis as redis_lib
+
+    from store.mongo import get_db
+
+    message = redis_lib.Redis.from_url(redis_url).lindex("scoring", 0).decode()
+    args = json.loads(base64.b64decode(json.loads(message)["body"]))[0]  # Celery protocol 2: [args, kwargs, embed]
+    job = get_db().jobs.find_one({"_id": ObjectId(args[0])})
+    s3 = s3_client(students)
+    steps = [FloorStep(audio, job, message, redis_url, s3) for _ in range(students)]
+    logging.getLogger("slow").setLevel(logging.ERROR)  # this process's slow-command warnings: noise here
+    drive(steps, 1.0, "ok")  # warm-up, discarded
+    return measured(steps, seconds, "ok", watch)
+
+
+def s3_client(connections: int) -> BaseClient:
+    """A boto3 client as store.files makes it, with a connection for each thread (its pool of 10
+    would close and reopen connections under 32 threads).
+    """
+    import boto3
+    from botocore.config import Config
+
+    from config import get_settings
+
+    s = get_settings()
+    return boto3.client(
+        "s3",
+        endpoint_url=s.s3_endpoint_url or None,
+        region_name=s.s3_region,
+        aws_access_key_id=s.aws_access_key_id or None,
+        aws_secret_access_key=s.aws_secret_access_key or None,
+        config=Config(
+            signature_version="s3v4",
+            retries={"max_attempts": 3, "mode": "standard"},
+            s3={"addressing_style": "path"},
+            max_pool_connections=connections,
+        ),
+    )
 
 
 def answer_to_score(port: int, student: dict, body: bytes, content_type: str) -> tuple[float, str, dict]:
@@ -399,8 +610,6 @@ def answer_to_score(port: int, student: dict, body: bytes, content_type: str) ->
 
 def job_breakdown(db, job_id: str) -> str:
     """Where the time went, from the job document's own timestamps (ms precision)."""
-    from bson import ObjectId
-
     job = db.jobs.find_one({"_id": ObjectId(job_id)})
     if not job or not job.get("started_at") or not job.get("finished_at"):
         return ""
@@ -422,6 +631,7 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
     base = Path(tempfile.mkdtemp(prefix="bench-answers-"))
     started: list = []
     gunicorn = worker = None
+    trips = RoundTrips()  # before any client exists
     try:
         intake_audio = intake_clip(base)
         score_audio, speech_seconds, clip_seconds = scoring_clip(base)
@@ -442,9 +652,14 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         files.ensure_bucket()
         client = create_app().test_client()
         logging.getLogger().setLevel(logging.WARNING)  # this process's set-up requests; gunicorn keeps LOG_LEVEL
-        admin, people, campus_id, batch_id = setup_org(client, db, max(args.students, args.runs + 1))
-        intake_test, intake_item = make_test(client, admin, campus_id, batch_id, SHORT_TEXT)
-        score_test, score_item = make_test(client, admin, campus_id, batch_id, LONG_TEXT)
+        admin, people, campus_id, batch_id = setup_org(client, db, max(args.students, args.runs + 1) + 1)
+        intake_test, intake_item = make_test(client, admin, campus_id, batch_id, read_aloud(SHORT_TEXT))
+        score_test, score_item = make_test(client, admin, campus_id, batch_id, read_aloud(LONG_TEXT))
+        mcq_test, mcq_item = make_test(client, admin, campus_id, batch_id, MCQ)
+        profiled = people[-1]  # in neither list below: its answers count against nobody's quota
+        for test_id, item_id, name in ((intake_test, intake_item, "spoken_path"), (mcq_test, mcq_item, "mcq_path")):
+            attempt = start_attempt(client, test_id, profiled["headers"])
+            profiled[name] = f"/api/v1/attempts/{attempt}/answers/{item_id}"
         intake_students = people[: args.students]
         for person in intake_students:
             person.update(attempt=start_attempt(client, intake_test, person["headers"]), item=intake_item)
@@ -466,7 +681,8 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         )
         print(
             f"                 phase 1: {args.students} client threads in this process, {args.seconds:.0f} s per "
-            f"endpoint after 1 s warm-up, audio {len(intake_audio)} bytes WAV 16 kHz mono, no scoring worker"
+            f"endpoint after 1 s warm-up, audio {len(intake_audio)} bytes WAV 16 kHz mono, no scoring worker; "
+            f"then the floor from {args.students} threads in this process"
         )
         print(
             f"                 phase 2: 1 scoring worker (prefork -c 1, SCORING_CPU_THREADS="
@@ -479,7 +695,10 @@ def main() -> None:  # noqa: PLR0915 - one run, told in order
         body, content_type = multipart(intake_audio, "answer.wav")
         watch = {"gunicorn": gunicorn.pid, "MongoDB": mongo.proc.pid, "S3": s3.proc.pid, "Redis": redis.proc.pid}
         bare, ours, warm_ok = intake_phase(port, intake_students, args.seconds, body, content_type, watch)
-        report_intake(bare, ours, redis_len(redis.url, "scoring"), warm_ok)
+        queued = redis_len(redis.url, "scoring")
+        floor = floor_phase(len(intake_students), args.seconds, intake_audio, redis.url, watch)
+        report_intake(bare, ours, floor, queued, warm_ok)
+        profile_answers(client, trips, profiled, body, content_type)
 
         dropped = redis_delete(redis.url, "scoring")
         print(f"\npurged the scoring queue: {dropped} message(s) deleted before the worker started")
@@ -512,33 +731,46 @@ def redis_delete(url: str, key: str) -> int:
     return count
 
 
-def report_intake(bare: Load, ours: Load, queued: int, warm_ok: int) -> None:
+def report_intake(bare: Load, ours: Load, floor: Load, queued: int, warm_ok: int) -> None:
     print("\n== phase 1: answer intake under load ==")
-    print(f"{'':28}{'requests':>9}{'ok':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    for label, load in (("GET /health/live (baseline)", bare), ("PUT answer (audio)", ours)):
-        rate = load.ok / load.elapsed
+    print(f"{'':34}{'requests':>9}{'ok':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    rows = (
+        ("GET /health/live (baseline)", bare),
+        ("PUT answer (audio)", ours),
+        ("floor: S3 PUT + insert + LPUSH", floor),
+    )
+    for label, load in rows:
         print(
-            f"{label:28}{sum(load.statuses.values()):9d}{load.ok:7d}{rate:9.1f}"
+            f"{label:34}{sum(load.statuses.values()):9d}{load.ok:7d}{rate(load):9.1f}"
             f"{percentile(load.latencies_ms, 0.5):9.1f}{percentile(load.latencies_ms, 0.99):9.1f}"
             f"{max(load.latencies_ms, default=float('nan')):9.1f}"
         )
     p99 = percentile(ours.latencies_ms, 0.99)
-    ratio = (ours.ok / ours.elapsed) / (bare.ok / bare.elapsed) if bare.ok else float("nan")
+    ratio = rate(ours) / rate(bare) if bare.ok else float("nan")
     print(f"answer PUT p99         {p99:8.1f} ms   target <= {TARGET_P99_MS:.0f} ms   {verdict(p99 <= TARGET_P99_MS)}")
     print(f"throughput ratio       {ratio:8.2f}      target >= {TARGET_RATIO}       {verdict(ratio >= TARGET_RATIO)}")
+    floor_p50, floor_p99 = percentile(floor.latencies_ms, 0.5), percentile(floor.latencies_ms, 0.99)
+    print(
+        f"API / floor            answers/s {rate(ours) / rate(floor) if floor.ok else float('nan'):5.2f}x   "
+        f"p50 {percentile(ours.latencies_ms, 0.5) / floor_p50:5.2f}x   p99 {p99 / floor_p99:5.2f}x"
+    )
     print(
         f"answers waiting in the scoring queue after the phase: {queued} "
         f"(202s: {ours.ok} measured + {warm_ok} in the 1 s warm-up)"
     )
     print(f"CPU in use (cores of {os.cpu_count()}), by process, during each:")
-    for label, load in (("baseline", bare), ("answers", ours)):
+    for label, load in (("baseline", bare), ("answers", ours), ("floor", floor)):
         print(f"  {label:9} " + "   ".join(f"{name} {cores:4.2f}" for name, cores in load.cores.items()))
-    for label, load in (("baseline", bare), ("answers", ours)):
-        others = {k: v for k, v in load.statuses.items() if k not in (200, 202)}
+    for label, load in (("baseline", bare), ("answers", ours), ("floor", floor)):
+        others = {k: v for k, v in load.statuses.items() if k not in (200, 202, "ok")}
         if others:
             print(f"UNEXPECTED {label}: {dict(others)}")
             for problem in load.errors:
                 print(f"  {problem}")
+
+
+def rate(load: Load) -> float:
+    return load.ok / load.elapsed if load.elapsed else float("nan")
 
 
 def report_scoring(db, port: int, students: list[dict], body: bytes, content_type: str, worker_log: Path) -> None:

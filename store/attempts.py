@@ -2,12 +2,13 @@
 
 Document: {_id, test_id, student_id, campus_id, batch_id, course_id (str), number (1, 2 ...),
 state: in_progress|finished, seed (the form's draw is reproducible from it), items: [{item_id,
-type, section, module, time_limit_seconds}] (the student's own form, fixed at the start, so a
-resume sees the same items), started_at, deadline (the earlier of start + duration and the
-window's end, kept here, never in the browser), finished_at, finish_reason: student|deadline,
-answers: {item_id: {opened_at (when the item was first served: its clock), state:
-received|scored|failed, job_id, at (when the answer arrived, then when it was scored), reason (why a
-failed answer has no score)}}, result (the aggregated score),
+type, section, module, time_limit_seconds, option_count (mcq; absent on attempts started before
+it was kept)}] (the student's own form, fixed at the start, so a resume sees the same items and
+an answer is checked without reading its item), started_at, deadline (the earlier of start +
+duration and the window's end, kept here, never in the browser), finished_at, finish_reason:
+student|deadline, answers: {item_id: {opened_at (when the item was first served: its clock),
+state: received|scored|failed, job_id, at (when the answer arrived, then when it was scored),
+reason (why a failed answer has no score)}}, result (the aggregated score),
 result_state: none|scoring|awaiting_release|released, released_at, created_at, updated_at}.
 """
 

@@ -63,10 +63,13 @@ class NewJob:
     coalesce_key: str | None = None  # one job for this key at a time: while it is queued or running
 
 
-def create(db: Database, new: NewJob, queue: str) -> dict:
+def create(db: Database, new: NewJob, queue: str, *, publishing: bool = False) -> dict:
     """Insert a queued job. With a dedup_key, the job already holding that key (in any state) is returned instead.
 
-    Scope ids are stored as text, the form the access policy's scope queries compare with.
+    Scope ids are stored as text, the form the access policy's scope queries compare with. With
+    `publishing`, the insert already counts the publish the caller makes next (`published_at`,
+    `publishes`), so a published job costs no second write; a caller whose publish fails calls
+    `unpublished` (ADR 0020).
     """
     now = utcnow()
     doc = {
@@ -81,12 +84,12 @@ def create(db: Database, new: NewJob, queue: str) -> dict:
         "result": None,
         "error": None,
         "deliveries": 0,
-        "publishes": 0,
+        "publishes": 1 if publishing else 0,
         "cancel_requested": False,
         "rev": 1,
         "created_at": now,
         "updated_at": now,
-        "published_at": None,
+        "published_at": now if publishing else None,
         "started_at": None,
         "finished_at": None,
         "lease_until": None,
@@ -153,6 +156,17 @@ def states_of(db: Database, job_ids: list[ObjectId]) -> dict[ObjectId, dict]:
 
 def mark_published(db: Database, job_id: ObjectId) -> None:
     db[COLLECTION].update_one({"_id": job_id}, {"$set": {"published_at": utcnow()}, "$inc": {"publishes": 1}})
+
+
+def unpublished(db: Database, job: dict) -> None:
+    """Take back the publish `create(publishing=True)` counted, when it failed: the job is then
+    unpublished, which the sweeper publishes at its next round rather than after
+    JOB_QUEUED_REPUBLISH_SECONDS.
+    """
+    db[COLLECTION].update_one(
+        {"_id": job["_id"], "published_at": job["published_at"]},
+        {"$set": {"published_at": None}, "$inc": {"publishes": -1}},
+    )
 
 
 def claim(

@@ -1,15 +1,21 @@
 """The submitting side of the one job mechanism, and the notification kick: publish by task name.
 
-Submit: write the job document, then publish a message carrying only its id. If the broker
-is down the job stays queued with `published_at` unset and the sweeper publishes it later,
-so a 202 never promises work that is lost. The task is named, never imported: the API
-process loads no task module and so no engine (domain/jobkinds.py names every task).
+Submit: write the job document, already counting the publish that follows (ADR 0020), then
+publish a message carrying only its id. If the broker is down the job is set back to unpublished
+and the sweeper publishes it later; if this process dies between the two, the sweeper publishes
+it once its `published_at` is JOB_QUEUED_REPUBLISH_SECONDS old. So a 202 never promises work
+that is lost. The task is named, never imported: the API process loads no task module and so no
+engine (domain/jobkinds.py names every task).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from bson import ObjectId
+from pymongo.errors import PyMongoError
 
 from config import get_settings
 from domain.jobkinds import DISPATCH_TASK, EXPAND_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, job_kind
@@ -20,7 +26,6 @@ from tasks.celery_app import celery_app
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from bson import ObjectId
     from pymongo.database import Database
 
 log = logging.getLogger("jobs")
@@ -29,15 +34,40 @@ _RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, 
 
 def submit(db: Database, new: jobs.NewJob) -> dict:
     """Record the job, then publish it. Returns the job document as stored."""
-    job = jobs.create(db, new, queue=job_kind(new.kind).queue)
-    if job["state"] == "queued" and job["published_at"] is None:
+    new = replace(new, job_id=new.job_id or ObjectId())
+    job = jobs.create(db, new, queue=job_kind(new.kind).queue, publishing=True)
+    if job["_id"] == new.job_id:  # ours, not an earlier job holding the same dedup or coalesce key
         JOBS_CREATED.labels(new.kind).inc()
+        if not _send(job):
+            job = _take_back(db, job)
+    elif job["state"] == "queued" and job["published_at"] is None:
         publish(db, job)
     return job
 
 
 def publish(db: Database, job: dict) -> bool:
-    """Publish the job's task; False (and the job stays for the sweeper) if the broker is unreachable."""
+    """Publish the job's task and record it; False (and the job stays for the sweeper) if the
+    broker is unreachable.
+    """
+    if not _send(job):
+        return False
+    jobs.mark_published(db, job["_id"])
+    return True
+
+
+def _take_back(db: Database, job: dict) -> dict:
+    """The job as unpublished, so the sweeper's next round publishes it. Should MongoDB refuse
+    this write too, the job keeps its `published_at` and is published once that is old.
+    """
+    try:
+        jobs.unpublished(db, job)
+    except PyMongoError:
+        log.warning("job left marked published job_id=%s", job["_id"], exc_info=True)
+        return job
+    return {**job, "published_at": None, "publishes": job["publishes"] - 1}
+
+
+def _send(job: dict) -> bool:
     kind = job_kind(job["kind"])
     try:
         celery_app.send_task(
@@ -46,7 +76,6 @@ def publish(db: Database, job: dict) -> bool:
     except Exception:  # broker unreachable: the sweeper publishes it once the broker is back
         log.warning("job publish failed job_id=%s kind=%s", job["_id"], job["kind"], exc_info=True)
         return False
-    jobs.mark_published(db, job["_id"])
     log.info("job published job_id=%s kind=%s queue=%s", job["_id"], job["kind"], kind.queue)
     return True
 

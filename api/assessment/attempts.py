@@ -19,14 +19,13 @@ from flask_jwt_extended import current_user
 from marshmallow import ValidationError
 
 from api.access import invalid, not_found, only, rule, scope, user_id
-from api.blueprint import Blueprint
+from api.blueprint import MULTIPART, Blueprint
 from api.errors import ApiError
-from api.http import checked_size
+from api.http import spoken_audio_rule, stage_upload
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
 from domain.assessment import PROMPT_PLAYS, is_clocked, section_of, shown_for_seconds, student_prompt
-from domain.filetypes import SNIFF_BYTES, sniff
 from domain.results import item_feedback_due, pseudonym, result_view, shows_identity, to_the_day
 from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
@@ -46,9 +45,6 @@ from store.mongo import get_db
 from tasks.publish import submit
 
 blp = Blueprint("attempts", __name__, url_prefix="/api/v1", description="Taking a test")
-AUDIO_TYPES = frozenset(
-    {"audio/webm", "audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav", "video/webm", "audio/x-flac", "audio/flac"}
-)
 
 
 @blp.route("/me/tests", methods=["GET"])
@@ -156,17 +152,23 @@ def _form(test: dict, seed: str) -> list[dict[str, Any]]:
             )
         chosen += rng.sample(candidates, section["count"])
     found = items.get_many(get_db(), chosen)
-    return [
-        {
-            "item_id": item_id,
-            "type": found[item_id]["type"],
-            "section": section_of(found[item_id]["type"]),
-            "module": found[item_id].get("module"),
-            "time_limit_seconds": found[item_id].get("time_limit_seconds"),
-        }
-        for item_id in chosen
-        if item_id in found
-    ]
+    return [_form_entry(item_id, found[item_id]) for item_id in chosen if item_id in found]
+
+
+def _form_entry(item_id: str, item: dict) -> dict[str, Any]:
+    """What answering the item needs, kept on the attempt so an answer reads no item (items a
+    test uses never change: an edit is a new version).
+    """
+    entry = {
+        "item_id": item_id,
+        "type": item["type"],
+        "section": section_of(item["type"]),
+        "module": item.get("module"),
+        "time_limit_seconds": item.get("time_limit_seconds"),
+    }
+    if item["type"] == "mcq":
+        entry["option_count"] = len(item["content"]["options"])
+    return entry
 
 
 @blp.route("/attempts/<id:attempt_id>", methods=["GET"])
@@ -415,7 +417,7 @@ def _json_answer(entry: dict) -> dict[str, Any]:
     if entry["type"] == "mcq":
         if "choice" not in body:
             raise invalid({"choice": ['A multiple-choice item takes {"choice": <option index>}.']})
-        options = len(((items.records.get(get_db(), entry["item_id"]) or {}).get("content") or {}).get("options") or [])
+        options = _option_count(entry)
         if not 0 <= body["choice"] < options:
             raise invalid({"choice": [f"Choose one of the {options} options (0 to {options - 1})."]})
         return {"kind": "choice", "choice": body["choice"]}
@@ -425,20 +427,23 @@ def _json_answer(entry: dict) -> dict[str, Any]:
     return {"kind": "text", "text": body["text"], **timing}
 
 
+def _option_count(entry: dict) -> int:
+    """The mcq's number of options, from the form (attempts started before it was kept there:
+    from the item).
+    """
+    if "option_count" in entry:
+        return int(entry["option_count"])
+    item = items.records.get(get_db(), entry["item_id"]) or {}
+    return len((item.get("content") or {}).get("options") or [])
+
+
 def _audio_answer(attempt_id: str, item_id: str, job_id: ObjectId) -> dict[str, Any]:
     if not request.mimetype.startswith("multipart/form-data") or "audio" not in request.files:
         raise invalid({"audio": ["A spoken item takes its answer as multipart `audio`."]})
-    upload = request.files["audio"]
-    size = checked_size(upload.stream, get_settings().scoring.scoring_max_audio_bytes, "audio", "recording")
-    content_type = sniff(upload.stream.read(SNIFF_BYTES), upload.filename)
-    upload.stream.seek(0)
-    if content_type not in AUDIO_TYPES:
-        raise ApiError(
-            415, "unsupported_media_type", f"The answer is not audio ({content_type}).", {"content_type": content_type}
-        )
-    key = f"answers/{attempt_id}/{item_id}/{job_id}"
-    files.put_stream(key, upload.stream, content_type)
-    return {"kind": "audio", "audio_key": key, "size": size, "content_type": content_type}
+    # The same strict multipart parsing as every other upload: an unknown part is a 422.
+    form = Blueprint.ARGUMENTS_PARSER.parse(AudioAnswerSchema(), request, location=MULTIPART)
+    staged = stage_upload(form["audio"], spoken_audio_rule(), f"answers/{attempt_id}/{item_id}/{job_id}")
+    return {"kind": "audio", "audio_key": staged.key, "size": staged.size, "content_type": staged.content_type}
 
 
 @blp.route("/attempts/<id:attempt_id>/finish", methods=["POST"])

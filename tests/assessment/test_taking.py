@@ -102,6 +102,18 @@ def _db():
     return get_db()
 
 
+def test_the_form_keeps_the_mcq_option_count_and_older_forms_read_the_item(client, org, sitting):
+    mcq = sitting["items"]["mcq"]
+    stored = attempt_store.get(_db(), sitting["attempt"]["id"])
+    assert next(entry for entry in stored["items"] if entry["item_id"] == mcq)["option_count"] == 3
+    older = [{k: v for k, v in entry.items() if k != "option_count"} for entry in stored["items"]]
+    _db().attempts.update_one({"_id": stored["_id"]}, {"$set": {"items": older}})  # as started before it was kept
+    out_of_range = _put_json(client, org, sitting, "mcq", {"choice": 3})
+    assert out_of_range.status_code == 422
+    assert "3 options" in error_of(out_of_range)["details"]["choice"][0]
+    assert _put_json(client, org, sitting, "mcq", {"choice": 2}).status_code == 202
+
+
 def test_audio_to_a_written_item_is_422(client, org, sitting, tmp_path):
     resp = _put_audio(client, org, sitting, "sentence_completion", speak(tmp_path, "moved"))
     assert resp.status_code == 422

@@ -53,6 +53,34 @@ def test_redis_restarted_empty_the_sweeper_republishes(db, stack, start_worker, 
     assert done["publishes"] >= 2
 
 
+def test_a_publish_refused_at_submit_leaves_the_job_to_the_sweeper(
+    db, monkeypatch, start_worker, wait_for_job, tmp_path
+):
+    from tasks import publish
+
+    def refused(*_args, **_kwargs):
+        raise ConnectionError("broker down")
+
+    with monkeypatch.context() as broker_down:
+        broker_down.setattr(publish.celery_app, "send_task", refused)
+        job = _submit(db, "test_steps", steps=1, step_seconds=0.01)
+    assert (job["published_at"], job["publishes"]) == (None, 0)
+    stored = jobs.get(db, job["_id"])
+    assert (stored["state"], stored["published_at"], stored["publishes"]) == ("queued", None, 0)
+
+    start_worker([*BEAT, str(tmp_path / "beat-schedule")])
+    done = wait_for_job(job["_id"], timeout=60)
+    assert done["state"] == "succeeded", done
+    assert done["publishes"] >= 1  # by the sweeper
+
+
+def test_a_submitted_job_is_recorded_published_in_its_insert(db):
+    job = _submit(db, "test_steps", steps=1, step_seconds=0.01)
+    stored = jobs.get(db, job["_id"])
+    assert stored["publishes"] == 1
+    assert stored["published_at"] == stored["created_at"]
+
+
 def test_a_task_that_kills_its_process_ends_failed_after_the_cap(db, start_worker, wait_for_job):
     worker = start_worker()
     job = _submit(db, "test_crash")

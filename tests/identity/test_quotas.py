@@ -5,6 +5,7 @@ endpoint of the action, and set per role by the QUOTA_* settings."""
 from __future__ import annotations
 
 import io
+import time
 import uuid
 
 import pytest
@@ -46,6 +47,17 @@ def test_a_student_runs_out_of_uploads_and_another_student_does_not(client, toke
         assert _upload(client, tokens["student"]).status_code == 202, n
     assert_over_quota(_upload(client, tokens["student"]), "uploads")
     assert _upload(client, tokens["student_b"]).status_code == 202
+
+
+def test_each_counted_request_says_what_is_left(client, tokens):
+    first = _upload(client, tokens["student"])
+    assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == ("2", "1")
+    second = _upload(client, tokens["student"])
+    assert second.headers["X-RateLimit-Remaining"] == "0"
+    assert 0 < int(second.headers["X-RateLimit-Reset"]) - time.time() <= 3600 + 1  # an epoch second, rounded up
+    over = _upload(client, tokens["student"])
+    assert over.headers["X-RateLimit-Remaining"] == "0"
+    assert 0 < int(over.headers["Retry-After"]) <= 3600
 
 
 def test_the_quota_follows_the_user_not_the_address(client, tokens):
