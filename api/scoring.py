@@ -9,14 +9,13 @@ from flask import request
 
 from api.access import referenced, rule, user_id
 from api.blueprint import Blueprint
-from api.http import checked_size
+from api.http import spoken_audio_rule, stage_upload
 from api.jobs import job_response
 from api.quotas import quota
-from config import get_settings
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.scoring import RescoreSchema, SpokenScoreFormSchema, WrittenScoreSchema
-from store import attempts, files, items, jobs, scores
+from store import attempts, items, jobs, scores
 from store import tests as test_store
 from store.mongo import get_db
 from tasks.publish import submit
@@ -56,11 +55,8 @@ def _refs(body: dict) -> dict:
 def score_spoken(form: dict) -> Response:
     """Score a spoken answer (multipart audio) against its expected text, as a job."""
     refs = _refs(form)
-    audio = form["audio"]
-    checked_size(audio.stream, get_settings().upload_max_bytes, "audio", "audio file")
     job_id = ObjectId()
-    key = scores.audio_key(str(job_id))
-    files.put_stream(key, audio.stream)
+    key = stage_upload(form["audio"], spoken_audio_rule("audio file"), scores.audio_key(str(job_id))).key
     inputs = {
         "audio_key": key,
         "expected_text": form["text"],

@@ -9,12 +9,10 @@ from bson import ObjectId
 from api.access import authenticated, user_id
 from api.auditing import audit_event
 from api.blueprint import Blueprint
-from api.errors import ApiError
-from api.http import checked_size, require_multipart
+from api.http import UploadRule, require_multipart, stage_upload
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
-from domain.filetypes import SNIFF_BYTES, sniff
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.uploads import UploadFormSchema
@@ -41,18 +39,10 @@ def create_upload(form: dict) -> Response:
     """Upload a file; a job checks it and keeps it in S3."""
     settings = get_settings()
     upload = form["file"]
-    size = checked_size(upload.stream, settings.upload_max_bytes, "file")
-    content_type = sniff(upload.stream.read(SNIFF_BYTES), upload.filename)
-    upload.stream.seek(0)
-    if content_type not in settings.allowed_upload_types:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"Files of type {content_type} are not accepted.",
-            {"content_type": content_type},
-        )
     job_id = ObjectId()
-    files.put_stream(files.staging_key(str(job_id)), upload.stream)
+    rule = UploadRule("file", "file", settings.upload_max_bytes, settings.allowed_upload_types)
+    staged = stage_upload(upload, rule, files.staging_key(str(job_id)))
+    size, content_type = staged.size, staged.content_type
     job = submit(
         get_db(),
         jobs.NewJob(

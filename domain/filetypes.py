@@ -5,6 +5,11 @@ from __future__ import annotations
 import magic
 
 SNIFF_BYTES = 8192
+# Recordings accepted anywhere (spoken answers, prompt recordings), as sniffed: what browsers record
+# (webm/opus, ogg, mp4/aac) and the usual files (mp3, wav, flac).
+AUDIO_TYPES = frozenset(
+    {"audio/webm", "audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav", "video/webm", "audio/x-flac", "audio/flac"}
+)
 
 # libmagic names some formats differently from what browsers send; map to one spelling.
 _CANONICAL = {

@@ -22,7 +22,7 @@ from flask_jwt_extended import current_user
 from api.access import invalid, not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
-from api.http import checked_size, link_on, require_multipart
+from api.http import UploadRule, link_on, require_multipart, stage_upload
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
 from api.quotas import quota
@@ -62,11 +62,11 @@ def create_item_import(options: dict) -> Response:
     """Import items from a .csv or .xlsx; the job's result counts rows, created and failed rows and errors."""
     campus_id = _campus_for_imported_items(options["campus_id"])
     stream = options.pop("file")
-    size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "item file")
     import_id = job_id = ObjectId()  # one id: the 202's job id is the import's (its declared link)
     filename = files.safe_filename(stream.filename)
-    key = item_imports.file_key(str(import_id), filename)
-    files.put_stream(key, stream.stream)
+    rule = UploadRule("file", "item file", get_settings().roster_max_bytes)  # its type: the worker's to judge
+    staged = stage_upload(stream, rule, item_imports.file_key(str(import_id), filename))
+    key, size = staged.key, staged.size
     db = get_db()
     item_imports.create(
         db,

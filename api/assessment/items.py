@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from api.access import invalid, rule, user_id
 from api.blueprint import Blueprint
 from api.errors import ApiError
-from api.http import checked_size, require_multipart
+from api.http import UploadRule, require_multipart, stage_upload
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
 from api.quotas import quota
@@ -23,7 +23,7 @@ from api.resource import ScopedResource
 from config import get_settings
 from domain.access import UNSCOPED_ROLES
 from domain.assessment import needs_prompt_audio
-from domain.filetypes import SNIFF_BYTES, sniff
+from domain.filetypes import AUDIO_TYPES
 from schemas.common import ErrorSchema
 from schemas.items import (
     ItemAudioFormSchema,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="The item bank")
 KIND = "items"
 ITEMS = ScopedResource(KIND, "item", items.records)
-AUDIO_TYPES = frozenset({"audio/webm", "audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav", "video/webm"})
 
 
 @blp.route("", methods=["GET"])
@@ -171,17 +170,9 @@ def delete_item(item_id: str) -> None:
 def replace_audio(form: dict, item_id: str) -> Response:
     """The admin's own recording of the prompt instead of the synthetic voice."""
     item = ITEMS.get_to_change(item_id)
-    upload = form["audio"]
-    checked_size(upload.stream, get_settings().upload_max_bytes, "audio", "recording")
-    content_type = sniff(upload.stream.read(SNIFF_BYTES), upload.filename)
-    upload.stream.seek(0)
-    if content_type not in AUDIO_TYPES:
-        raise ApiError(
-            415, "unsupported_media_type", f"This is not audio ({content_type}).", {"content_type": content_type}
-        )
     job_id = ObjectId()
-    staged = files.staging_key(str(job_id))
-    files.put_stream(staged, upload.stream)
+    rule = UploadRule("audio", "recording", get_settings().upload_max_bytes, AUDIO_TYPES)
+    staged = stage_upload(form["audio"], rule, files.staging_key(str(job_id))).key
     pending = items.request_audio(get_db(), item["_id"]) or item
     return job_response(_render_audio(pending, pending["prompt_audio"]["rev"], staged, job_id), 202)
 

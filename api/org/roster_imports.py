@@ -14,7 +14,7 @@ from api.access import not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
-from api.http import checked_size, link_on, require_multipart
+from api.http import UploadRule, link_on, require_multipart, stage_upload
 from api.jobs import job_response
 from api.org.batches import BATCHES
 from api.quotas import quota
@@ -55,11 +55,11 @@ def create_roster_import(options: dict, batch_id: str) -> Response:
     if not course_ids:
         raise ApiError(403, "no_courses", "You may not place students in any course of this batch.")
     stream = options.pop("file")
-    size = checked_size(stream.stream, get_settings().roster_max_bytes, "file", "roster file")
     import_id = job_id = ObjectId()  # one id: the 202's job id is the import's (its declared link)
     filename = files.safe_filename(stream.filename)
-    key = roster_imports.file_key(batch_id, str(import_id), filename)
-    files.put_stream(key, stream.stream)
+    rule = UploadRule("file", "roster file", get_settings().roster_max_bytes)  # its type: the worker's to judge
+    staged = stage_upload(stream, rule, roster_imports.file_key(batch_id, str(import_id), filename))
+    key, size = staged.key, staged.size
     db = get_db()
     roster_imports.create(
         db,

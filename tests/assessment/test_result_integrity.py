@@ -413,3 +413,29 @@ def test_a_score_cannot_be_filed_under_another_campus_assessment(client, org, ma
         assert (foreign.status_code, list(error_of(foreign)["details"])) == (422, [ref]), foreign.get_json()
         own = client.post("/api/v1/scoring/written", json={**body, ref: value}, headers=org.headers["campus_admin"])
         assert own.status_code == 202, own.get_json()
+
+
+def test_an_answers_audio_meets_the_one_upload_rule(client, org, make_item, make_test):
+    """Answer audio is parsed like every other upload (an unknown part is refused) and sniffed
+    like /scoring/spoken's (not audio by its bytes: 415)."""
+    import io
+
+    read_aloud = make_item("read_aloud")
+    sat = _sitting(client, org, make_test, [read_aloud["id"]])
+    path = f"/api/v1/attempts/{sat['attempt']['id']}/answers/{read_aloud['id']}"
+    wav = b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(3000)
+    extra = client.put(
+        path,
+        content_type="multipart/form-data",
+        data={"audio": (io.BytesIO(wav), "a.wav"), "note": "hello"},
+        headers=org.headers["student_1"],
+    )
+    assert (extra.status_code, list(error_of(extra)["details"])) == (422, ["note"]), extra.get_json()
+    text = client.put(
+        path,
+        content_type="multipart/form-data",
+        data={"audio": (io.BytesIO(b"plain text, not audio\n" * 50), "a.wav")},
+        headers=org.headers["student_1"],
+    )
+    assert (text.status_code, error_of(text)["code"]) == (415, "unsupported_media_type")
+    assert read_aloud["id"] not in attempt_store.get(_db(), sat["attempt"]["id"])["answers"]

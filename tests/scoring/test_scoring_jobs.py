@@ -70,7 +70,11 @@ def test_bad_audio_fails_the_job_with_its_code_and_the_worker_survives(
 ):
     worker = start_worker()
     headers = auth_header(make_user("superadmin"))
-    resp = _post_audio(client, headers, b"this is not audio at all\n" * 20, "Hello there.")
+    # Plainly not audio by its first bytes: refused at once (the one upload rule, as for answers).
+    not_audio = _post_audio(client, headers, b"this is not audio at all\n" * 20, "Hello there.")
+    assert (not_audio.status_code, not_audio.get_json()["error"]["code"]) == (415, "unsupported_media_type")
+    # Audio by its header but damaged inside: the job fails with the decoder's code.
+    resp = _post_audio(client, headers, b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(3000), "Hello there.")
     job = poll_job(headers, resp.headers["Location"])
     assert job["state"] == "failed"
     assert job["error"]["code"].startswith("audio_")
@@ -113,11 +117,32 @@ def test_students_and_course_admins_may_not_use_the_scoring_endpoints(client, ma
 SENTENCE = {"sentence": "The meeting has been ___ until next Friday.", "acceptable_answers": ["postponed"]}
 
 
+def _a_test(db) -> dict:
+    """A whole test document (other modules list every test the database holds)."""
+    from datetime import UTC, datetime, timedelta
+
+    from store import tests as test_store
+
+    now = datetime.now(UTC)
+    fields = {
+        "title": "Rescore",
+        "campus_id": str(ObjectId()),
+        "kind": "online",
+        "sections": [{"item_ids": [str(ObjectId())]}],
+        "duration_minutes": 30,
+        "window_start": now,
+        "window_end": now + timedelta(hours=1),
+        "attempts_allowed": 1,
+        "release": "manual",
+    }
+    return test_store.create(db, fields, created_by="scoring-test")
+
+
 def test_rescore_an_attempt_under_the_current_version(client, db, make_user, auth_header, start_worker, poll_job):
     start_worker()
     headers = auth_header(make_user("superadmin"))
     # Scores filed under an assessment name records that exist (and that the caller may see).
-    test_id = str(db.tests.insert_one({"title": "Rescore", "campus_id": None}).inserted_id)
+    test_id = str(_a_test(db)["_id"])
     att_1, att_2 = (
         str(
             db.attempts.insert_one(
