@@ -17,9 +17,8 @@ from api.quotas import quota
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.notifications import NotificationListArgsSchema, NotificationListSchema, NotificationSchema
-from store import jobs
+from store import jobs, papers
 from store import notifications as outbox
-from store import tests as test_store
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.publish import kick_notifications, submit
@@ -89,10 +88,10 @@ def send_test_reminders_now(test_id: str) -> Response:
     test and day, whether from here or from the daily run.
     """
     db = get_db()
-    test = test_store.get(db, test_id, scope("tests"))
+    test = papers.get(db, test_id, scope("tests"))
     if test is None:
         raise not_found("test")
-    if not test_store.is_open(test, utcnow()):
+    if not papers.is_open(test, utcnow()):
         raise ApiError(409, "test_not_open", "The test's window is not open, so there is no one to remind.")
     job_scope = {"campus_id": str(test["campus_id"])} if test.get("campus_id") else None
     # No job dedup: a second job the same day finds every reminder already queued (the outbox

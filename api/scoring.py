@@ -15,8 +15,7 @@ from api.quotas import quota
 from schemas.common import ErrorSchema
 from schemas.jobs import JobSchema
 from schemas.scoring import RescoreSchema, SpokenScoreFormSchema, WrittenScoreSchema
-from store import attempts, items, jobs, scores
-from store import tests as test_store
+from store import attempts, items, jobs, papers, scores
 from store.mongo import get_db
 from tasks.publish import submit
 
@@ -29,7 +28,7 @@ blp = Blueprint("scoring", __name__, url_prefix="/api/v1/scoring", description="
 # What each optional reference of a score names: (the records, the policy's kind, what to call it).
 _REFERENCED = {
     "attempt_id": (attempts.records, "attempts", "attempt"),
-    "test_id": (test_store.records, "tests", "test"),
+    "test_id": (papers.records, "tests", "test"),
     "item_id": (items.records, "items", "item"),
 }
 
@@ -134,4 +133,4 @@ def _rescore_target(body: dict) -> dict:
     """The attempt or test to re-score, if the caller may see it (422 on the field otherwise)."""
     if body.get("attempt_id"):
         return referenced(attempts.records, "attempts", body["attempt_id"], "attempt_id", "attempt")
-    return referenced(test_store.records, "tests", body["test_id"], "test_id", "test")
+    return referenced(papers.records, "tests", body["test_id"], "test_id", "test")

@@ -1,4 +1,6 @@
-"""The data layer: one module per collection, named after it (access functions + `ensure_indexes`).
+"""The data layer: one module per collection, named after it (access functions + `ensure_indexes`);
+the `tests` collection's module is `papers` (a test paper), so that no module of ours is named
+like a test suite.
 
 Beside them: `common` (time, ids, bounded pages, `Records`), `mongo` and `redis` (one client
 per process), `files` (S3), `migrations` (indexes and data migrations, `python -m store migrate`).
@@ -17,10 +19,10 @@ from store import (
     notification_receipts,
     notification_requests,
     notifications,
+    papers,
     preferences,
     roster_imports,
     scores,
-    tests,
     users,
 )
 
@@ -40,6 +42,6 @@ INDEXED_MODULES = [
     roster_imports,
     items,
     item_imports,
-    tests,
+    papers,
     attempts,
 ]

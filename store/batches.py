@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pymongo import ASCENDING
 
-from store import tests, users
+from store import papers, users
 from store.common import NamedRecords, name_key, to_object_id, utcnow
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def names_by_id(db: Database, batch_ids: list[str]) -> dict[str, str]:
 def dependents(db: Database, batch_id: str) -> dict[str, int]:
     return {
         "students": users.count_students(db, batch_id=batch_id),
-        "tests": tests.count_referring(db, batch_ids=batch_id),
+        "tests": papers.count_referring(db, batch_ids=batch_id),
     }
 
 

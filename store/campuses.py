@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pymongo import ASCENDING
 
-from store import batches, courses, tests, users
+from store import batches, courses, papers, users
 from store.common import NamedRecords, name_key, utcnow
 
 if TYPE_CHECKING:
@@ -37,5 +37,5 @@ def dependents(db: Database, campus_id: str) -> dict[str, int]:
         "batches": batches.records.count(db, {"campus_id": campus_id}),
         "students": users.count_students(db, campus_id=campus_id),
         "admins": users.count_admins(db, ("campus_admin", "course_admin"), campus_id=campus_id),
-        "tests": tests.count_referring(db, campus_id=campus_id),
+        "tests": papers.count_referring(db, campus_id=campus_id),
     }

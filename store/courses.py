@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from pymongo import ASCENDING
 
 from domain.ids import to_object_id
-from store import batches, tests, users
+from store import batches, papers, users
 from store.common import NamedRecords, name_key, utcnow
 
 if TYPE_CHECKING:
@@ -47,5 +47,5 @@ def dependents(db: Database, course_id: str) -> dict[str, int]:
         "batches": batches.records.count(db, {"course_ids": course_id}),
         "students": users.count_students(db, course_id=course_id),
         "admins": users.count_admins(db, ("course_admin",), course_ids=course_id),
-        "tests": tests.count_referring(db, course_ids=course_id),
+        "tests": papers.count_referring(db, course_ids=course_id),
     }

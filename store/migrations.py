@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pymongo.database import Database
 
-from store import INDEXED_MODULES, notification_receipts, notifications, tests
+from store import INDEXED_MODULES, notification_receipts, notifications, papers
 from store.common import utcnow
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def _provider_ids_to_receipts(db: Database) -> None:
 
 def _test_audience(db: Database) -> None:
     """Tests carry `audience`, the one field a student's scope matches (domain.access.audience)."""
-    tests.fill_audience(db)
+    papers.fill_audience(db)
 
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [

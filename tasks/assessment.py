@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from config import get_settings
 from domain.jobkinds import FINISH_EXPIRED_TASK, SCHEDULED_RELEASES_TASK
-from store import jobs
-from store import tests as test_store
+from store import jobs, papers
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
@@ -115,6 +114,6 @@ def finish_expired_attempts() -> dict[str, int]:
 def release_scheduled_results() -> dict[str, int]:
     db = get_db()
     released = 0
-    for test in test_store.due_for_release(db, utcnow()):
+    for test in papers.due_for_release(db, utcnow()):
         released += results.release_test(db, str(test["_id"]))["released"]
     return {"released": released}

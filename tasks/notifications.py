@@ -38,7 +38,7 @@ from domain.jobkinds import (
 from services import invitations, notify
 from store import notification_requests as held_requests
 from store import notifications as outbox
-from store import tests as test_store
+from store import papers
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
@@ -166,7 +166,7 @@ def daily_reminders() -> dict:
 
 @job_task("test_reminders")
 def send_test_reminders(ctx: JobContext) -> dict:
-    test = test_store.get(ctx.db, ctx.params["test_id"])
+    test = papers.get(ctx.db, ctx.params["test_id"])
     if test is None:
         raise WorkError("not_found", "The test no longer exists.")
     ctx.progress(0)

@@ -38,8 +38,7 @@ from schemas.tests import (
     ResultSchema,
     TextAnswerSchema,
 )
-from store import attempts, files, items, jobs
-from store import tests as test_store
+from store import attempts, files, items, jobs, papers
 from store.common import as_utc, utcnow
 from store.mongo import get_db
 from tasks.publish import submit
@@ -55,9 +54,7 @@ def my_tests(args: dict) -> dict:
     """Tests assigned to me whose window is open now."""
     now = utcnow()
     open_now = {"window_start": {"$lte": now}, "window_end": {"$gt": now}}
-    page = test_store.records.page(
-        get_db(), scope("tests"), "window_end", args["page"], args["per_page"], refine=open_now
-    )
+    page = papers.records.page(get_db(), scope("tests"), "window_end", args["page"], args["per_page"], refine=open_now)
     mine = attempts.for_student(get_db(), user_id(), [str(test["_id"]) for test in page.items])
     return {
         **page.as_dict(),
@@ -80,14 +77,14 @@ def _my_test(test: dict, mine: list[dict]) -> dict:
 def start_attempt(test_id: str) -> Response:
     """Start an attempt at a test assigned to me, or get the one in progress (200)."""
     db = get_db()
-    test = test_store.get(db, test_id, scope("tests"))
+    test = papers.get(db, test_id, scope("tests"))
     if test is None:
         raise not_found("test")
     now = utcnow()
     running = attempts.in_progress(db, test_id, user_id())
     if running is not None:
         return _attempt_response(running, 200)
-    if not test_store.is_open(test, now):
+    if not papers.is_open(test, now):
         raise ApiError(
             409,
             "test_not_open",
@@ -481,7 +478,7 @@ def attempt_result(attempt_id: str) -> Response:
     if attempt["state"] == attempts.IN_PROGRESS:
         return _pending("in_progress")
     db = get_db()
-    test = test_store.get(db, attempt["test_id"])
+    test = papers.get(db, attempt["test_id"])
     used = attempts.count_for(db, attempt["test_id"], attempt["student_id"])
     view = result_view(current_user, attempt, no_attempt_can_follow=item_feedback_due(test, used, utcnow()))
     if not view.figures:

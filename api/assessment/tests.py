@@ -36,8 +36,7 @@ from schemas.tests import (
     TestSchema,
     TestUpdateSchema,
 )
-from store import attempts, items, jobs, users
-from store import tests as test_store
+from store import attempts, items, jobs, papers, users
 from store.mongo import get_db
 from tasks.publish import submit
 
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
 
 blp = Blueprint("tests", __name__, url_prefix="/api/v1/tests", description="Tests, assignments, results, reports")
 KIND = "tests"
-TESTS = ScopedResource(KIND, "test", test_store.records)
+TESTS = ScopedResource(KIND, "test", papers.records)
 
 
 @blp.route("", methods=["GET"])
@@ -81,7 +80,7 @@ def create_test(body: dict) -> dict:
     """
     CAMPUSES.reference(body["campus_id"], "campus_id")
     fixed = _checked_sections(body["sections"], body["campus_id"])
-    test = TESTS.create(lambda db: test_store.create(db, body, created_by=user_id()))
+    test = TESTS.create(lambda db: papers.create(db, body, created_by=user_id()))
     items.mark_used(get_db(), fixed)
     return test
 
@@ -152,7 +151,7 @@ def update_test(body: dict, test_id: str) -> dict:
     fixed = _checked_sections(body["sections"], test["campus_id"]) if "sections" in body else []
     updated = TESTS.update(test, body)
     items.mark_used(get_db(), fixed)
-    if body.get("release") == "immediate" and not test_store.results_released(test):
+    if body.get("release") == "immediate" and not papers.results_released(test):
         _submit_release(test)  # results awaiting release are released now, as the new policy says
     return updated
 
@@ -188,8 +187,8 @@ def assign_test(body: dict, test_id: str) -> dict:
         {c for batch in batch_docs for c in batch["course_ids"]} | {student["course_id"] for student in student_docs}
     )
     db = get_db()
-    assigned = test_store.students_newly_covered(db, test, batch_ids, student_ids)
-    updated = test_store.assign(db, test["_id"], batch_ids=batch_ids, student_ids=student_ids, course_ids=course_ids)
+    assigned = papers.students_newly_covered(db, test, batch_ids, student_ids)
+    updated = papers.assign(db, test["_id"], batch_ids=batch_ids, student_ids=student_ids, course_ids=course_ids)
     TESTS.audit("assign", test, updated)
     job = submit(
         db,
@@ -312,7 +311,7 @@ def student_history(args: dict, student_id: str) -> dict:
     STUDENTS.get(student_id)
     query = {"student_id": student_id}
     page = attempts.page(get_db(), all_of(query, scope("attempts")), "-started_at", args["page"], args["per_page"])
-    titles = test_store.titles(get_db(), [attempt["test_id"] for attempt in page.items])
+    titles = papers.titles(get_db(), [attempt["test_id"] for attempt in page.items])
     rows = result_rows(page.items)
     return {**page.as_dict(), "items": [{**row, "test_title": titles.get(row["test_id"])} for row in rows]}
 

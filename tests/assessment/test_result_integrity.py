@@ -275,7 +275,7 @@ def test_a_release_between_a_settles_read_and_its_write_still_releases_the_resul
 
     sat = _finished_unanswered(client, org, make_item, make_test, release="manual")
     test_id, attempt_id = sat["test"]["id"], sat["attempt"]["id"]
-    real_get = results.test_store.get
+    real_get = results.papers.get
     calls = {"n": 0}
 
     def stale_then_released(db, wanted, *args):
@@ -285,7 +285,7 @@ def test_a_release_between_a_settles_read_and_its_write_still_releases_the_resul
             assert results.release_test(db, test_id)["released"] == 0
         return stale
 
-    monkeypatch.setattr(results.test_store, "get", stale_then_released)
+    monkeypatch.setattr(results.papers, "get", stale_then_released)
     assert results.settle_attempt(_db(), attempt_id) == "released"
     assert attempt_store.get(_db(), attempt_id)["result_state"] == "released"
 

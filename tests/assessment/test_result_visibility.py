@@ -77,8 +77,7 @@ def people(app, db, org):
 def sittings(db, people) -> dict[tuple[str, str], Sitting]:
     """Scored attempts: students 1 (course X) and 3 (course Y) of the campus at a released and an
     unreleased test, and the other campus's student at each of its own two tests."""
-    from store import attempts
-    from store import tests as test_store
+    from store import attempts, papers
     from store.common import utcnow
 
     org = people
@@ -89,7 +88,7 @@ def sittings(db, people) -> dict[tuple[str, str], Sitting]:
         ("other_campus", ["other_batch"], ["other_student"]),
     ):
         for state in ("released", "unreleased"):
-            test = test_store.create(
+            test = papers.create(
                 db,
                 {
                     "title": f"Visibility {state} {campus}",
@@ -103,7 +102,7 @@ def sittings(db, people) -> dict[tuple[str, str], Sitting]:
                 },
                 created_by=org.ids["superadmin"],
             )
-            test_store.assign(
+            papers.assign(
                 db,
                 test["_id"],
                 batch_ids=[org.ids[b] for b in batches],
@@ -111,7 +110,7 @@ def sittings(db, people) -> dict[tuple[str, str], Sitting]:
                 course_ids=sorted({str(org.users[s]["course_id"]) for s in students}),
             )
             if state == "released":
-                test_store.mark_released(db, test["_id"], utcnow())
+                papers.mark_released(db, test["_id"], utcnow())
             for n, student in enumerate(students):
                 user = org.users[student]
                 attempt = attempts.start(

@@ -14,8 +14,7 @@ import pytest
 from bson import ObjectId
 
 from store import attempts as attempt_store
-from store import items
-from store import tests as test_store
+from store import items, papers
 from tests.assessment.conftest import iso, now_utc, speak, wait_until
 from tests.identity.conftest import error_of
 
@@ -346,6 +345,6 @@ def test_a_students_history_and_the_reminders_find_the_assigned_tests(client, or
         == 404
     )  # another course's student
     # The daily reminder reads the same tests and attempts: student 2 has not started, student 1 has.
-    test = test_store.get(db, sitting["test"]["id"])
+    test = papers.get(db, sitting["test"]["id"])
     summary = remind_test(db, test)
     assert summary.students == 1

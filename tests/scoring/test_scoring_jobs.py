@@ -121,7 +121,7 @@ def _a_test(db) -> dict:
     """A whole test document (other modules list every test the database holds)."""
     from datetime import UTC, datetime, timedelta
 
-    from store import tests as test_store
+    from store import papers
 
     now = datetime.now(UTC)
     fields = {
@@ -135,7 +135,7 @@ def _a_test(db) -> dict:
         "attempts_allowed": 1,
         "release": "manual",
     }
-    return test_store.create(db, fields, created_by="scoring-test")
+    return papers.create(db, fields, created_by="scoring-test")
 
 
 def test_rescore_an_attempt_under_the_current_version(client, db, make_user, auth_header, start_worker, poll_job):

@@ -24,8 +24,7 @@ from openpyxl import Workbook
 from domain.access import scope_query
 from domain.csvsafe import neutralise_cell, to_csv
 from domain.results import pseudonym, result_view
-from store import attempts, batches, files, users
-from store import tests as test_store
+from store import attempts, batches, files, papers, users
 from store.common import as_utc
 from workers.assessment import load_config
 from workers.errors import WorkError
@@ -66,7 +65,7 @@ def report_rows(
 def _students_in_view(db: Database, test: dict[str, Any], requester: dict[str, Any]) -> dict[str, dict]:
     """Assigned students the requester may see, by id."""
     within = scope_query(requester, "students")
-    return {str(student["_id"]): student for student in test_store.assigned_students(db, test, within)}
+    return {str(student["_id"]): student for student in papers.assigned_students(db, test, within)}
 
 
 def _row(
@@ -143,7 +142,7 @@ def write_report(
     key: bytes,
     progress: Callable[[int, int], object] | None = None,
 ) -> dict[str, Any]:
-    test = test_store.get(db, test_id)
+    test = papers.get(db, test_id)
     if test is None:
         raise WorkError("not_found", "The test no longer exists.")
     requester = users.get(db, requester_id)

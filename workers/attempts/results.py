@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 from domain.jobkinds import TERMINAL_STATES
 from domain.results import SCORED_STATES, state_after_settle
 from services.notify import NotifyRequest, app_base_url, notify_many
-from store import attempts, items, jobs, scores, users
-from store import tests as test_store
+from store import attempts, items, jobs, papers, scores, users
 from store.common import to_object_id, utcnow
 from workers.assessment import ItemOutcome, aggregate_attempt
 from workers.writing import score_written_answer
@@ -46,9 +45,9 @@ def settle_attempt(db: Database, attempt_id: str, *, rescore: bool = False) -> s
     if waiting is not None or attempt is None:
         return waiting or "gone"
     current = attempt.get("result_state") or "scoring"
-    test = test_store.get(db, attempt["test_id"])
+    test = papers.get(db, attempt["test_id"])
     result = _with_unscored_reasons(aggregate_attempt(_outcomes(db, attempt)), attempt)
-    state = state_after_settle(current, test_releases_now=test is not None and test_store.results_released(test))
+    state = state_after_settle(current, test_releases_now=test is not None and papers.results_released(test))
     stored = attempts.record_result(db, attempt["_id"], result, state, utcnow(), from_state=current)
     if stored is None:  # another settle or a release came first
         latest = attempts.get(db, attempt_id)
@@ -77,8 +76,8 @@ def _promote_if_released_meanwhile(db: Database, attempt: dict[str, Any]) -> str
     """
     if attempt["result_state"] != "awaiting_release":
         return str(attempt["result_state"])
-    test = test_store.get(db, attempt["test_id"])
-    if test is None or not test_store.results_released(test):
+    test = papers.get(db, attempt["test_id"])
+    if test is None or not papers.results_released(test):
         return "awaiting_release"
     if attempts.release_one(db, attempt["_id"], utcnow()):
         tell_results_released(db, test, [attempt])
@@ -170,10 +169,10 @@ def release_test(db: Database, test_id: str, now: datetime | None = None) -> dic
     are scored.
     """
     now = now or utcnow()
-    test = test_store.get(db, test_id)
+    test = papers.get(db, test_id)
     if test is None:
         return {"released": 0}
-    test_store.mark_released(db, test["_id"], now)
+    papers.mark_released(db, test["_id"], now)
     released = attempts.release_scored(db, test_id, now)
     tell_results_released(db, test, released)
     return {"released": len(released)}
@@ -200,7 +199,7 @@ def tell_assigned(db: Database, test_id: str, progress: Callable[[int], object] 
     """`test_assigned` to every student the test is assigned to; once each (the outbox key is per
     student and test), so a repeated run or a later assignment only reaches the new ones.
     """
-    test = test_store.get(db, test_id)
+    test = papers.get(db, test_id)
     if test is None:
         return {"students": 0, "created": 0}
     params = {
@@ -211,7 +210,7 @@ def tell_assigned(db: Database, test_id: str, progress: Callable[[int], object] 
     }
     students = created = 0
     chunk: list[NotifyRequest] = []
-    for student in test_store.assigned_students(db, test):
+    for student in papers.assigned_students(db, test):
         chunk.append(
             NotifyRequest(
                 "test_assigned", student, {**params, "name": student.get("name")}, subject_entity=f"test:{test['_id']}"

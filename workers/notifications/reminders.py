@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from services.notify import NotifyRequest, app_base_url, notify_many
-from store import attempts
-from store import tests as test_store
+from store import attempts, papers
 from store.common import as_utc, utcnow
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def remind_open_tests(db: Database, now: datetime | None = None) -> ReminderSumm
     """The daily run: every open test."""
     now = now or utcnow()
     summary = ReminderSummary()
-    for test in test_store.open_tests(db, now):
+    for test in papers.open_tests(db, now):
         _remind(db, test, now, summary)
     return summary
 
@@ -54,7 +53,7 @@ def remind_test(
     """One test, now (an admin's action); nothing when its window is not open."""
     now = now or utcnow()
     summary = ReminderSummary()
-    if test_store.is_open(test, now):
+    if papers.is_open(test, now):
         _remind(db, test, now, summary, progress)
     return summary
 
@@ -95,7 +94,7 @@ def _student_scope(student: dict) -> dict[str, str]:
 def _students_without_attempt(db: Database, test: dict) -> Iterator[dict]:
     """Active students the test is assigned to who have no attempt at it yet (any attempt means started)."""
     started = attempts.student_ids_with_attempt(db, str(test["_id"]))
-    return (student for student in test_store.assigned_students(db, test) if str(student["_id"]) not in started)
+    return (student for student in papers.assigned_students(db, test) if str(student["_id"]) not in started)
 
 
 def _chunks(items: Iterable[dict], size: int) -> Iterable[list[dict]]:

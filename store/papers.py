@@ -1,4 +1,5 @@
-"""The `tests` collection: a test's sections, window, policy and who it is assigned to.
+"""The `tests` collection (this module is `papers`: a test paper): a test's sections, window,
+policy and who it is assigned to.
 
 Document: {_id, title, campus_id (str), kind: practice|online, sections: [{item_ids: [str]} |
 {type, count, level?, module?}], duration_minutes, window_start, window_end (UTC),
