@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from domain.jobkinds import DEFAULT, SCORING
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -57,6 +59,15 @@ SHOWN_FOR_A_WHILE: dict[str, tuple[str, str, int]] = {"passage_reconstruction": 
 # Job kinds whose result a student may read: none of them carries a score, a reference text or
 # a right/wrong flag. Any other job's result is withheld from students.
 STUDENT_READABLE_JOB_RESULTS = frozenset({"upload", "answer_scoring", "attempt_settle"})
+
+
+def scoring_queue(section: str) -> str:
+    """Where an answer of this section is scored. Spoken answers take the speech model seconds of
+    CPU each and go to the scoring queue (its workers scale with a cohort's recordings); written
+    and multiple-choice answers take milliseconds and go to the default queue, so a student's
+    typed answer never waits behind a whole class's recordings (issue 23's cohort run: 276 s).
+    """
+    return SCORING if section == "spoken" else DEFAULT
 
 
 def section_of(item_type: str) -> str:

@@ -61,6 +61,7 @@ class NewJob:
     dedup_key: str | None = None  # one job for this key, ever
     job_id: ObjectId | None = None
     coalesce_key: str | None = None  # one job for this key at a time: while it is queued or running
+    queue: str | None = None  # this job's queue when not its kind's (see domain.assessment.scoring_queue)
 
 
 def create(db: Database, new: NewJob, queue: str, *, publishing: bool = False) -> dict:

@@ -1,6 +1,7 @@
 """Assessment jobs and beat tasks; the work is in workers/attempts.
 
-- `answer_scoring` (scoring queue): one answer through its engine; then the attempt is settled
+- `answer_scoring` (spoken answers on the scoring queue, the rest on the default queue:
+  domain.assessment.scoring_queue): one answer through its engine; then the attempt is settled
   if it is finished (the last answer to be scored totals the result).
 - `attempt_settle`: after a student finishes (one job per attempt: deduplicated).
 - `test_assigned`, `results_release` (notifications queue): messages to students, once each.

@@ -18,7 +18,7 @@ from bson import ObjectId
 from pymongo.errors import PyMongoError
 
 from config import get_settings
-from domain.jobkinds import DISPATCH_TASK, EXPAND_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, job_kind
+from domain.jobkinds import DISPATCH_TASK, EXPAND_TASK, PASSWORD_RESET_TASK, PLAIN_TASKS, QUEUES, job_kind
 from observability.metrics import JOBS_CREATED
 from store import jobs
 from tasks.celery_app import celery_app
@@ -35,7 +35,7 @@ _RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, 
 def submit(db: Database, new: jobs.NewJob) -> dict:
     """Record the job, then publish it. Returns the job document as stored."""
     new = replace(new, job_id=new.job_id or ObjectId())
-    job = jobs.create(db, new, queue=job_kind(new.kind).queue, publishing=True)
+    job = jobs.create(db, new, queue=queue_of(new), publishing=True)
     if job["_id"] == new.job_id:  # ours, not an earlier job holding the same dedup or coalesce key
         JOBS_CREATED.labels(new.kind).inc()
         if not _send(job):
@@ -43,6 +43,15 @@ def submit(db: Database, new: jobs.NewJob) -> dict:
     elif job["state"] == "queued" and job["published_at"] is None:
         publish(db, job)
     return job
+
+
+def queue_of(new: jobs.NewJob) -> str:
+    """The job's own queue if it names one, else its kind's."""
+    queue = new.queue or job_kind(new.kind).queue
+    if queue not in QUEUES:
+        msg = f"job {new.kind!r}: unknown queue {queue!r}"
+        raise ValueError(msg)
+    return queue
 
 
 def publish(db: Database, job: dict) -> bool:
@@ -69,14 +78,13 @@ def _take_back(db: Database, job: dict) -> dict:
 
 def _send(job: dict) -> bool:
     kind = job_kind(job["kind"])
+    queue = job.get("queue") or kind.queue  # the job's own, as recorded (jobs from before it: the kind's)
     try:
-        celery_app.send_task(
-            kind.task, args=[str(job["_id"])], queue=kind.queue, retry=True, retry_policy=_RETRY_POLICY
-        )
+        celery_app.send_task(kind.task, args=[str(job["_id"])], queue=queue, retry=True, retry_policy=_RETRY_POLICY)
     except Exception:  # broker unreachable: the sweeper publishes it once the broker is back
         log.warning("job publish failed job_id=%s kind=%s", job["_id"], job["kind"], exc_info=True)
         return False
-    log.info("job published job_id=%s kind=%s queue=%s", job["_id"], job["kind"], kind.queue)
+    log.info("job published job_id=%s kind=%s queue=%s", job["_id"], job["kind"], queue)
     return True
 
 

@@ -25,7 +25,7 @@ from api.http import spoken_audio_rule, stage_upload
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
-from domain.assessment import PROMPT_PLAYS, is_clocked, section_of, shown_for_seconds, student_prompt
+from domain.assessment import PROMPT_PLAYS, is_clocked, scoring_queue, section_of, shown_for_seconds, student_prompt
 from domain.results import item_feedback_due, pseudonym, result_view, shows_identity, to_the_day
 from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
@@ -333,6 +333,7 @@ def put_answer(attempt_id: str, item_id: str) -> Response:
             kind="answer_scoring",
             owner_id=user_id(),
             job_id=job_id,
+            queue=scoring_queue(entry["section"]),
             total=1,
             params={"attempt_id": attempt_id, "item_id": item_id, "answer": answer},
             scope={"campus_id": attempt["campus_id"], "course_id": attempt.get("course_id")},

@@ -15,6 +15,8 @@ from bson import ObjectId
 
 from store import attempts as attempt_store
 from store import items, papers
+from store.jobs import NewJob
+from tasks.publish import submit
 from tests.assessment.conftest import iso, now_utc, speak, wait_until
 from tests.identity.conftest import error_of
 
@@ -111,6 +113,28 @@ def test_the_form_keeps_the_mcq_option_count_and_older_forms_read_the_item(clien
     assert out_of_range.status_code == 422
     assert "3 options" in error_of(out_of_range)["details"]["choice"][0]
     assert _put_json(client, org, sitting, "mcq", {"choice": 2}).status_code == 202
+
+
+def test_spoken_answers_are_scored_on_the_scoring_queue_and_the_rest_on_the_default_queue(
+    client, org, sitting, tmp_path
+):
+    """A typed or chosen answer must not wait behind a class's recordings (issue 23)."""
+    spoken = _put_audio(client, org, sitting, "read_aloud", speak(tmp_path, "the library closes at nine"))
+    typed = _put_json(client, org, sitting, "sentence_completion", {"text": "moved"})
+    chosen = _put_json(client, org, sitting, "mcq", {"choice": 1})
+    queues = {
+        name: _db().jobs.find_one({"_id": ObjectId(resp.get_json()["id"])})["queue"]
+        for name, resp in (("spoken", spoken), ("typed", typed), ("chosen", chosen))
+    }
+    assert queues == {"spoken": "scoring", "typed": "default", "chosen": "default"}
+    assert {_job_of(client, org, resp)["state"] for resp in (spoken, typed, chosen)} == {"succeeded"}
+
+
+def test_a_job_naming_an_unknown_queue_is_refused_before_it_is_stored(db):
+    before = db.jobs.count_documents({})
+    with pytest.raises(ValueError, match="unknown queue"):
+        submit(db, NewJob(kind="answer_scoring", owner_id="someone", params={}, queue="fast"))
+    assert db.jobs.count_documents({}) == before
 
 
 def test_audio_to_a_written_item_is_422(client, org, sitting, tmp_path):
