@@ -1,8 +1,10 @@
 """The job mechanism against real failures: killed workers, a wiped broker, crashing tasks."""
 
 import time
+from datetime import timedelta
 
 from store import jobs
+from store.common import utcnow
 from tasks.publish import submit
 from tests.support import job_tasks  # noqa: F401 - registers the test job kinds
 
@@ -51,6 +53,29 @@ def test_redis_restarted_empty_the_sweeper_republishes(db, stack, start_worker, 
     done = wait_for_job(job["_id"], timeout=60)
     assert done["state"] == "succeeded", done
     assert done["publishes"] >= 2
+
+
+def test_the_sweeper_leaves_a_job_in_line_behind_its_queues_backlog_and_republishes_a_lost_one(db, stack):
+    """No worker: the job's message waits in its queue. Stale as it looks, it is not published a
+    second time while messages wait there (a duplicate); once the queue is emptied (the message
+    lost), it is."""
+    import redis as redis_lib
+
+    from tasks.jobs import sweep
+
+    queue = redis_lib.Redis.from_url(stack["redis"].url)
+    job = _submit(db, "test_steps", steps=1, step_seconds=0.01)
+    waiting = queue.llen("default")
+    assert waiting >= 1
+    db.jobs.update_one({"_id": job["_id"]}, {"$set": {"published_at": utcnow() - timedelta(seconds=10)}})
+
+    sweep()
+    assert (jobs.get(db, job["_id"])["publishes"], queue.llen("default")) == (1, waiting)
+
+    queue.delete("default")
+    sweep()
+    assert jobs.get(db, job["_id"])["publishes"] == 2
+    assert queue.llen("default") == 1
 
 
 def test_a_publish_refused_at_submit_leaves_the_job_to_the_sweeper(
