@@ -18,26 +18,28 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from store.common import Page, Records, page_of, utcnow
+from store.common import Records, utcnow
+from store.import_records import ImportRecords
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
-
     from bson import ObjectId
     from pymongo.database import Database
 
 COLLECTION = "item_imports"
 ERRORS_COLLECTION = "item_import_errors"
+# The counts and the row errors, as every import keeps them (store/import_records.py).
+_shared = ImportRecords(COLLECTION, ERRORS_COLLECTION)
+record_counts = _shared.record_counts
+replace_errors = _shared.replace_errors
+append_errors = _shared.append_errors
+error_page = _shared.error_page
+iter_errors = _shared.iter_errors
 records = Records(COLLECTION)
-ERROR_FIELDS = ("row", "column", "value", "message")
-# The markers on the items an import created (see the module docstring).
-_ERROR_PROJECTION = {"_id": 0, **dict.fromkeys(ERROR_FIELDS, 1)}
-_ERRORS_PER_INSERT = 5_000
 
 
 def ensure_indexes(db: Database) -> None:
     db[COLLECTION].create_index([("campus_id", ASCENDING), ("created_at", DESCENDING)], name="campus_recent")
-    db[ERRORS_COLLECTION].create_index([("import_id", ASCENDING), ("seq", ASCENDING)], name="import_seq", unique=True)
+    _shared.ensure_error_indexes(db)
 
 
 @dataclass(frozen=True)
@@ -79,50 +81,3 @@ def create(db: Database, new: NewImport) -> dict:
 def get(db: Database, import_id: str | ObjectId, within: dict[str, Any] | None = None) -> dict | None:
     """The import record, if it exists and matches `within` (a caller's scope)."""
     return records.get(db, import_id, within)
-
-
-def record_counts(db: Database, import_id: ObjectId, counts: dict[str, Any]) -> None:
-    now = utcnow()
-    db[COLLECTION].update_one({"_id": import_id}, {"$set": {"counts": counts, "updated_at": now, "finished_at": now}})
-
-
-# --- row errors ------------------------------------------------------------------------------
-
-
-def replace_errors(db: Database, import_id: ObjectId, errors: Iterable[dict[str, Any]]) -> int:
-    """Store the import's row errors, dropping any an earlier delivery stored. Returns how many."""
-    db[ERRORS_COLLECTION].delete_many({"import_id": import_id})
-    return append_errors(db, import_id, errors, first_seq=0)
-
-
-def append_errors(db: Database, import_id: ObjectId, errors: Iterable[dict[str, Any]], first_seq: int) -> int:
-    stored = 0
-    batch: list[dict] = []
-    for seq, error in enumerate(errors, start=first_seq):
-        batch.append({"import_id": import_id, "seq": seq, **{name: error.get(name) for name in ERROR_FIELDS}})
-        if len(batch) >= _ERRORS_PER_INSERT:
-            stored += _insert(db, batch)
-            batch = []
-    return stored + _insert(db, batch)
-
-
-def _insert(db: Database, batch: list[dict]) -> int:
-    if batch:
-        db[ERRORS_COLLECTION].insert_many(batch, ordered=False)
-    return len(batch)
-
-
-def error_page(db: Database, import_id: ObjectId, page: int, per_page: int) -> Page:
-    """Row errors in row order."""
-    return page_of(
-        db[ERRORS_COLLECTION],
-        {"import_id": import_id},
-        [("seq", ASCENDING)],
-        page,
-        per_page,
-        projection=_ERROR_PROJECTION,
-    )
-
-
-def iter_errors(db: Database, import_id: ObjectId) -> Iterator[dict]:
-    return db[ERRORS_COLLECTION].find({"import_id": import_id}, _ERROR_PROJECTION).sort("seq", ASCENDING)
