@@ -7,7 +7,14 @@ admin are written through the store with one known password (the API invites acc
 sets their passwords).
 A spoken answer (espeak-ng, 16 kHz WAV) is made for the read-aloud item. Everything goes to
 var/load/seed.json; a second run reuses it.
-Usage: .venv/bin/python -m bench.load_seed [--students 800] [--base-url http://127.0.0.1:8000]
+
+`--profile cohort` (`make load PROFILE=cohort`, bench/locust_cohort.py) seeds afresh on every run,
+so each run's students have not started yet: its own campus, course and batch, one test of three
+items (a read-aloud with a 60 s time limit, so it is clocked and must be opened first, a sentence
+completion and a multiple choice), one attempt allowed, assigned to the batch; `--students`
+students with the password and a campus admin. It goes to var/load/cohort.json.
+Usage: .venv/bin/python -m bench.load_seed [--profile default|cohort] [--students 800]
+       [--base-url http://127.0.0.1:8000]
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ sys.path.insert(0, str(REPO))
 from devstack.run import load_env  # noqa: E402
 
 SEED = REPO / "var" / "load" / "seed.json"
+COHORT_SEED = REPO / "var" / "load" / "cohort.json"
 PASSWORD = "Load-Test-Password-2026"
 SPOKEN_TEXT = "The library closes at nine on Friday evening."
 
@@ -37,8 +45,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=800)
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--profile", choices=["default", "cohort"], default="default")
     args = parser.parse_args()
     os.environ.update(load_env())
+    if args.profile == "cohort":
+        seed_cohort(args.base_url, args.students)
+        return
     if SEED.exists() and json.loads(SEED.read_text())["students"] >= args.students:
         print(SEED)
         return
@@ -91,6 +103,46 @@ ITEMS = [
 ]
 
 
+# The cohort's test: one item of each kind of answer. The read-aloud has a time limit, so it is
+# clocked: a client must open it (GET /attempts/<id>/items/<item_id>) before answering.
+COHORT_ITEMS = [
+    {"type": "read_aloud", "level": "beginner", "time_limit_seconds": 60, "content": {"text": SPOKEN_TEXT}},
+    ITEMS[2],
+    ITEMS[0],
+]
+
+
+def seed_cohort(base_url: str, count: int) -> None:
+    """A fresh cohort (see the module's docstring) in var/load/cohort.json; prints its path."""
+    api = Api(base_url)
+    api.login(os.environ["DEV_ADMIN_EMAIL"], os.environ["DEV_ADMIN_PASSWORD"])
+    tag = uuid.uuid4().hex[:6]
+    campus = api.post("/api/v1/campuses", {"name": f"Cohort College {tag}"})["id"]
+    course = api.post("/api/v1/courses", {"name": "BTech", "campus_id": campus})["id"]
+    batch = api.post("/api/v1/batches", {"name": f"Cohort {tag}", "campus_id": campus, "course_ids": [course]})["id"]
+    items = [api.post("/api/v1/items", {**body, "campus_id": campus})["id"] for body in COHORT_ITEMS]
+    test = make_test(api, campus, batch, items, title=f"Cohort test {tag}", attempts_allowed=1)
+    admin_email = f"cohort.admin.{tag}@example.edu"
+    emails = write_accounts(campus, course, batch, tag, count, admin_email)
+    COHORT_SEED.parent.mkdir(parents=True, exist_ok=True)
+    audio = COHORT_SEED.parent / "read-aloud.wav"
+    if not audio.exists():
+        speak(SPOKEN_TEXT, audio)
+    seed = {
+        "profile": "cohort",
+        "base_url": base_url,
+        "students": len(emails),
+        "student_emails": emails,
+        "admin_email": admin_email,
+        "password": PASSWORD,
+        "test_id": test,
+        "batch_id": batch,
+        "audio": str(audio),
+    }
+    COHORT_SEED.write_text(json.dumps(seed, indent=1))
+    print(COHORT_SEED)
+
+
 class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -108,17 +160,19 @@ class Api:
         return resp.json()
 
 
-def make_test(api: Api, campus: str, batch: str, items: list[str]) -> str:
+def make_test(
+    api: Api, campus: str, batch: str, items: list[str], *, title: str = "Load test", attempts_allowed: int = 10
+) -> str:
     now = datetime.now(UTC)
     body = {
-        "title": "Load test",
+        "title": title,
         "campus_id": campus,
         "sections": [{"item_ids": items}],
         "duration_minutes": 60,
         "window_start": (now - timedelta(hours=1)).isoformat(),
         "window_end": (now + timedelta(days=1)).isoformat(),
         "release": "immediate",
-        "attempts_allowed": 10,
+        "attempts_allowed": attempts_allowed,
     }
     test = api.post("/api/v1/tests", body)["id"]
     api.post(f"/api/v1/tests/{test}/assignments", {"batch_ids": [batch]})

@@ -9,6 +9,9 @@ Students (nine in ten users) sign in, list their open tests, start or resume an 
 answer each item (multiple choice and sentence completion as JSON, the read-aloud as a WAV),
 poll each answer's job until it is scored, finish and read the attempt. Admins sign in, page the
 test's results, import a 20-row roster and ask for the CSV report, polling both jobs.
+
+This is `make load`'s default profile; `make load PROFILE=cohort` runs bench/locust_cohort.py (a
+class signing in within a minute and taking the same test once).
 """
 
 from __future__ import annotations
