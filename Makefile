@@ -17,8 +17,8 @@ LOCK := requirements.lock
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 # The data-layer tests, run a second time against nx-27017.
 DATA_LAYER_TESTS := tests/store tests/notifications tests/identity/test_policy.py
-LINTED := api config devstack devtools domain observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
-TYPED := api config devtools domain observability schemas security services store tasks workers celeryconfig.py
+LINTED := api config devstack devtools domain jobs observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
+TYPED := api config devtools domain jobs observability schemas security services store tasks workers celeryconfig.py
 
 .PHONY: install lock run test test-unit lint fmt audit licences bench bench-scoring-validity load clean-data
 
@@ -126,15 +126,30 @@ audit: install
 bench: install
 	$(PY) bench/bench_jobs.py
 
-# The load test (bench/locustfile.py) against a running `make run`; start that one with
-# RATE_LIMITS_ENABLED=false, or the per-client limits answer most of one machine's requests 429.
+# The load test against a running `make run`; start that one with RATE_LIMITS_ENABLED=false, or
+# the per-client limits answer most of one machine's requests 429. PROFILE=default
+# (bench/locustfile.py): USERS mixed students and admins for DURATION. PROFILE=cohort
+# (bench/locust_cohort.py): a fresh cohort of USERS students signing in over SIGN_IN_SECONDS and
+# taking one test, an admin paging its results and a /health/live baseline, until every student
+# has left (at most COHORT_LIMIT); figures in bench/results/cohort.json, which
+# `python -m bench.load_table` writes into the README.
+PROFILE ?= default
 USERS ?= 200
 DURATION ?= 60s
 SPAWN_RATE ?= 20
+SIGN_IN_SECONDS ?= 60
+COHORT_LIMIT ?= 10m
 load: install
+ifeq ($(PROFILE),cohort)
+	$(PY) -m bench.load_seed --profile cohort --students $(USERS)
+	SIGN_IN_SECONDS=$(SIGN_IN_SECONDS) $(PY) -m locust -f bench/locust_cohort.py --headless \
+	  -u $$(( $(USERS) + 2 )) -r $$(awk 'BEGIN { print ($(USERS) + 2) / $(SIGN_IN_SECONDS) }') \
+	  -t $(COHORT_LIMIT) --only-summary --stop-timeout 30
+else
 	$(PY) -m bench.load_seed --students $$(( $(USERS) * 4 ))
 	$(PY) -m locust -f bench/locustfile.py --headless -u $(USERS) -r $(SPAWN_RATE) -t $(DURATION) \
 	  --only-summary --stop-timeout 30
+endif
 
 # The spoken scorer on real recordings, every scoring version side by side (about 15 minutes).
 bench-scoring-validity: install

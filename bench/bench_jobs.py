@@ -11,7 +11,6 @@ Usage: .venv/bin/python bench/bench_jobs.py [N]
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from devstack import servers
+from devstack.workers import QUIET_WORKER, CeleryWorker
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 
@@ -76,30 +76,10 @@ def main() -> None:
         for i in range(N):
             files.put_bytes(f"raw/{i}", payload)
         raw_put = N / (time.perf_counter() - t)
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tasks.celery_app",
-                "worker",
-                "-Q",
-                "default",
-                "-c",
-                "2",
-                "--prefetch-multiplier",
-                "4",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "WARNING",
-            ],
-            cwd=Path(__file__).resolve().parent.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(3)
+        worker = CeleryWorker(
+            base / "worker.log",
+            ["-Q", "default", "-c", "2", "--prefetch-multiplier", "4", *QUIET_WORKER],
+        ).start()
         t = time.perf_counter()
         ids = []
         for _ in range(N):
@@ -119,8 +99,7 @@ def main() -> None:
         )
     finally:
         if worker:
-            worker.terminate()
-            worker.wait()
+            worker.stop()
         for server in (s3, redis, mongo):
             server.stop()
 

@@ -24,7 +24,6 @@ Usage: .venv/bin/python bench/bench_notifications.py [N] [worker processes] [sec
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bench.counting_worker import last_write, read_counts  # noqa: E402
 from devstack import servers  # noqa: E402
 from devstack.fake_brevo import EMAIL_PATH, FakeBrevo  # noqa: E402
+from devstack.workers import QUIET_WORKER, CeleryWorker  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 CONCURRENCY = int(sys.argv[2]) if len(sys.argv) > 2 else 1
@@ -72,30 +72,12 @@ def main() -> None:
 
     db = get_db()
     migrations.apply_all(db)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "counting_worker.py"),
-            "-A",
-            "tasks.celery_app",
-            "worker",
-            "-Q",
-            "notifications",
-            "-c",
-            str(CONCURRENCY),
-            "--prefetch-multiplier",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = CeleryWorker(
+        base / "worker.log",
+        ["-Q", "notifications", "-c", str(CONCURRENCY), "--prefetch-multiplier", "1", *QUIET_WORKER],
+        program=(sys.executable, str(ROOT / "bench" / "counting_worker.py")),
+    ).start()
     try:
-        time.sleep(4)  # worker start-up
         requests = [
             NotifyRequest(
                 "invitation",
@@ -123,8 +105,7 @@ def main() -> None:
         if not all(checks.values()):
             sys.exit(1)
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        worker.stop(timeout=20)
         brevo.stop()
         redis.stop()
         mongo.stop()

@@ -597,7 +597,7 @@ def recorded(action) -> tuple[list[Sent], float]:
 
 def diagnose(client, db, seeded: Seeded, *, profile: bool) -> None:
     from config import get_settings
-    from workers.attempts import reports
+    from jobs.attempts import reports
 
     last = math.ceil(seeded.attempts / PER_PAGE)
     results = f"/api/v1/tests/{seeded.test_id}/results?per_page={PER_PAGE}&page="

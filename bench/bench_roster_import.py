@@ -17,7 +17,6 @@ Usage: .venv/bin/python bench/bench_roster_import.py [ROWS]
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from bench.stack import stack_environment  # noqa: E402
 from devstack import servers  # noqa: E402
+from devstack.workers import QUIET_WORKER, CeleryWorker  # noqa: E402
 
 DEFAULT_ROWS = 10_000
 
@@ -86,29 +86,11 @@ def main() -> None:
     client = app.test_client()
     with app.app_context():
         headers = {"Authorization": f"Bearer {issue_tokens(admin)['access_token']}"}
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks.celery_app",
-            "worker",
-            "-Q",
-            "imports,notifications",
-            "-c",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = CeleryWorker(
+        base / "worker.log",
+        ["-Q", "imports,notifications", "-c", "2", *QUIET_WORKER],
+    ).start()
     try:
-        time.sleep(4)
         # raw floor: the same documents, same server, same collection and indexes
         raw_db = db.client[db.name]
         docs = raw_documents("R33", rows, batch)
@@ -134,8 +116,7 @@ def main() -> None:
                     "import ended (held requests expanded by the notifications worker, ADR 0014)"
                 )
     finally:
-        worker.terminate()
-        worker.wait()
+        worker.stop()
         for server in (s3, redis, mongo):
             server.stop()
 

@@ -63,6 +63,7 @@ from bench.bench_roster_import import roster_csv  # noqa: E402
 from bench.stack import stack_environment  # noqa: E402
 from devstack import servers  # noqa: E402
 from devstack.fake_brevo import FakeBrevo  # noqa: E402
+from devstack.workers import CeleryWorker  # noqa: E402
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -118,16 +119,12 @@ def procfile_workers(path: Path, queues: tuple[str, ...]) -> list[WorkerSpec]:
 
 
 def start_worker(spec: WorkerSpec, base: Path) -> subprocess.Popen:
-    with (base / f"{spec.process}.log").open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "celery", *spec.args, "--without-gossip", "--without-mingle"],
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(os.environ),
-            start_new_session=True,
-        )
+    """The Procfile line's worker, launched (devstack.workers.CeleryWorker); see wait_ready."""
+    worker_args = list(spec.args[spec.args.index("worker") + 1 :])
+    worker = CeleryWorker(base / f"{spec.process}.log", [*worker_args, "--without-gossip", "--without-mingle"])
+    proc = worker.launch().proc
+    assert proc is not None  # launched
+    return proc
 
 
 def wait_ready(workers: dict[WorkerSpec, subprocess.Popen], base: Path, timeout: float = 90) -> None:

@@ -5,13 +5,14 @@ Celery worker started and waited for.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devstack.workers import CeleryWorker
+
 if TYPE_CHECKING:
+    import subprocess
+
     from devstack.servers import Server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,26 +46,9 @@ def tail(path: Path, chars: int = 3000) -> str:
 
 
 def start_celery_worker(base: Path, name: str, args: list[str], timeout: float = 60) -> tuple[subprocess.Popen, Path]:
-    """`celery -A tasks.celery_app worker <args>` in its own process group, logging to
-    base/worker-<name>.log; returned once it logs that it is ready.
+    """`celery -A tasks.celery_app worker <args>` (devstack.workers.CeleryWorker) in its own process
+    group, logging to base/worker-<name>.log; returned once it logs that it is ready.
     """
-    log_path = base / f"worker-{name}.log"
-    command = [sys.executable, "-m", "celery", "-A", "tasks.celery_app", "worker", *args, "-l", "INFO"]
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            command,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(os.environ),
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited:\n{tail(log_path)}")
-        if b"ready." in log_path.read_bytes():
-            return proc, log_path
-        time.sleep(0.1)
-    raise RuntimeError(f"worker not ready:\n{tail(log_path)}")
+    worker = CeleryWorker(base / f"worker-{name}.log", [*args, "-l", "INFO"]).start(timeout)
+    assert worker.proc is not None  # started
+    return worker.proc, worker.log_path

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobs.attempts.results import settle_attempt
 from store import files, scores
 from store.scores import REF_FIELDS
 from workers.assessment import CURRENT_VERSION as ASSESSMENT_VERSION
 from workers.assessment import score_mcq
-from workers.attempts.results import settle_attempt
 from workers.errors import WorkError
 from workers.scoring import CURRENT_VERSION as SPEECH_VERSION
 from workers.scoring import score_spoken_answer

@@ -20,7 +20,8 @@ render the message and the store removes them once it is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -70,15 +71,44 @@ class NotifyResult:
     unreachable_user_ids: list[str] = field(default_factory=list)  # no email and no mobile
 
 
-def use_kicker(kicker: Kicker | None, expander: Expander | None = None) -> None:
-    """Register what publishes dispatch work after an enqueue, and expansion work after held
-    requests are released (None: nothing; beat sends and expands).
+def use_kicker(kicker: Kicker | None) -> None:
+    """Register what publishes dispatch work after an enqueue (None: nothing; beat sends)."""
+    _register("kicker", kicker)
+
+
+def use_expander(expander: Expander | None) -> None:
+    """Register what publishes expansion work after held requests are released (None: nothing;
+    beat expands). Separate from the kicker: the API registers only a kicker, and a process with
+    both (a worker, the tests) must keep its expander whichever registers last.
     """
-    _registered.clear()
-    if kicker is not None:
-        _registered["kicker"] = kicker
-    if expander is not None:
-        _registered["expander"] = expander
+    _register("expander", expander)
+
+
+def _register(role: str, what: object | None) -> None:
+    if what is None:
+        _registered.pop(role, None)
+    else:
+        _registered[role] = what
+
+
+@contextmanager
+def kickers_in_use(kicker: Kicker | None, expander: Expander | None = None) -> Iterator[None]:
+    """`use_kicker` for a while (a test, a script): on leaving, the registry is exactly what it
+    was before, expander included.
+    """
+    before = dict(_registered)
+    use_kicker(kicker)
+    use_expander(expander)
+    try:
+        yield
+    finally:
+        _registered.clear()
+        _registered.update(before)
+
+
+def registered() -> dict[str, Any]:
+    """A copy of what this process has registered (for checks that nothing was left behind)."""
+    return dict(_registered)
 
 
 def notify(

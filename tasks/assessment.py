@@ -1,4 +1,4 @@
-"""Assessment jobs and beat tasks; the work is in workers/attempts.
+"""Assessment jobs and beat tasks; the work is in jobs/attempts.
 
 - `answer_scoring` (spoken answers on the scoring queue, the rest on the default queue:
   domain.assessment.scoring_queue): one answer through its engine; then the attempt is settled
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from config import get_settings
 from domain.jobkinds import FINISH_EXPIRED_TASK, SCHEDULED_RELEASES_TASK
+from jobs.attempts import answers, reports, results
 from store import jobs, papers
 from store.common import utcnow
 from store.mongo import get_db
 from tasks.celery_app import celery_app
 from tasks.publish import submit
 from tasks.runtime import JobContext, job_task
-from workers.attempts import answers, reports, results
 
 if TYPE_CHECKING:
     from pymongo.database import Database

@@ -1,14 +1,14 @@
-"""Audit tasks (thin: the engine is workers/audit_export.py)."""
+"""Audit tasks (thin: the engine is jobs/audit_export.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobs.audit_export import export_audit as write_export
 from services import audit as audit_service
 from store import audit
 from store.common import as_utc
 from tasks.runtime import JobContext, job_task
-from workers.audit_export import export_audit as write_export
 from workers.errors import WorkError
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Item import jobs on the `imports` queue; the engine is workers/items/importer.py.
+"""Item import jobs on the `imports` queue; the engine is jobs/items/importer.py.
 
 The engine hands back the items whose prompt audio is pending; this task submits one
 `prompt_audio` job for each, as the items API does for one item, keyed by import, item and audio
@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from config import get_settings
+from jobs.items.importer import options_from, run_item_import
 from store import jobs
 from tasks.audit import audited_import
 from tasks.publish import submit
 from tasks.runtime import JobContext, job_task
-from workers.items.importer import options_from, run_item_import
 
 if TYPE_CHECKING:
-    from workers.items.importer import AudioRequest
+    from jobs.items.importer import AudioRequest
 
 
 @job_task("item_import", soft_time_limit=1800, time_limit=1860)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from jobs.items.audio import store_prompt_audio
 from tasks.runtime import JobContext, job_task
-from workers.items.audio import store_prompt_audio
 
 if TYPE_CHECKING:
     from typing import Any

@@ -35,6 +35,9 @@ from domain.jobkinds import (
     EXPAND_TASK,
     PASSWORD_RESET_TASK,
 )
+from jobs.notifications import DispatchOutcome, dispatch_batch
+from jobs.notifications.backend import build_rate_limiter, build_sender, dispatch_options
+from jobs.notifications.reminders import remind_open_tests, remind_test
 from services import invitations, notify
 from store import notification_requests as held_requests
 from store import notifications as outbox
@@ -45,9 +48,6 @@ from tasks.celery_app import celery_app
 from tasks.publish import kick_expansions, kick_groups, kick_notifications
 from tasks.runtime import JobContext, job_task
 from workers.errors import WorkError
-from workers.notifications import DispatchOutcome, dispatch_batch
-from workers.notifications.backend import build_rate_limiter, build_sender, dispatch_options
-from workers.notifications.reminders import remind_open_tests, remind_test
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -82,7 +82,8 @@ def _dispatch(ids: Sequence[str | ObjectId], group: str | None = None) -> Dispat
 
 # Every worker imports this module (celery_app's include): messages queued by an engine in
 # this process (roster invitations, reminders) are published at once.
-notify.use_kicker(kick_groups, expander=kick_expansions)
+notify.use_kicker(kick_groups)
+notify.use_expander(kick_expansions)
 
 
 @celery_app.task(name=DISPATCH_TASK, ignore_result=True)

@@ -1,11 +1,11 @@
-"""Roster import jobs on the `imports` queue; the engine is workers/roster/importer.py."""
+"""Roster import jobs on the `imports` queue; the engine is jobs/roster/importer.py."""
 
 from __future__ import annotations
 
 from config import get_settings
+from jobs.roster.importer import options_from, run_import
 from tasks.audit import audited_import
 from tasks.runtime import JobContext, job_task
-from workers.roster.importer import options_from, run_import
 
 
 @job_task("roster_import")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from jobs.answer_scoring import rescore, score_answer
 from tasks.runtime import JobContext, job_task
-from workers.answer_scoring import rescore, score_answer
 
 
 def _score(ctx: JobContext, kind: str) -> dict:

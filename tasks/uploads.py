@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from config import get_settings
+from jobs.uploads import store_upload
 from tasks.runtime import JobContext, job_task
-from workers.uploads import store_upload
 
 
 @job_task("upload")

@@ -16,8 +16,6 @@ import contextlib
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -26,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from devstack import servers
+from devstack.workers import CeleryWorker
 from domain.jobkinds import QUEUES
 from tests import querylog  # noqa: F401 - registers the query listener before any MongoDB client exists
 
@@ -195,6 +194,22 @@ def _fresh_rate_limits(request):
             r.delete(key)
 
 
+@pytest.fixture(autouse=True)
+def _notify_registry_kept():
+    """No test leaves services.notify's kicker or expander changed: a later test would run with a
+    registry no process has. Change it only inside `notify.kickers_in_use(...)`."""
+    import tasks.notifications  # noqa: F401 - the test process registers as a worker does: kicker and expander
+    from services import notify
+
+    before = notify.registered()
+    yield
+    left = notify.registered()
+    if left != before:
+        notify.use_kicker(before.get("kicker"))
+        notify.use_expander(before.get("expander"))
+        pytest.fail(f"the test left services.notify's registry changed ({sorted(left)} for {sorted(before)})")
+
+
 @pytest.fixture
 def make_user(db):
     from security.passwords import hash_password
@@ -226,8 +241,9 @@ def auth_header(client):
     return login
 
 
-class WorkerProcess:
-    """A real `celery worker` subprocess (prefork, one child), by default consuming every queue.
+class WorkerProcess(CeleryWorker):
+    """The suite's worker (devstack.workers.CeleryWorker): prefork with one child, by default
+    consuming every queue, with the tests' own job tasks loaded.
 
     `env` overrides settings for this worker only (e.g. small limits, another backend)."""
 
@@ -240,71 +256,17 @@ class WorkerProcess:
         env: dict[str, str] | None = None,
         queues: str = ALL_QUEUES,
     ):
-        self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
-        self.extra_args = extra_args or []
-        self.env = env or {}
-        self.queues = queues
-        self.proc: subprocess.Popen | None = None
+        args = ["-Q", queues, "--pool", "prefork", "-c", "1", "--without-gossip", "--without-mingle"]
+        args += ["-n", f"test-{uuid.uuid4().hex[:6]}@%h", "-I", "tests.support.job_tasks", "--loglevel", "INFO"]
+        super().__init__(
+            log_dir / f"worker-{uuid.uuid4().hex[:6]}.log",
+            [*args, *(extra_args or [])],
+            env={"LOG_LEVEL": "INFO", **(env or {})},
+        )
 
-    def start(self) -> WorkerProcess:
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks.celery_app",
-            "worker",
-            "-Q",
-            self.queues,
-            "--pool",
-            "prefork",
-            "-c",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"test-{uuid.uuid4().hex[:6]}@%h",
-            "-I",
-            "tests.support.job_tasks",
-            "--loglevel",
-            "INFO",
-            *self.extra_args,
-        ]
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                cmd,
-                cwd=REPO_ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={**os.environ, "LOG_LEVEL": "INFO", **self.env},
-            )
-        self._wait_ready()
+    def start(self, timeout: float = 30) -> WorkerProcess:
+        super().start(timeout)
         return self
-
-    def _wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
-            if b"ready." in self.log_path.read_bytes():
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"worker not ready:\n{self.log_path.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its pool children, as a crashed host would."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 9)
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

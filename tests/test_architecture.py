@@ -20,6 +20,7 @@ OURS = (
     "api",
     "schemas",
     "tasks",
+    "jobs",
     "workers",
     "store",
     "services",
@@ -31,9 +32,8 @@ OURS = (
     "celeryconfig",
 )
 BASE = {"domain", "config"}
-# Package -> our packages (or modules) it may import. Imports flow one way:
-# api -> schemas, services, tasks.publish, store; tasks -> workers, services, store; workers ->
-# services, store, schemas; services -> store; schemas -> domain; store -> domain.
+# THE import rule (the README and ADR 0007 point here rather than restate it): package -> our
+# packages (or modules) it may import.
 ALLOWED: dict[str, set[str]] = {
     "domain": {"domain"},
     "config": {"config"},
@@ -43,8 +43,13 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"store", "security", "observability"} | BASE,
     "schemas": {"schemas"} | BASE,
     "services": {"services", "store", "security", "observability"} | BASE,
-    "workers": {"workers", "services", "store", "schemas", "security", "observability"} | BASE,
-    "tasks": {"tasks", "workers", "services", "store", "schemas", "observability"} | BASE,
+    # Engines: nothing that reads or writes data (no store, services, security); typed settings
+    # (config), the row rules (schemas) and the log context (observability: a sender passes the
+    # request and job ids on to the provider) only, so a script can run any of them (ADR 0021).
+    "workers": {"workers", "schemas", "observability"} | BASE,
+    # Job bodies: the store around the engines; what a task runs for a job.
+    "jobs": {"jobs", "workers", "services", "store", "schemas", "security", "observability"} | BASE,
+    "tasks": {"tasks", "jobs", "workers", "services", "store", "schemas", "observability"} | BASE,
     "api": {"api", "schemas", "services", "store", "security", "observability", "tasks.publish"} | BASE,
     # Celery's settings module (a file at the top): settings and the job kinds' queues only.
     "celeryconfig": BASE,
@@ -59,6 +64,7 @@ ENGINE_MODULES = (
     "rapidfuzz",
     "sib_api_v3_sdk",
     "workers",
+    "jobs",
 )
 
 
@@ -134,7 +140,7 @@ def test_no_collection_is_opened_outside_the_store():
     opened = re.compile(r"\bdb\[|get_db\(\)\[|\.db\[")
     found = [
         f"{path.relative_to(ROOT)}:{number}"
-        for package in ("api", "workers", "tasks", "schemas", "services", "domain")
+        for package in ("api", "jobs", "workers", "tasks", "schemas", "services", "domain")
         for path in (ROOT / package).rglob("*.py")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if opened.search(line)

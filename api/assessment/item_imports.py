@@ -2,7 +2,7 @@
 
 The view checks only what it must (caller, campus, multipart, size), keeps the original file in S3
 with an import record, and answers 202 with the job. Everything about the file's content is the
-worker's business (workers/items/importer.py; the columns are in docs/item-imports.md).
+worker's business (jobs/items/importer.py; the columns are in docs/item-imports.md).
 
 Where the items go follows the items API (api/assessment/items.py): superadmins and
 sub-superadmins import into the shared bank (campus_id omitted or empty) or into a campus they

@@ -2,7 +2,7 @@
 
 The view checks only what it must (caller, batch, multipart, size), keeps the original file in S3
 with an import record, and answers 202 with the job. Everything about the file's content is the
-worker's business (workers/roster/importer.py).
+worker's business (jobs/roster/importer.py).
 """
 
 from __future__ import annotations

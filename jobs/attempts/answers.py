@@ -5,7 +5,7 @@ re-scored) and its attempt, test and item; the attempt records the item's answer
 (only if no newer answer replaced it meanwhile). An answer that is no longer the item's current
 one, or was settled without a score meanwhile, is not scored; one that arrived after the deadline
 fails. A job that ends without a score (failed, cancelled) marks the answer failed with its reason
-through `workers.attempts.results.answer_unscored`. The job's result says only that the answer
+through `jobs.attempts.results.answer_unscored`. The job's result says only that the answer
 was scored: students own these jobs, and a score or a right/wrong flag before release would
 let them re-answer until right.
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobs.answer_scoring import run_engine
 from store import attempts, files, items, scores
 from store.common import as_utc
-from workers.answer_scoring import run_engine
 from workers.errors import WorkError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def engine_inputs(item: dict[str, Any], answer: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(score kind, the inputs workers.answer_scoring.run_engine takes) for an answer to an item."""
+    """(score kind, the inputs jobs.answer_scoring.run_engine takes) for an answer to an item."""
     item_type, content = item["type"], item["content"]
     if answer["kind"] == "audio":
         return "spoken", {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from workers.notifications.dispatcher import DispatchOptions
+from jobs.notifications.dispatcher import DispatchOptions
 from workers.notifications.ratelimit import ChannelRateLimiter
 from workers.notifications.senders import BrevoSender, OutboxDirSender, Sender
 

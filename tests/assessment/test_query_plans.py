@@ -99,7 +99,7 @@ def college(app, org) -> dict[str, Any]:
 
 def hot_paths(client, org, db, college: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     from config import get_settings
-    from workers.attempts import reports
+    from jobs.attempts import reports
 
     key = get_settings().pseudonym_key
 

@@ -69,7 +69,7 @@ def test_students_cannot_cancel_the_jobs_their_result_depends_on(client, org, ma
 def test_an_answer_whose_job_was_cancelled_is_settled_unscored_by_the_sweeper(client, org, make_item, make_test):
     """An admin may still cancel a queued scoring job; the answer then counts as not answered,
     with the reason, and the sweeper settles the attempt instead of leaving it `scoring`."""
-    from workers.attempts.results import settle_stuck
+    from jobs.attempts.results import settle_stuck
 
     mcq, completion = make_item("mcq"), make_item("sentence_completion")
     sat = _sitting(client, org, make_test, [mcq["id"], completion["id"]], release="immediate")
@@ -133,7 +133,7 @@ def test_the_write_that_stores_an_answer_checks_the_deadline_itself(client, org,
 
 
 def test_the_worker_refuses_an_answer_that_arrived_late(client, org, make_item, make_test):
-    from workers.attempts.answers import score_answer
+    from jobs.attempts.answers import score_answer
     from workers.errors import WorkError
 
     mcq = make_item("mcq")
@@ -157,7 +157,7 @@ def test_the_worker_refuses_an_answer_that_arrived_late(client, org, make_item, 
 
 
 def test_a_settled_result_changes_only_through_an_explicit_rescore(client, org, make_item, make_test):
-    from workers.attempts.results import settle_attempt
+    from jobs.attempts.results import settle_attempt
 
     mcq = make_item("mcq")
     sat = _sitting(client, org, make_test, [mcq["id"]], release="immediate")
@@ -271,7 +271,7 @@ def _finished_unanswered(client, org, make_item, make_test, **test: Any) -> dict
 def test_a_release_between_a_settles_read_and_its_write_still_releases_the_result(
     client, org, make_item, make_test, monkeypatch
 ):
-    from workers.attempts import results
+    from jobs.attempts import results
 
     sat = _finished_unanswered(client, org, make_item, make_test, release="manual")
     test_id, attempt_id = sat["test"]["id"], sat["attempt"]["id"]
@@ -293,7 +293,7 @@ def test_a_release_between_a_settles_read_and_its_write_still_releases_the_resul
 def test_a_release_before_the_settle_and_a_settle_before_the_release_both_end_released(
     client, org, make_item, make_test
 ):
-    from workers.attempts import results
+    from jobs.attempts import results
 
     early = _finished_unanswered(client, org, make_item, make_test, release="manual")
     assert results.settle_attempt(_db(), early["attempt"]["id"]) == "awaiting_release"
@@ -306,7 +306,7 @@ def test_a_release_before_the_settle_and_a_settle_before_the_release_both_end_re
 
 
 def test_switching_the_release_mode_and_rescoring_never_takes_a_released_result_back(client, org, make_item, make_test):
-    from workers.attempts import results
+    from jobs.attempts import results
 
     sat = _finished_unanswered(client, org, make_item, make_test, release="immediate")
     assert results.settle_attempt(_db(), sat["attempt"]["id"]) == "released"
@@ -322,7 +322,7 @@ def test_switching_the_release_mode_and_rescoring_never_takes_a_released_result_
 
 
 def test_item_feedback_is_held_while_another_attempt_can_follow(client, org, make_item, make_test):
-    from workers.attempts.results import settle_attempt
+    from jobs.attempts.results import settle_attempt
 
     mcq = make_item("mcq")
     made = make_test([{"item_ids": [mcq["id"]]}], release="immediate", attempts_allowed=2)

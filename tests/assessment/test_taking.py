@@ -356,7 +356,7 @@ def test_a_campus_or_batch_a_test_refers_to_cannot_be_deleted(client, org, sitti
 
 
 def test_a_students_history_and_the_reminders_find_the_assigned_tests(client, org, db, sitting):
-    from workers.notifications.reminders import remind_test
+    from jobs.notifications.reminders import remind_test
 
     history = client.get(f"/api/v1/students/{org.ids['student_1']}/results", headers=org.headers["course_admin"])
     assert history.status_code == 200, history.get_json()

@@ -7,9 +7,9 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from jobs.items.importer import ImportOptions, run_item_import
 from store import files, item_imports, items, jobs
 from tasks.publish import publish, submit
-from workers.items.importer import ImportOptions, run_item_import
 from workers.roster.limits import RosterLimits
 
 from .conftest import AUDIO_TYPES, EVERY_TYPE, every_type_rows, items_csv, items_of_import

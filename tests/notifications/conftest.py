@@ -6,7 +6,6 @@ settings are overridden through its environment."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +14,7 @@ from devstack.fake_brevo import FakeBrevo
 from store import notifications as outbox
 from store import preferences
 from tests.conftest import WorkerProcess
+from tests.support.org import Org
 from workers.notifications.senders import BrevoSender
 
 if TYPE_CHECKING:
@@ -78,29 +78,15 @@ def start_notify_worker(db, tmp_path):
         worker.stop()
 
 
-@dataclass
-class NotifyOrg:
-    ids: dict[str, str] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-    suffix: str = ""
-
-
 @pytest.fixture
-def notify_org(db, make_user) -> NotifyOrg:
+def notify_org(db) -> Org:
     """Two campuses with a course and a batch each, and admins of every kind."""
-    from store import batches, campuses, courses
-
-    org = NotifyOrg(suffix=uuid.uuid4().hex[:8])
+    org = Org(db)
     for key in ("A", "B"):
-        campus = campuses.create(db, {"name": f"Campus {key} {org.suffix}"})
-        course = courses.create(db, {"name": f"C{key}", "campus_id": str(campus["_id"])})
-        batch = batches.create(
-            db, {"name": f"Batch {key}", "campus_id": str(campus["_id"]), "course_ids": [str(course["_id"])]}
-        )
-        org.ids.update(
-            {f"campus{key}": str(campus["_id"]), f"course{key}": str(course["_id"]), f"batch{key}": str(batch["_id"])}
-        )
-    org.users["superadmin"] = make_user("superadmin")
-    org.users["campus_admin"] = make_user("campus_admin", campus_id=org.ids["campusA"])
-    org.users["course_admin"] = make_user("course_admin", campus_id=org.ids["campusA"], course_ids=[org.ids["courseA"]])
+        org.campus(f"campus{key}", f"Campus {key}")
+        org.course(f"course{key}", f"campus{key}", f"C{key}")
+        org.batch(f"batch{key}", f"campus{key}", [f"course{key}"], f"Batch {key}")
+    org.account("superadmin", "superadmin")
+    org.account("campus_admin", "campus_admin", campus_id=org.ids["campusA"])
+    org.account("course_admin", "course_admin", campus_id=org.ids["campusA"], course_ids=[org.ids["courseA"]])
     return org

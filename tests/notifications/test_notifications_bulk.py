@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from pymongo import MongoClient, monitoring
 
+from jobs.notifications import DispatchOptions, dispatch_batch
 from store import migrations, notification_receipts, preferences
 from store import notifications as outbox
-from workers.notifications import DispatchOptions, dispatch_batch
 
 from .helpers import invitation, reminder
 

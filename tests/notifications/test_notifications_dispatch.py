@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from devstack.fake_brevo import EMAIL_PATH, SMS_PATH
+from jobs.notifications import DispatchOptions, dispatch_batch
 from store import notifications as outbox
 from store import preferences
-from workers.notifications import DispatchOptions, dispatch_batch
 
 from .helpers import enqueue_all, invitation, reminder, states
 

@@ -5,6 +5,7 @@ import releases them, then reach the outbox exactly once, however often they are
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from bson import ObjectId
@@ -16,6 +17,9 @@ from store import notifications as outbox
 from store.common import utcnow
 from tasks.notifications import expand_stranded
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 pytestmark = pytest.mark.functional
 
 
@@ -26,12 +30,11 @@ def requests_db(outbox_db):
 
 
 @pytest.fixture
-def kicks(monkeypatch) -> dict[str, list]:
+def kicks() -> Iterator[dict[str, list]]:
     """The kicker and expander this test's notify calls reach, recording what they were given."""
     seen: dict[str, list] = {"groups": [], "requests": []}
-    registered = {"kicker": seen["groups"].append, "expander": seen["requests"].extend}
-    monkeypatch.setattr(notify, "_registered", registered)
-    return seen
+    with notify.kickers_in_use(seen["groups"].append, seen["requests"].extend):
+        yield seen
 
 
 def invitations(count: int, start: int = 0) -> list[NotifyRequest]:

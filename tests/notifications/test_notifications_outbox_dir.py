@@ -1,8 +1,9 @@
 import json
 import logging
 
+from jobs.notifications import dispatch_batch
 from store import notifications as outbox
-from workers.notifications import OutboxDirSender, dispatch_batch
+from workers.notifications import OutboxDirSender
 
 from .helpers import enqueue_all, invitation, reminder
 

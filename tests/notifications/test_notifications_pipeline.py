@@ -98,10 +98,8 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
     window). After a restart the expired claim is replayed with the same idempotency key,
     which Brevo de-duplicates: every message is delivered once and ends `sent`."""
     from services import notify
-    from tasks.publish import kick_notifications
-
-    notify.use_kicker(kick_notifications)  # as a worker process registers it
     from services.notify import NotifyRequest, notify_many
+    from tasks.publish import kick_notifications
 
     fake_brevo.fail_next("slow", count=1, hang_seconds=60, path=EMAIL_PATH)
     env = {"MONGO_DB": outbox_db.name}
@@ -110,15 +108,16 @@ def test_a_worker_killed_mid_batch_sends_each_message_once(outbox_db, fake_brevo
         {"_id": f"kill-{i}", "name": f"Student {i}", "email": f"kill{i}.{uuid.uuid4().hex[:6]}@school.test"}
         for i in range(5)
     ]
-    result = notify_many(
-        outbox_db,
-        [
-            NotifyRequest(
-                "invitation", user, {"token": f"tok{i}", "expires_at": "2030-01-01T00:00:00"}, f"invitation:k{i}"
-            )
-            for i, user in enumerate(users)
-        ],
-    )
+    with notify.kickers_in_use(kick_notifications):  # as a worker process registers it
+        result = notify_many(
+            outbox_db,
+            [
+                NotifyRequest(
+                    "invitation", user, {"token": f"tok{i}", "expires_at": "2030-01-01T00:00:00"}, f"invitation:k{i}"
+                )
+                for i, user in enumerate(users)
+            ],
+        )
     assert result.created == 5
     addresses = [user["email"] for user in users]
 
@@ -157,7 +156,7 @@ def test_a_lost_kick_is_picked_up_by_the_beat_dispatcher(outbox_db, fake_brevo, 
 
 def test_worker_settings_pick_the_backend(tmp_path):
     from config.settings import load_settings
-    from workers.notifications.backend import build_sender
+    from jobs.notifications.backend import build_sender
 
     base = {
         "APP_ENV": "development",

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from bson import ObjectId
 
+from jobs.notifications.reminders import remind_open_tests, remind_test
 from store import notifications as outbox
 from store import preferences
 from store.notifications import utcnow
 from tests.notifications.helpers import make_student, wait_until
-from workers.notifications.reminders import remind_open_tests, remind_test
 
 
 def _test_doc(org, campus="A", *, opens=-1, closes=2, **fields) -> dict:

@@ -12,7 +12,6 @@ from domain.masking import mask_params
 from services import notify as notify_requests
 from services.notify import NotifyRequest, notify, notify_many
 from store import notifications as outbox
-from tasks.publish import kick_groups
 
 from .helpers import BASE_ENV
 
@@ -30,9 +29,12 @@ USER = {
 @pytest.fixture
 def kicks():
     seen: list[list] = []
-    notify_requests.use_kicker(lambda groups: seen.append({group: list(ids) for group, ids in groups.items()}))
-    yield seen
-    notify_requests.use_kicker(kick_groups)  # restore the real kicker for later tests
+
+    def kicker(groups):
+        seen.append({group: list(ids) for group, ids in groups.items()})
+
+    with notify_requests.kickers_in_use(kicker):
+        yield seen
 
 
 def test_one_message_per_channel_the_user_has(outbox_db, kicks):
@@ -110,11 +112,8 @@ def test_a_failing_kick_does_not_fail_the_request(outbox_db):
     def broken(_groups):
         raise ConnectionError("broker down")
 
-    notify_requests.use_kicker(broken)
-    try:
+    with notify_requests.kickers_in_use(broken):
         assert notify(outbox_db, "invitation", USER, {"token": "t"}, "inv:broker-down")
-    finally:
-        notify_requests.use_kicker(kick_groups)
 
 
 def test_params_are_masked_for_people():

@@ -9,10 +9,10 @@ import pytest
 
 from config.settings import ConfigError, load_settings
 from devstack.fake_brevo import EMAIL_PATH
+from jobs.notifications import dispatch_batch
 from security.sealing import Sealer, SealError, derived_key, new_key
 from services.notify import NotifyRequest, notify_many, opened_params, sealed_params
 from store import notifications as outbox
-from workers.notifications import dispatch_batch
 
 from .helpers import BASE_ENV, enqueue_all, invitation
 

@@ -222,9 +222,9 @@ def test_no_course_the_caller_may_use_is_refused_not_widened(db, org, upload):
 
 def test_an_import_record_with_no_courses_places_nobody(db, org):
     """The engine reads an empty course list as none, never as all of the batch's courses."""
+    from jobs.roster.importer import ImportOptions, run_import
     from store import files, roster_imports
     from workers.errors import WorkError
-    from workers.roster.importer import ImportOptions, run_import
     from workers.roster.limits import RosterLimits
 
     data, prefix = roster_file(2, course="BTech CSE")

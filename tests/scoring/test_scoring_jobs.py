@@ -233,7 +233,7 @@ def test_the_context_cannot_choose_the_scoring_version(client, make_user, auth_h
 
 
 def test_a_stored_context_with_a_version_is_scored_under_the_current_one():
-    from workers.answer_scoring import run_engine
+    from jobs.answer_scoring import run_engine
 
     inputs = {"item_type": "sentence_completion", "answer": "postponed", "item": SENTENCE}
     result = run_engine("written", {**inputs, "context": {"version": "writing-v0"}})

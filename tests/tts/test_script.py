@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
-from workers.items import audio as item_audio
-from workers.items.audio import order_seed
+from jobs.items import audio as item_audio
+from jobs.items.audio import order_seed
 from workers.tts import TYPES_WITH_PROMPT_AUDIO, TtsError, prompt_script, spoken_order
 from workers.tts.errors import PROMPT_CONTENT_INVALID
 

@@ -1,1 +1,3 @@
-"""Item bank work done on workers: prompt audio for items a student hears, item imports."""
+"""Item files: reading an item import's rows and checking each against the item bank's schemas
+(the job that writes them is jobs/items/importer.py).
+"""

@@ -1,8 +1,7 @@
-"""Transactional email and SMS: templates, senders (Brevo, outbox directory) and the
-outbox dispatcher. Pure Python: Celery tasks and API endpoints call into it.
+"""Transactional email and SMS: templates, senders (Brevo, outbox directory), rate limits and
+provider errors. No store: the outbox dispatcher that uses them is jobs/notifications.
 """
 
-from workers.notifications.dispatcher import DispatchOptions, DispatchOutcome, dispatch_batch
 from workers.notifications.errors import ProviderError, backoff_delay, retry_delay
 from workers.notifications.ratelimit import ChannelRateLimiter, TokenBucket
 from workers.notifications.rendering import ESSENTIAL_KINDS, KINDS, render_email, render_sms, template_version
@@ -15,14 +14,11 @@ __all__ = [
     "KINDS",
     "BrevoSender",
     "ChannelRateLimiter",
-    "DispatchOptions",
-    "DispatchOutcome",
     "OutboxDirSender",
     "ProviderError",
     "TokenBucket",
     "backoff_delay",
     "describe_sms",
-    "dispatch_batch",
     "render_email",
     "render_sms",
     "retry_delay",

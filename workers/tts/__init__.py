@@ -1,7 +1,7 @@
 """Prompt audio for test items, rendered offline on a worker: no Flask, no Celery.
 
     from workers.tts import prompt_script, render_prompt
-    seed = order_seed(item_id)  # workers/items/audio.py: the id under a secret, not the bare id
+    seed = order_seed(item_id)  # jobs/items/audio.py: the id under a secret, not the bare id
     text, phrases = prompt_script("sentence_builds", item["content"], seed=seed)
     clip = render_prompt(text, phrases)  # RenderedAudio: MP3 bytes, duration, voice, sha256
 

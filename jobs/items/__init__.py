@@ -1,0 +1,1 @@
+"""Item bank jobs: prompt audio for items a student hears, item imports."""
