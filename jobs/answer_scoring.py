@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from jobs.attempts.results import settle_attempt
 from store import files, scores
 from store.scores import REF_FIELDS
-from workers.assessment import CURRENT_VERSION as ASSESSMENT_VERSION
-from workers.assessment import score_mcq
+from workers.attempt_scoring import CURRENT_VERSION as ASSESSMENT_VERSION
+from workers.attempt_scoring import score_mcq
 from workers.errors import WorkError
 from workers.scoring import CURRENT_VERSION as SPEECH_VERSION
 from workers.scoring import score_spoken_answer

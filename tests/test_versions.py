@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
     [
         ("workers.scoring.mapping", "ScoringError"),
         ("workers.writing.config", "WritingScoringError"),
-        ("workers.assessment.config", "AssessmentError"),
+        ("workers.attempt_scoring.config", "AttemptScoringError"),
     ],
 )
 @pytest.mark.parametrize("name", ["speech-v999", "../versions/speech-v1", "writing-v0", "assessment"])
@@ -45,8 +45,8 @@ def test_a_file_without_a_required_section_or_naming_another_version_is_refused(
 
 
 def test_every_shipped_version_loads():
-    from workers.assessment.config import available_versions as assessment_versions
-    from workers.assessment.config import load_config as assessment
+    from workers.attempt_scoring.config import available_versions as assessment_versions
+    from workers.attempt_scoring.config import load_config as assessment
     from workers.scoring.mapping import available_versions as speech_versions
     from workers.scoring.mapping import load_config as speech
     from workers.writing.config import available_versions as writing_versions

@@ -26,7 +26,7 @@ from domain.csvsafe import neutralise_cell, to_csv
 from domain.results import pseudonym, result_view
 from store import attempts, batches, files, papers, users
 from store.common import as_utc
-from workers.assessment import load_config
+from workers.attempt_scoring import load_config
 from workers.errors import WorkError
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 `settle_attempt` is safe to run any number of times (by the finish job, by the last answer's
 scoring job, by the deadline sweep, by the stuck-attempt sweep): it does nothing until the
 attempt is finished and no answer is still being scored, then totals the items with
-workers.assessment.aggregate_attempt and stores the result once. A stored result changes only
+workers.attempt_scoring.aggregate_attempt and stores the result once. A stored result changes only
 through an explicit re-score (`rescore=True`), and a released one is never moved back
 (domain.results: release is one forward-only state machine). The result is released at once
 under the test's `immediate` policy or once the test's results are released; after storing it,
@@ -21,7 +21,7 @@ from domain.results import SCORED_STATES, state_after_settle
 from services.notify import NotifyRequest, app_base_url, notify_many
 from store import attempts, items, jobs, papers, scores, users
 from store.common import to_object_id, utcnow
-from workers.assessment import ItemOutcome, aggregate_attempt
+from workers.attempt_scoring import ItemOutcome, aggregate_attempt
 from workers.writing import score_written_answer
 
 if TYPE_CHECKING:

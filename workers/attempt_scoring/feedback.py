@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from workers.assessment.config import load_config
-from workers.assessment.numbers import exact, round_half_up
-from workers.assessment.outcome import (
+from workers.attempt_scoring.config import load_config
+from workers.attempt_scoring.numbers import exact, round_half_up
+from workers.attempt_scoring.outcome import (
     ItemOutcome,
     check_outcome,
     is_number,
@@ -21,7 +21,7 @@ from workers.assessment.outcome import (
 )
 
 if TYPE_CHECKING:
-    from workers.assessment.config import AssessmentConfig
+    from workers.attempt_scoring.config import AssessmentConfig
 
 
 def student_feedback(item_outcome: ItemOutcome, *, version: str | None = None) -> str:

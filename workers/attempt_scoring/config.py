@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.assessment.errors import AssessmentError
+from workers.attempt_scoring.errors import AttemptScoringError
 from workers.versions import VersionedConfig, VersionFiles
 
 CURRENT_VERSION = "assessment-v1"
@@ -14,7 +14,7 @@ _FILES = VersionFiles(
     VERSIONS_DIR,
     "assessment",
     ("scale", "subscores", "subscore_labels", "spoken", "written", "mcq", "overall", "feedback"),
-    AssessmentError,
+    AttemptScoringError,
 )
 
 

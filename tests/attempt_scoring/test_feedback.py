@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.assessment_engine.fakes import mcq, no_speech_result, spoken, spoken_result, written
+from tests.attempt_scoring.fakes import mcq, no_speech_result, spoken, spoken_result, written
 from tests.writing.samples import (
     DICTATION_ITEM,
     EMAIL_ITEM,
@@ -17,7 +17,7 @@ from tests.writing.samples import (
     SENTENCE_ITEM,
     TYPING_PASSAGE,
 )
-from workers.assessment import AssessmentError, ItemOutcome, aggregate_attempt, load_config, student_feedback
+from workers.attempt_scoring import AttemptScoringError, ItemOutcome, aggregate_attempt, load_config, student_feedback
 
 # Items as the item bank holds them (shared/API.md, "Assessment"), with what the student said or typed.
 READ_ALOUD = {"text": "The museum opens its new gallery on Saturday morning."}
@@ -234,9 +234,9 @@ def test_mcq_feedback_says_right_or_wrong_but_never_which_option_was_right():
 
 
 def test_student_feedback_checks_its_input():
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         student_feedback(ItemOutcome("x", "read_aloud", "spoken", None, {"item_type": "read_aloud"}))
     assert caught.value.code == "invalid_item_result"
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         student_feedback(ItemOutcome("x", "mcq", "mcq", None, None), version="assessment-v0")
     assert caught.value.code == "unknown_scoring_version"

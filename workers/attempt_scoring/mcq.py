@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.assessment.config import CURRENT_VERSION
-from workers.assessment.errors import CHOICE_OUT_OF_RANGE, INVALID_CHOICE, INVALID_ITEM, AssessmentError
+from workers.attempt_scoring.config import CURRENT_VERSION
+from workers.attempt_scoring.errors import CHOICE_OUT_OF_RANGE, INVALID_CHOICE, INVALID_ITEM, AttemptScoringError
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 6
@@ -15,14 +15,14 @@ def score_mcq(content: dict, choice: int | None) -> dict:
     """Score one mcq answer; `choice` is the index of the chosen option, None when not answered.
 
     content: {"question", "options": [2..6 strings], "answer": <index>, "passage"?, "audio_text"?}.
-    Raises AssessmentError: invalid_item (content unusable), invalid_choice (not an integer),
+    Raises AttemptScoringError: invalid_item (content unusable), invalid_choice (not an integer),
     choice_out_of_range (no such option).
     """
     options = _check_content(content)
     if choice is not None and (not isinstance(choice, int) or isinstance(choice, bool)):
-        raise AssessmentError(INVALID_CHOICE, "The choice must be an option's index (an integer) or None.")
+        raise AttemptScoringError(INVALID_CHOICE, "The choice must be an option's index (an integer) or None.")
     if choice is not None and not 0 <= choice < len(options):
-        raise AssessmentError(
+        raise AttemptScoringError(
             CHOICE_OUT_OF_RANGE,
             f"The choice must be between 0 and {len(options) - 1}.",
             {"choice": choice, "options": len(options)},
@@ -40,20 +40,22 @@ def score_mcq(content: dict, choice: int | None) -> dict:
 
 def _check_content(content: Any) -> list[str]:
     if not isinstance(content, dict):
-        raise AssessmentError(INVALID_ITEM, "The item's content must be an object.", {"field": "content"})
+        raise AttemptScoringError(INVALID_ITEM, "The item's content must be an object.", {"field": "content"})
     question = content.get("question")
     if not isinstance(question, str) or not question.strip():
-        raise AssessmentError(INVALID_ITEM, "The item has no question.", {"field": "question"})
+        raise AttemptScoringError(INVALID_ITEM, "The item has no question.", {"field": "question"})
     options = content.get("options")
     if (
         not isinstance(options, list)
         or not MIN_OPTIONS <= len(options) <= MAX_OPTIONS
         or not all(isinstance(option, str) and option.strip() for option in options)
     ):
-        raise AssessmentError(
+        raise AttemptScoringError(
             INVALID_ITEM, f"An mcq item has {MIN_OPTIONS} to {MAX_OPTIONS} options, each text.", {"field": "options"}
         )
     answer = content.get("answer")
     if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(options):
-        raise AssessmentError(INVALID_ITEM, "The item's answer must be the index of an option.", {"field": "answer"})
+        raise AttemptScoringError(
+            INVALID_ITEM, "The item's answer must be the index of an option.", {"field": "answer"}
+        )
     return options

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.assessment_engine.fakes import (
+from tests.attempt_scoring.fakes import (
     mcq,
     mcq_block,
     no_speech_result,
@@ -27,7 +27,7 @@ from tests.writing.samples import (
     SENTENCE_ITEM,
     TYPING_PASSAGE,
 )
-from workers.assessment import AssessmentError, ItemOutcome, aggregate_attempt, load_config, round_half_up
+from workers.attempt_scoring import AttemptScoringError, ItemOutcome, aggregate_attempt, load_config, round_half_up
 from workers.writing import aggregate_written_results
 from workers.writing.scale import to_reporting_scale
 
@@ -64,7 +64,7 @@ def test_the_config_holds_the_documented_numbers():
 
 
 def test_an_unknown_version_is_refused():
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         aggregate_attempt([], version="assessment-v99")
     assert caught.value.code == "unknown_scoring_version"
     assert caught.value.details == {"available": ["assessment-v1"]}
@@ -184,7 +184,7 @@ def test_written_results_of_different_versions_are_refused():
     outcomes = written_attempt()
     other = {**outcomes[1].result, "scoring_version": "writing-v1"}
     outcomes[1] = ItemOutcome("w2", "dictation", "written", None, other)
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         aggregate_attempt(outcomes)
     assert caught.value.code == "scoring_version_mismatch"
     assert caught.value.details["section"] == "written"
@@ -404,18 +404,18 @@ def test_the_order_of_the_items_changes_only_the_order_of_the_item_list():
     ],
 )
 def test_an_outcome_the_engines_could_not_have_made_is_refused(outcome, code):
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         aggregate_attempt([outcome])
     assert caught.value.code == code
 
 
 def test_something_that_is_not_an_outcome_is_refused():
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         aggregate_attempt([{"item_id": "a"}])
     assert caught.value.code == "invalid_item_outcome"
 
 
 def test_an_item_twice_is_refused():
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         aggregate_attempt([mcq("a", None, 1), mcq("a", None, 0)])
     assert (caught.value.code, caught.value.details) == ("duplicate_item_id", {"item_id": "a"})

@@ -6,17 +6,17 @@ from collections import defaultdict
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from workers.assessment.config import load_config
-from workers.assessment.errors import DUPLICATE_ITEM_ID, INVALID_ITEM_OUTCOME, AssessmentError
-from workers.assessment.feedback import feedback_for
-from workers.assessment.numbers import Number, clamp, round_half_up, weighted_mean
-from workers.assessment.outcome import ItemOutcome, check_outcome, item_score, mcq_module, spoken_subscores
+from workers.attempt_scoring.config import load_config
+from workers.attempt_scoring.errors import DUPLICATE_ITEM_ID, INVALID_ITEM_OUTCOME, AttemptScoringError
+from workers.attempt_scoring.feedback import feedback_for
+from workers.attempt_scoring.numbers import Number, clamp, round_half_up, weighted_mean
+from workers.attempt_scoring.outcome import ItemOutcome, check_outcome, item_score, mcq_module, spoken_subscores
 from workers.writing import WritingScoringError, aggregate_written_results
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from workers.assessment.config import AssessmentConfig
+    from workers.attempt_scoring.config import AssessmentConfig
 
 
 class Source(NamedTuple):
@@ -66,12 +66,12 @@ def aggregate_attempt(items: Sequence[ItemOutcome], *, version: str | None = Non
 
 def _checked(items: Any, config: AssessmentConfig) -> list[ItemOutcome]:
     if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
-        raise AssessmentError(INVALID_ITEM_OUTCOME, "Items must be a sequence of ItemOutcome.")
+        raise AttemptScoringError(INVALID_ITEM_OUTCOME, "Items must be a sequence of ItemOutcome.")
     outcomes = [check_outcome(item, config) for item in items]
     seen: set[str] = set()
     for outcome in outcomes:
         if outcome.item_id in seen:
-            raise AssessmentError(
+            raise AttemptScoringError(
                 DUPLICATE_ITEM_ID, "An item appears twice in the attempt.", {"item_id": outcome.item_id}
             )
         seen.add(outcome.item_id)
@@ -123,7 +123,7 @@ def _written_section(outcomes: list[ItemOutcome], config: AssessmentConfig) -> S
     try:
         written = aggregate_written_results([o.result for o in answered if o.result is not None])
     except WritingScoringError as exc:  # e.g. scoring_version_mismatch: results of two writing versions
-        raise AssessmentError(exc.code, exc.message, {**exc.details, "section": "written"}) from exc
+        raise AttemptScoringError(exc.code, exc.message, {**exc.details, "section": "written"}) from exc
     evidence = written["trait_evidence"]
     report.update(
         scoring_version=written["scoring_version"],

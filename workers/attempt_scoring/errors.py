@@ -5,7 +5,7 @@ from __future__ import annotations
 from workers.errors import INVALID_SCORING_CONFIG, UNKNOWN_SCORING_VERSION, WorkError
 
 
-class AssessmentError(WorkError):
+class AttemptScoringError(WorkError):
     """Input the engine cannot score; `code` is stable and meant for API error bodies."""
 
 

@@ -7,21 +7,21 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from workers.assessment.errors import (
+from workers.attempt_scoring.errors import (
     INVALID_ITEM_OUTCOME,
     INVALID_ITEM_RESULT,
     UNKNOWN_ITEM_TYPE,
     UNKNOWN_SCORING_VERSION,
-    AssessmentError,
+    AttemptScoringError,
 )
-from workers.assessment.numbers import Number, clamp, round_half_up
+from workers.attempt_scoring.numbers import Number, clamp, round_half_up
 from workers.writing import ITEM_TYPES as WRITTEN_ITEM_TYPES
 from workers.writing import WritingScoringError
 from workers.writing import load_config as load_writing_config
 from workers.writing.scale import to_reporting_scale
 
 if TYPE_CHECKING:
-    from workers.assessment.config import AssessmentConfig
+    from workers.attempt_scoring.config import AssessmentConfig
 
 Section = Literal["spoken", "written", "mcq"]
 SECTIONS: tuple[Section, ...] = ("spoken", "written", "mcq")
@@ -33,7 +33,7 @@ class ItemOutcome:
     """One item of an attempt: what it is and its engine result (None: not answered).
 
     `result` is what the section's engine returned: workers.scoring.score_spoken_answer (spoken),
-    workers.writing.score_written_answer (written) or workers.assessment.score_mcq (mcq).
+    workers.writing.score_written_answer (written) or workers.attempt_scoring.score_mcq (mcq).
     `module` only matters for mcq items (None: the config's default module, "general").
     """
 
@@ -45,22 +45,22 @@ class ItemOutcome:
 
 
 def check_outcome(outcome: Any, config: AssessmentConfig) -> ItemOutcome:
-    """`outcome`, if it is an ItemOutcome the engines could have made; else AssessmentError."""
+    """`outcome`, if it is an ItemOutcome the engines could have made; else AttemptScoringError."""
     if not isinstance(outcome, ItemOutcome):
-        raise AssessmentError(
+        raise AttemptScoringError(
             INVALID_ITEM_OUTCOME, "Each item must be an ItemOutcome.", {"got": type(outcome).__name__}
         )
     details = {"item_id": outcome.item_id}
     if not isinstance(outcome.item_id, str) or not outcome.item_id:
-        raise AssessmentError(INVALID_ITEM_OUTCOME, "An item has no item_id.", details)
+        raise AttemptScoringError(INVALID_ITEM_OUTCOME, "An item has no item_id.", details)
     if outcome.section not in SECTIONS:
-        raise AssessmentError(
+        raise AttemptScoringError(
             INVALID_ITEM_OUTCOME, f"Unknown section {outcome.section!r}; use one of {', '.join(SECTIONS)}.", details
         )
     if outcome.module is not None and not isinstance(outcome.module, str):
-        raise AssessmentError(INVALID_ITEM_OUTCOME, "An item's module must be text or None.", details)
+        raise AttemptScoringError(INVALID_ITEM_OUTCOME, "An item's module must be text or None.", details)
     if outcome.item_type not in _item_types(outcome.section, config):
-        raise AssessmentError(
+        raise AttemptScoringError(
             UNKNOWN_ITEM_TYPE,
             f"Item type {outcome.item_type!r} is not a {outcome.section} item type.",
             {**details, "known": sorted(_item_types(outcome.section, config))},
@@ -106,7 +106,7 @@ def written_scale(result: dict[str, Any], value: float) -> int:
     try:
         anchors = load_writing_config(result["scoring_version"]).section("scale")["anchors"]
     except WritingScoringError as exc:
-        raise AssessmentError(UNKNOWN_SCORING_VERSION, exc.message, exc.details) from exc
+        raise AttemptScoringError(UNKNOWN_SCORING_VERSION, exc.message, exc.details) from exc
     return to_reporting_scale(value, anchors)
 
 
@@ -124,7 +124,7 @@ def _item_types(section: str, config: AssessmentConfig) -> set[str]:
 
 def _check_module(module: str, config: AssessmentConfig, details: dict[str, Any]) -> None:
     if not re.fullmatch(config.section("mcq")["module_pattern"], module):
-        raise AssessmentError(
+        raise AttemptScoringError(
             INVALID_ITEM_OUTCOME,
             "A module name is lower-case letters, digits and _ (e.g. listening).",
             {**details, "module": module},
@@ -136,9 +136,9 @@ def _check_result(outcome: ItemOutcome, config: AssessmentConfig, details: dict[
     checks = {"spoken": _spoken_result_ok, "written": _written_result_ok, "mcq": _mcq_result_ok}
     if not isinstance(result, dict) or result.get("item_type") != outcome.item_type:
         problem = "is not an object" if not isinstance(result, dict) else "is for another item type"
-        raise AssessmentError(INVALID_ITEM_RESULT, f"The item's result {problem}.", details)
+        raise AttemptScoringError(INVALID_ITEM_RESULT, f"The item's result {problem}.", details)
     if not checks[outcome.section](result, config):
-        raise AssessmentError(
+        raise AttemptScoringError(
             INVALID_ITEM_RESULT, f"The item's result is not one the {outcome.section} engine makes.", details
         )
 

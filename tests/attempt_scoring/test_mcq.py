@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.assessment import AssessmentError, score_mcq
+from workers.attempt_scoring import AttemptScoringError, score_mcq
 from workers.errors import WorkError
 
 CONTENT = {
@@ -38,7 +38,7 @@ def test_no_choice_is_unanswered_and_scores_zero():
 
 @pytest.mark.parametrize("choice", [-1, 4, 99])
 def test_a_choice_out_of_range_is_refused(choice):
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         score_mcq(CONTENT, choice)
     error = caught.value
     assert isinstance(error, WorkError)
@@ -49,7 +49,7 @@ def test_a_choice_out_of_range_is_refused(choice):
 
 @pytest.mark.parametrize("choice", [True, "1", 1.0])
 def test_a_choice_that_is_not_an_index_is_refused(choice):
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         score_mcq(CONTENT, choice)
     assert caught.value.code == "invalid_choice"
 
@@ -66,12 +66,12 @@ def test_a_choice_that_is_not_an_index_is_refused(choice):
     ],
 )
 def test_an_unusable_item_is_refused(change, field):
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         score_mcq({**CONTENT, **change}, 0)
     assert (caught.value.code, caught.value.details) == ("invalid_item", {"field": field})
 
 
 def test_content_that_is_not_an_object_is_refused():
-    with pytest.raises(AssessmentError) as caught:
+    with pytest.raises(AttemptScoringError) as caught:
         score_mcq(["not", "an", "object"], 0)
     assert caught.value.code == "invalid_item"

@@ -7,7 +7,7 @@ the speech recogniser is never run here. Written results come from the real writ
 
 from __future__ import annotations
 
-from workers.assessment import ItemOutcome, score_mcq
+from workers.attempt_scoring import ItemOutcome, score_mcq
 from workers.writing import score_written_answer
 
 SPOKEN_SUBSCORES = ("sentence_mastery", "vocabulary", "fluency", "pronunciation")
