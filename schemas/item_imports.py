@@ -13,11 +13,10 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from domain.ids import ID_PATTERN
-from domain.jobkinds import JOB_STATES as STATES
-from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
+from schemas.common import StrictSchema
 from schemas.fields import IdField
+from schemas.imports import ImportRecordSchema
 from schemas.items import ItemCreateSchema
-from schemas.jobs import JobErrorSchema
 
 ROW_ITEM_FIELDS = ("type", "level", "module", "time_limit_seconds")
 SHARED_BANK = ""  # campus_id sent empty
@@ -87,31 +86,6 @@ class ItemImportCountsSchema(Schema):
     errors = fields.Integer(metadata={"description": "Row errors listed at errors_url."})
 
 
-class ItemImportFileInfoSchema(Schema):
-    filename = fields.String()
-    size = fields.Integer()
-
-
-class ItemImportSchema(Schema):
-    id = ObjectIdStr(attribute="_id")
+class ItemImportSchema(ImportRecordSchema):
     campus_id = fields.String(allow_none=True, metadata={"description": "None: the shared bank"})
-    job_id = ObjectIdStr()
-    state = fields.String(metadata={"enum": list(STATES), "description": "The state of the import's job."})
-    error = fields.Nested(JobErrorSchema, allow_none=True)
-    dry_run = fields.Boolean()
-    sheet = fields.String(allow_none=True)
-    file = fields.Nested(ItemImportFileInfoSchema)
     counts = fields.Nested(ItemImportCountsSchema, allow_none=True)
-    errors_url = fields.String()
-    created_at = UtcDateTime()
-    finished_at = UtcDateTime(allow_none=True)
-
-
-class ItemImportErrorSchema(Schema):
-    row = fields.Integer(allow_none=True, metadata={"description": "The file's row number (header included)"})
-    column = fields.String(allow_none=True, metadata={"description": "As labelled in the file, or the content field"})
-    value = fields.String(allow_none=True)
-    message = fields.String()
-
-
-ItemImportErrorListSchema = list_envelope(ItemImportErrorSchema, "ItemImportErrorList")

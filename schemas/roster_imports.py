@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.jobkinds import JOB_STATES as STATES
-from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
-from schemas.jobs import JobErrorSchema
+from schemas.common import StrictSchema, list_envelope
+from schemas.imports import ImportRecordSchema
 
 
 class RosterImportFileSchema(Schema):
@@ -42,35 +41,10 @@ class RosterImportCountsSchema(Schema):
     errors = fields.Integer(metadata={"description": "Row errors listed at errors_url."})
 
 
-class RosterImportFileInfoSchema(Schema):
-    filename = fields.String()
-    size = fields.Integer()
-
-
-class RosterImportSchema(Schema):
-    id = ObjectIdStr(attribute="_id")
+class RosterImportSchema(ImportRecordSchema):
     batch_id = fields.String()
-    job_id = ObjectIdStr()
-    state = fields.String(metadata={"enum": list(STATES), "description": "The state of the import's job."})
-    error = fields.Nested(JobErrorSchema, allow_none=True)
-    dry_run = fields.Boolean()
     send_invitations = fields.Boolean()
-    sheet = fields.String(allow_none=True)
-    file = fields.Nested(RosterImportFileInfoSchema)
     counts = fields.Nested(RosterImportCountsSchema, allow_none=True)
-    errors_url = fields.String()
-    created_at = UtcDateTime()
-    finished_at = UtcDateTime(allow_none=True)
 
 
 RosterImportListSchema = list_envelope(RosterImportSchema, "RosterImportList")
-
-
-class RosterErrorSchema(Schema):
-    row = fields.Integer(allow_none=True)
-    column = fields.String(allow_none=True)
-    value = fields.String(allow_none=True)
-    message = fields.String()
-
-
-RosterErrorListSchema = list_envelope(RosterErrorSchema, "RosterErrorList")

@@ -15,24 +15,25 @@ row errors quote the file.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bson import ObjectId
-from flask import Response
 from flask_jwt_extended import current_user
 
 from api.access import invalid, not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.http import UploadRule, link_on, require_multipart, stage_upload
+from api.imports import row_errors_csv, with_job_state
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
 from api.quotas import quota
 from config import get_settings
 from domain.access import UNSCOPED_ROLES
-from domain.csvsafe import row_errors_to_csv
 from schemas.common import ErrorSchema, PageArgsSchema
+from schemas.imports import RowErrorListSchema
 from schemas.item_imports import (
     SHARED_BANK,
-    ItemImportErrorListSchema,
     ItemImportFormSchema,
     ItemImportSchema,
 )
@@ -40,6 +41,9 @@ from schemas.jobs import JobSchema
 from store import files, item_imports, jobs
 from store.mongo import get_db
 from tasks.publish import submit
+
+if TYPE_CHECKING:
+    from flask import Response
 
 blp = Blueprint("item_imports", __name__, url_prefix="/api/v1", description="Item bank bulk imports")
 MODULE = "items"
@@ -116,20 +120,13 @@ def _campus_for_imported_items(requested: str | None) -> str | None:
 @blp.alt_response(404, schema=ErrorSchema)
 def get_item_import(import_id: str) -> dict:
     """The import with its job's state and, once finished, its counts."""
-    record = _visible_import(import_id)
-    state = jobs.states_of(get_db(), [record["job_id"]]).get(record["job_id"]) or {}
-    return {
-        **record,
-        "state": state.get("state"),
-        "error": state.get("error"),
-        "errors_url": f"/api/v1/item-imports/{record['_id']}/errors",
-    }
+    return with_job_state([_visible_import(import_id)], "/api/v1/item-imports")[0]
 
 
 @blp.route("/item-imports/<id:import_id>/errors", methods=["GET"])
 @rule(MODULE, "read")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, ItemImportErrorListSchema)
+@blp.response(200, RowErrorListSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def list_item_import_errors(args: dict, import_id: str) -> dict:
     """Row errors in row order: row, column (as labelled in the file, or the content field), value, message."""
@@ -144,12 +141,7 @@ def list_item_import_errors(args: dict, import_id: str) -> dict:
 def item_import_errors_csv(import_id: str) -> Response:
     """An item import's row errors as CSV."""
     record = _visible_import(import_id)
-    body = row_errors_to_csv(item_imports.iter_errors(get_db(), record["_id"]))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="item-import-{record["_id"]}-errors.csv"'},
-    )
+    return row_errors_csv(item_imports.iter_errors(get_db(), record["_id"]), f"item-import-{record['_id']}-errors.csv")
 
 
 def _visible_import(import_id: str) -> dict:

@@ -7,23 +7,24 @@ worker's business (jobs/roster/importer.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bson import ObjectId
-from flask import Response
 
 from api.access import not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import UploadRule, link_on, require_multipart, stage_upload
+from api.imports import row_errors_csv, with_job_state
 from api.jobs import job_response
 from api.org.batches import BATCHES
 from api.quotas import quota
 from config import get_settings
-from domain.csvsafe import row_errors_to_csv
 from schemas.common import ErrorSchema, PageArgsSchema
+from schemas.imports import RowErrorListSchema
 from schemas.jobs import JobSchema
 from schemas.roster_imports import (
-    RosterErrorListSchema,
     RosterImportFormSchema,
     RosterImportListSchema,
     RosterImportSchema,
@@ -32,8 +33,13 @@ from store import courses, files, jobs, roster_imports
 from store.mongo import get_db
 from tasks.publish import submit
 
+if TYPE_CHECKING:
+    from flask import Response
+
 blp = Blueprint("roster_imports", __name__, url_prefix="/api/v1", description="Roster bulk imports")
 MODULE = "students"
+
+IMPORTS_PATH = "/api/v1/roster-imports"
 
 
 @blp.route("/batches/<id:batch_id>/roster-imports", methods=["POST"])
@@ -106,7 +112,7 @@ def list_roster_imports(args: dict, batch_id: str) -> dict:
     """Past imports of the batch, newest first, with their state and counts."""
     BATCHES.get(batch_id)
     page = roster_imports.list_for_batch(get_db(), batch_id, args["page"], args["per_page"])
-    return {**page.as_dict(), "items": _with_job_state(page.items)}
+    return {**page.as_dict(), "items": with_job_state(page.items, IMPORTS_PATH)}
 
 
 @blp.route("/roster-imports/<id:import_id>", methods=["GET"])
@@ -115,13 +121,13 @@ def list_roster_imports(args: dict, batch_id: str) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 def get_roster_import(import_id: str) -> dict:
     """A roster import: its state, options, file and counts."""
-    return _with_job_state([_visible_import(import_id)])[0]
+    return with_job_state([_visible_import(import_id)], IMPORTS_PATH)[0]
 
 
 @blp.route("/roster-imports/<id:import_id>/errors", methods=["GET"])
 @rule(MODULE, "read")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, RosterErrorListSchema)
+@blp.response(200, RowErrorListSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def list_roster_import_errors(args: dict, import_id: str) -> dict:
     """Row errors in row order: row, column (as labelled in the file), value, message."""
@@ -136,11 +142,8 @@ def list_roster_import_errors(args: dict, import_id: str) -> dict:
 def roster_import_errors_csv(import_id: str) -> Response:
     """A roster import's row errors as CSV."""
     record = _visible_import(import_id)
-    body = row_errors_to_csv(roster_imports.iter_errors(get_db(), record["_id"]))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="roster-import-{record["_id"]}-errors.csv"'},
+    return row_errors_csv(
+        roster_imports.iter_errors(get_db(), record["_id"]), f"roster-import-{record['_id']}-errors.csv"
     )
 
 
@@ -154,16 +157,3 @@ def _visible_import(import_id: str) -> dict:
     except ApiError:
         raise not_found("roster import") from None
     return record
-
-
-def _with_job_state(records: list[dict]) -> list[dict]:
-    states = jobs.states_of(get_db(), [record["job_id"] for record in records])
-    return [
-        {
-            **record,
-            "state": (states.get(record["job_id"]) or {}).get("state"),
-            "error": (states.get(record["job_id"]) or {}).get("error"),
-            "errors_url": f"/api/v1/roster-imports/{record['_id']}/errors",
-        }
-        for record in records
-    ]
