@@ -106,6 +106,21 @@ def test_imports_flow_one_way(package):
     assert not wrong, "\n".join(sorted(set(wrong)))
 
 
+def test_no_module_takes_a_private_name_from_another_module():
+    """A second user of a helper gets a public entry point (as the item file reader did with the
+    roster's table reader), not the other module's `_private` pieces."""
+    taken = [
+        f"{path.relative_to(ROOT)} imports {node.module}.{alias.name}"
+        for package in OURS
+        for path in _files(package)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.split(".")[0] in OURS
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+    assert not taken, "\n".join(taken)
+
+
 def test_the_api_imports_only_the_publishing_side_of_tasks():
     for path in (ROOT / "api").rglob("*.py"):
         tasks_imports = {name for name in _our_imports(path) if name.split(".")[0] == "tasks"}

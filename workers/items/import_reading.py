@@ -1,11 +1,9 @@
-"""Read an item import file into a table: the roster's safe CSV/XLSX reading, the item columns.
+"""Read an item import file into a table: the one table reader, the item columns.
 
-The bytes are read by workers/roster's readers (type by content; CSV encodings, delimiters and
-binary junk; XLSX zip bombs, encryption, macros, XML entity bombs through defusedxml, formulas
-and dates; the row limit). Their public entry points also map a roster header, so this module
-takes the row streams from the lower-level pieces and maps the item header itself. Some of those
-pieces are module-private there (`csv_reader._records`, `xlsx_reader._open_checked_zip` ...):
-a public "rows of this file" function in workers/roster would let this module drop them.
+The bytes are read by `workers.roster.reader.read_table`, the reader every import uses (type by
+content; CSV encodings, delimiters and binary junk; XLSX zip bombs, encryption, macros, XML entity
+bombs through defusedxml, formulas and dates; the row limit); this module passes it the builder
+that finds an item file's header (a row with a `type` label) and maps its columns.
 
 File-level problems raise ItemFileError with the roster's codes (workers/roster/errors.py
 FILE_ERROR_CODES): the job fails with that code, its message and, where it applies, the row.
@@ -13,41 +11,26 @@ FILE_ERROR_CODES): the job fails with that code, its message and, where it appli
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from typing import TYPE_CHECKING
 
-import openpyxl
-
 from workers.errors import WorkError
-from workers.roster.csv_reader import _records as csv_records
-from workers.roster.csv_reader import decode_text, detect_delimiter
 from workers.roster.errors import RosterFileError
 from workers.roster.headers import HEADER_SEARCH_ROWS, header_labels, normalise_label
-from workers.roster.limits import MEGABYTE, RosterLimits
-from workers.roster.sniff import detect_kind
-from workers.roster.table import is_empty_row, non_empty_rows
-from workers.roster.xlsx_reader import (
-    _candidate_sheets,
-    _guard_parse_errors,
-    _load_workbook,
-    _open_checked_zip,
-    _sheet_rows,
-)
+from workers.roster.reader import read_table
+from workers.roster.table import non_empty_rows
 
 if TYPE_CHECKING:
-    import zipfile
     from collections.abc import Iterable, Iterator
 
-    from openpyxl.workbook.workbook import Workbook
-
-    from workers.roster.parsed import SourceRow
+    from workers.roster.limits import RosterLimits
+    from workers.roster.parsed import FileInfo, SourceRow
 
 # The columns an item file may have (item fields, then every type's content fields).
 ITEM_COLUMNS = ("type", "level", "module", "time_limit_seconds")
 REQUIRED_COLUMNS = ("type", "level")
-_ROSTER_WORDS = re.compile(r"\broster(s?)\b")
 
 
 class ItemFileError(WorkError):
@@ -76,74 +59,17 @@ def read_item_file(
     """Parse an item import upload; the type comes from the bytes, `filename` is only used in messages."""
     columns = {normalise_label(name): name for name in chain(ITEM_COLUMNS, known_columns)}
     try:
-        return _read(data, filename, columns, sheet, limits)
+        return read_table(data, filename, partial(_table, columns=columns, limits=limits), sheet=sheet, limits=limits)
     except RosterFileError as error:
-        # The roster readers word their messages for a roster ("upload a .csv or .xlsx roster").
-        message = _ROSTER_WORDS.sub(lambda match: "item file" + match.group(1), error.message)
-        raise ItemFileError(error.code, message, error.details) from None
+        raise ItemFileError(error.code, error.message, error.details) from None
 
 
-def _read(data: bytes, filename: str, columns: dict[str, str], sheet: str | None, limits: RosterLimits) -> ItemTable:
-    if len(data) > limits.max_file_bytes:
-        raise RosterFileError(
-            "file_too_large",
-            f"The file is larger than {limits.max_file_bytes // MEGABYTE} MB.",
-            {"bytes": len(data), "max_file_bytes": limits.max_file_bytes},
-        )
-    if not data:
-        raise RosterFileError("empty_file", f"The file {filename!r} is empty.")
-    if detect_kind(data) == "xlsx":
-        return _read_xlsx(data, columns, sheet, limits)
-    return _read_csv(data, columns, limits)
-
-
-def _read_csv(data: bytes, columns: dict[str, str], limits: RosterLimits) -> ItemTable:
-    text, _encoding = decode_text(data)
-    if not text.strip(" \t\r\n\u200b\ufeff"):
-        raise RosterFileError("empty_file", "The file has no content.")
-    return _table(csv_records(text, detect_delimiter(text)), columns, limits, kind="csv")
-
-
-def _read_xlsx(data: bytes, columns: dict[str, str], sheet: str | None, limits: RosterLimits) -> ItemTable:
-    if not openpyxl.DEFUSEDXML:  # openpyxl parses unguarded XML without it (OPENPYXL_DEFUSEDXML=False)
-        raise RuntimeError("defusedxml must be installed and enabled before item workbooks are read")
-    archive = _open_checked_zip(data, limits)
-    try:
-        workbook = _load_workbook(data)
-        try:
-            return _guard_parse_errors(lambda: _first_sheet_with_rows(workbook, archive, data, columns, sheet, limits))
-        finally:
-            workbook.close()
-    finally:
-        archive.close()
-
-
-def _first_sheet_with_rows(
-    workbook: Workbook,
-    archive: zipfile.ZipFile,
-    data: bytes,
-    columns: dict[str, str],
-    sheet: str | None,
-    limits: RosterLimits,
-) -> ItemTable:
-    for worksheet in _candidate_sheets(workbook, sheet):
-        rows = _sheet_rows(worksheet, archive, data, limits)
-        first = next((row for row in rows if not is_empty_row(row.cells)), None)
-        if first is not None:
-            return _table(chain([first], rows), columns, limits, kind="xlsx", sheet=worksheet.title)
-    if sheet is not None:
-        raise RosterFileError("empty_file", f"The sheet '{sheet}' is empty.", {"sheet": sheet})
-    raise RosterFileError("empty_file", "Every sheet of the workbook is empty.")
-
-
-def _table(
-    rows: Iterable[SourceRow], columns: dict[str, str], limits: RosterLimits, *, kind: str, sheet: str | None = None
-) -> ItemTable:
+def _table(rows: Iterable[SourceRow], info: FileInfo, *, columns: dict[str, str], limits: RosterLimits) -> ItemTable:
     """Find the header, map it, keep the data rows; stops as soon as the file passes the row limit."""
     remaining = non_empty_rows(rows)
     header = _find_header(remaining, columns)
     labels = header_labels(header.cells)
-    table = ItemTable(kind, header.number, labels, _map_columns(labels, columns, header.number), sheet=sheet)
+    table = ItemTable(info.kind, header.number, labels, _map_columns(labels, columns, header.number), sheet=info.sheet)
     missing = [name for name in REQUIRED_COLUMNS if name not in table.columns]
     if missing:
         raise RosterFileError(

@@ -6,16 +6,17 @@ import codecs
 import csv
 import io
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from workers.roster.errors import RosterFileError
-from workers.roster.parsed import ParsedFile, SourceRow
-from workers.roster.table import build_parsed_file
+from workers.roster.parsed import FileInfo, SourceRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from .limits import RosterLimits
+    from workers.roster.parsed import TableBuilder
+
+_T = TypeVar("_T")
 
 DELIMITERS = (",", ";", "\t")
 _SAMPLE_CHARS = 64 * 1024
@@ -29,12 +30,13 @@ _EXTRA_BLANKS = "\u200b\ufeff"
 _MIN_UTF16_SAMPLE_BYTES = 4
 
 
-def read_csv(data: bytes, limits: RosterLimits) -> ParsedFile:
+def read_csv(data: bytes, build: TableBuilder[_T]) -> _T:
+    """The text's rows (decoded, delimiter found) handed to `build` with the file's details."""
     text, encoding = decode_text(data)
     if not text.strip(" \t\r\n" + _EXTRA_BLANKS):
         raise RosterFileError("empty_file", "The file has no content.")
     delimiter = detect_delimiter(text)
-    return build_parsed_file(_records(text, delimiter), limits, kind="csv", encoding=encoding, delimiter=delimiter)
+    return build(_records(text, delimiter), FileInfo("csv", encoding=encoding, delimiter=delimiter))
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -89,7 +91,7 @@ def _refuse_binary(sample: str) -> None:
     if "\x00" in sample or controls > len(sample) * _MAX_CONTROL_SHARE:
         raise RosterFileError(
             "unsupported_file_type",
-            "The file contains binary data, not CSV text; upload a .csv or .xlsx roster.",
+            "The file contains binary data, not CSV text; upload a .csv or .xlsx file.",
             {"detected": "binary"},
         )
 

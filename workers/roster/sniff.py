@@ -34,7 +34,7 @@ def detect_kind(data: bytes) -> str:
         if data.startswith(magic):
             raise RosterFileError(
                 "unsupported_file_type",
-                f"This looks like a {name} file; upload a .csv or .xlsx roster.",
+                f"This looks like a {name} file; upload a .csv or .xlsx file.",
                 {"detected": name},
             )
     return "csv"

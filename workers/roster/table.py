@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from .limits import RosterLimits
+    from .parsed import FileInfo
 
 
 def is_empty_row(cells: list[Cell]) -> bool:
@@ -30,15 +31,7 @@ def non_empty_rows(rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
     return (row for row in rows if not is_empty_row(row.cells))
 
 
-def build_parsed_file(
-    rows: Iterable[SourceRow],
-    limits: RosterLimits,
-    *,
-    kind: str,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    sheet: str | None = None,
-) -> ParsedFile:
+def build_parsed_file(rows: Iterable[SourceRow], info: FileInfo, limits: RosterLimits) -> ParsedFile:
     """Consumes rows lazily so an oversized file stops as soon as it passes the row limit."""
     remaining = non_empty_rows(rows)
     header = _find_header(remaining)
@@ -46,13 +39,13 @@ def build_parsed_file(
     columns = map_columns(labels)
     require_columns(columns, ALWAYS_REQUIRED)
     parsed = ParsedFile(
-        kind=kind,
+        kind=info.kind,
         header_row=header.number,
         header=labels,
         columns=columns,
-        encoding=encoding,
-        delimiter=delimiter,
-        sheet=sheet,
+        encoding=info.encoding,
+        delimiter=info.delimiter,
+        sheet=info.sheet,
     )
     for row in remaining:
         if len(parsed.rows) >= limits.max_rows:

@@ -16,14 +16,16 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter, ran
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from workers.roster.errors import RosterFileError
-from workers.roster.parsed import Cell, ParsedFile, SourceRow, UnusableCell
-from workers.roster.table import build_parsed_file, is_empty_row
+from workers.roster.parsed import Cell, FileInfo, SourceRow, UnusableCell
+from workers.roster.table import is_empty_row
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    from workers.roster.parsed import TableBuilder
 
     from .limits import RosterLimits
 
@@ -38,13 +40,14 @@ _NO_SAVED_VALUE = "A formula with no saved value; paste the column as values."
 _FORMULA_ERROR = "A formula error instead of a value."
 
 
-def read_xlsx(data: bytes, limits: RosterLimits, sheet: str | None) -> ParsedFile:
+def read_xlsx(data: bytes, limits: RosterLimits, sheet: str | None, build: TableBuilder[_T]) -> _T:
+    """The rows of the sheet asked for (or the first visible sheet with any) handed to `build`."""
     if not openpyxl.DEFUSEDXML:  # openpyxl parses unguarded XML without it (OPENPYXL_DEFUSEDXML=False)
-        raise RuntimeError("defusedxml must be installed and enabled before roster workbooks are read")
+        raise RuntimeError("defusedxml must be installed and enabled before workbooks are read")
     archive = _open_checked_zip(data, limits)
     workbook = _load_workbook(data)
     try:
-        return _guard_parse_errors(lambda: _read_workbook(workbook, archive, data, limits, sheet))
+        return _guard_parse_errors(lambda: _read_workbook(workbook, archive, data, limits, sheet, build))
     finally:
         workbook.close()
         archive.close()
@@ -63,7 +66,7 @@ def _open_checked_zip(data: bytes, limits: RosterLimits) -> zipfile.ZipFile:
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise RosterFileError(
             "unsupported_file_type",
-            "This zip is not an Excel .xlsx workbook; upload a .csv or .xlsx roster.",
+            "This zip is not an Excel .xlsx workbook; upload a .csv or .xlsx file.",
             {"detected": "zip"},
         )
     content_types = archive.read("[Content_Types].xml").lower()
@@ -127,13 +130,18 @@ def _caused_by_unsafe_xml(error: BaseException | None) -> bool:
 
 
 def _read_workbook(
-    workbook: Workbook, archive: zipfile.ZipFile, data: bytes, limits: RosterLimits, sheet: str | None
-) -> ParsedFile:
+    workbook: Workbook,
+    archive: zipfile.ZipFile,
+    data: bytes,
+    limits: RosterLimits,
+    sheet: str | None,
+    build: TableBuilder[_T],
+) -> _T:
     for worksheet in _candidate_sheets(workbook, sheet):
         rows = _sheet_rows(worksheet, archive, data, limits)
         first = next((row for row in rows if not is_empty_row(row.cells)), None)
         if first is not None:
-            return build_parsed_file(chain([first], rows), limits, kind="xlsx", sheet=worksheet.title)
+            return build(chain([first], rows), FileInfo("xlsx", sheet=worksheet.title))
     if sheet is not None:
         raise RosterFileError("empty_file", f"The sheet '{sheet}' is empty.", {"sheet": sheet})
     raise RosterFileError("empty_file", "Every sheet of the workbook is empty.")
