@@ -10,30 +10,15 @@ import re
 
 import syllapy
 
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_HUNDRED = 100
+from workers.english import (
+    CONTRACTION_ENDINGS,
+    FUNCTION_WORDS,
+    NUMBER_WORDS,
+    S_IS_WORDS,
+    WHOLE_WORD_CONTRACTIONS,
+    number_to_words,
+)
+
 _MAX_SPELLED_DIGITS = 9  # number_to_words goes below 10**9; longer numbers are read digit by digit
 _ORDINAL_ENDINGS = {
     "one": "first",
@@ -45,35 +30,9 @@ _ORDINAL_ENDINGS = {
     "twelve": "twelfth",
 }
 
-# Whole-word contractions first, then the regular endings.
-_CONTRACTIONS = {
-    "won't": "will not",
-    "can't": "can not",
-    "cannot": "can not",
-    "shan't": "shall not",
-    "ain't": "is not",
-    "let's": "let us",
-    "y'all": "you all",
-    "o'clock": "oclock",
-}
-_S_IS_WORDS = {"it", "he", "she", "that", "what", "there", "here", "who", "where", "how", "when", "why"}
-_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ll", " will"), ("'ve", " have"), ("'d", " would"))
+# The whole-word contractions, and two more a transcript has.
+_CONTRACTIONS = {**WHOLE_WORD_CONTRACTIONS, "y'all": "you all", "o'clock": "oclock"}
 _SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "@": " at "}
-
-
-def number_to_words(number: int) -> str:
-    """Spell out 0 <= number < 10**9 the way people say it ("one hundred twenty three")."""
-    if number < len(_ONES):  # zero to nineteen have a word of their own
-        return _ONES[number]
-    if number < _HUNDRED:
-        tens, rest = divmod(number, 10)
-        return _TENS[tens] + ("" if rest == 0 else " " + _ONES[rest])
-    for size, name in ((10**6, "million"), (1000, "thousand"), (_HUNDRED, "hundred")):
-        if number >= size:
-            head, rest = divmod(number, size)
-            words = number_to_words(head) + " " + name
-            return words if rest == 0 else words + " " + number_to_words(rest)
-    raise ValueError(number)
 
 
 def _ordinal(words: str) -> str:
@@ -90,10 +49,10 @@ def _ordinal(words: str) -> str:
 def _spell_number(match: re.Match) -> str:
     digits, fraction, suffix = match.group(1).replace(",", ""), match.group(2), match.group(3)
     if len(digits) > _MAX_SPELLED_DIGITS:
-        return " ".join(_ONES[int(d)] for d in digits)
+        return " ".join(NUMBER_WORDS[int(d)] for d in digits)
     words = number_to_words(int(digits))
     if fraction:
-        words += " point " + " ".join(_ONES[int(d)] for d in fraction)
+        words += " point " + " ".join(NUMBER_WORDS[int(d)] for d in fraction)
     if suffix:
         words = _ordinal(words)
     return f" {words} "
@@ -102,9 +61,9 @@ def _spell_number(match: re.Match) -> str:
 def _expand_contraction(word: str) -> str:
     if word in _CONTRACTIONS:
         return _CONTRACTIONS[word]
-    if word.endswith("'s") and word[:-2] in _S_IS_WORDS:
+    if word.endswith("'s") and word[:-2] in S_IS_WORDS:
         return word[:-2] + " is"
-    for ending, replacement in _SUFFIXES:
+    for ending, replacement in CONTRACTION_ENDINGS:
         if word.endswith(ending) and len(word) > len(ending):
             return word[: -len(ending)] + replacement
     return word
@@ -129,89 +88,8 @@ def syllable_count(words: list[str]) -> int:
     return sum(max(1, syllapy.count(word)) for word in words)
 
 
-# Function words: not counted for Vocabulary (which looks at content words).
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "am",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "i",
-        "you",
-        "he",
-        "she",
-        "it",
-        "we",
-        "they",
-        "me",
-        "him",
-        "her",
-        "us",
-        "them",
-        "my",
-        "your",
-        "his",
-        "its",
-        "our",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "not",
-        "no",
-        "so",
-        "than",
-        "then",
-        "too",
-        "very",
-        "can",
-        "could",
-        "will",
-        "would",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "just",
-        "up",
-        "down",
-        "out",
-        "over",
-        "into",
-        "about",
-    ]
-)
+# Function words are not counted for Vocabulary (which looks at content words).
+STOPWORDS = FUNCTION_WORDS
 
 
 def content_words(words: list[str]) -> list[str]:

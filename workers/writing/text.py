@@ -15,6 +15,14 @@ from html.parser import HTMLParser
 
 import snowballstemmer
 
+from workers.english import (
+    CONTRACTION_ENDINGS,
+    S_IS_WORDS,
+    STOPWORDS,
+    WHOLE_WORD_CONTRACTIONS,
+    number_to_words,
+)
+
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLOCK_TAGS = frozenset(
     {
@@ -67,214 +75,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 _STEMMER = snowballstemmer.stemmer("english")
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "cannot",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "let",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "shall",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "us",
-        "s",
-        "t",
-        "d",
-        "ll",
-        "m",
-        "re",
-        "ve",
-        "every",
-        "each",
-        "many",
-        "much",
-        "also",
-        "yet",
-        "still",
-        "even",
-        "really",
-        "ever",
-    ]
-)
+# Written v1 expands "'s" after these ten words only ("when's" and "why's" stay as typed).
+_S_IS_EXPANDED = S_IS_WORDS - {"when", "why"}
+_CONTRACTIONS = {**WHOLE_WORD_CONTRACTIONS, **{f"{word}'s": f"{word} is" for word in sorted(_S_IS_EXPANDED)}}
+_CONTRACTION_SUFFIXES = CONTRACTION_ENDINGS
 
-_CONTRACTIONS = {
-    "won't": "will not",
-    "can't": "can not",
-    "cannot": "can not",
-    "shan't": "shall not",
-    "ain't": "is not",
-    "let's": "let us",
-    "it's": "it is",
-    "that's": "that is",
-    "what's": "what is",
-    "there's": "there is",
-    "here's": "here is",
-    "he's": "he is",
-    "she's": "she is",
-    "who's": "who is",
-    "where's": "where is",
-    "how's": "how is",
-}
-_CONTRACTION_SUFFIXES = (
-    ("n't", " not"),
-    ("'re", " are"),
-    ("'ve", " have"),
-    ("'ll", " will"),
-    ("'m", " am"),
-    ("'d", " would"),
-)
-
-_UNITS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 # Numbers from here on stay as digits, in answers and references alike.
 _FIRST_NUMBER_KEPT_AS_DIGITS = 100
 
@@ -345,20 +150,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def number_to_words(number: int) -> str:
-    if number < len(_UNITS):
-        return _UNITS[number]
-    if number < _FIRST_NUMBER_KEPT_AS_DIGITS:
-        tens, unit = divmod(number, 10)
-        return _TENS[tens] + ("" if unit == 0 else " " + _UNITS[unit])
-    return str(number)
-
-
 def expand_token(token: str) -> list[str]:
     """Lower-case a token and expand contractions and small numbers, so 'don't' == 'do not'."""
     lower = token.lower()
     if lower.isdigit():
-        return number_to_words(int(lower)).split()
+        number = int(lower)
+        return number_to_words(number).split() if number < _FIRST_NUMBER_KEPT_AS_DIGITS else [str(number)]
     if lower in _CONTRACTIONS:
         return _CONTRACTIONS[lower].split()
     for suffix, replacement in _CONTRACTION_SUFFIXES:
