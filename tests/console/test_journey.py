@@ -26,37 +26,21 @@ from tests.console.conftest import (
     invitation_link,
     screenshot,
     sign_in,
-    unique,
 )
+from tests.support.org import Org
 
 
 @pytest.fixture
 def college(app, client, db):
     """A campus with one course and batch, a campus admin, and three items of the campus's bank
     (read aloud, sentence completion, multiple choice), made through the API."""
-    from api.identity.tokens import issue_tokens
-    from security.passwords import hash_password
-    from store import batches, campuses, courses, users
-    from tests.conftest import TEST_PASSWORD
-
-    tag = unique()
-    campus = campuses.create(db, {"name": f"Console campus {tag}"})
-    course = courses.create(db, {"name": f"BSc {tag}", "campus_id": str(campus["_id"])})
-    batch = batches.create(
-        db, {"name": f"Batch {tag}", "campus_id": str(campus["_id"]), "course_ids": [str(course["_id"])]}
-    )
-    admin = users.create(
-        db,
-        {
-            "name": "Campus Admin",
-            "email": f"admin.{tag}@example.edu",
-            "role": "campus_admin",
-            "campus_id": str(campus["_id"]),
-            "password_hash": hash_password(TEST_PASSWORD),
-        },
-    )
-    with app.app_context():
-        bearer = {"Authorization": f"Bearer {issue_tokens(admin)['access_token']}"}
+    org = Org(db)
+    tag = org.suffix
+    campus = org.campus("campus", "Console campus")
+    org.course("course", "campus", f"BSc {tag}")
+    batch = org.batch("batch", "campus", ["course"], f"Batch {tag}")
+    admin = org.account("admin", "campus_admin", name="Campus Admin", campus_id=campus)
+    bearer = org.issue_headers(app)["admin"]
     bodies = [
         {
             "type": "read_aloud",
@@ -76,13 +60,13 @@ def college(app, client, db):
     ]
     items = []
     for body in bodies:
-        made = client.post("/api/v1/items", json={**body, "campus_id": str(campus["_id"])}, headers=bearer)
+        made = client.post("/api/v1/items", json={**body, "campus_id": campus}, headers=bearer)
         assert made.status_code == 201, made.get_json()
         items.append(made.get_json()["id"])
     return {
         "tag": tag,
-        "campus": str(campus["_id"]),
-        "batch": str(batch["_id"]),
+        "campus": campus,
+        "batch": batch,
         "admin": admin,
         "items": items,
         "student_email": f"asha.{tag}@example.edu",

@@ -4,46 +4,27 @@ failed upload keeps the recording so that a retry sends it without recording aga
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.console.conftest import SPOKEN_ANSWER, check_page, sign_in
+from tests.support.org import Org
 
 
 @pytest.fixture
 def sitting(app, client, db):
     """A student with a password, assigned a one-item read-aloud test, signed in through the API
     only to start the attempt (the browser signs in by itself)."""
-    from api.identity.tokens import issue_tokens
-    from security.passwords import hash_password
-    from store import batches, campuses, courses, users
-    from tests.conftest import TEST_PASSWORD
-
-    tag = uuid.uuid4().hex[:6]
-    campus = str(campuses.create(db, {"name": f"Recording {tag}"})["_id"])
-    course = str(courses.create(db, {"name": f"C {tag}", "campus_id": campus})["_id"])
-    batch = str(batches.create(db, {"name": f"B {tag}", "campus_id": campus, "course_ids": [course]})["_id"])
-    admin = users.create(
-        db, {"name": "Admin", "email": f"rec.admin.{tag}@example.edu", "role": "campus_admin", "campus_id": campus}
-    )
-    student = users.create(
-        db,
-        {
-            "name": "Ravi",
-            "email": f"rec.student.{tag}@example.edu",
-            "role": "student",
-            "roll_number": f"REC{tag}",
-            "campus_id": campus,
-            "batch_id": batch,
-            "course_id": course,
-            "password_hash": hash_password(TEST_PASSWORD),
-        },
-    )
-    with app.app_context():
-        bearer = {"Authorization": f"Bearer {issue_tokens(admin)['access_token']}"}
-        student_bearer = {"Authorization": f"Bearer {issue_tokens(student)['access_token']}"}
+    org = Org(db)
+    tag = org.suffix
+    campus = org.campus("campus", "Recording")
+    org.course("course", "campus", f"C {tag}")
+    batch = org.batch("batch", "campus", ["course"], f"B {tag}")
+    org.account("admin", "campus_admin", campus_id=campus)
+    student = org.student("student", "campus", "batch", "course", name="Ravi")
+    org.issue_headers(app)
+    bearer, student_bearer = org.headers["admin"], org.headers["student"]
     item = client.post(
         "/api/v1/items",
         json={"type": "read_aloud", "level": "beginner", "campus_id": campus, "content": {"text": SPOKEN_ANSWER}},
