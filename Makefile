@@ -132,7 +132,7 @@ bench: install
 # (bench/locust_cohort.py): a fresh cohort of USERS students signing in over SIGN_IN_SECONDS and
 # taking one test, an admin paging its results and a /health/live baseline, until every student
 # has left (at most COHORT_LIMIT); figures in bench/results/cohort.json, which
-# `python -m bench.load_table` writes into the README.
+# `python -m bench.load_table` writes into docs/capacity.md.
 PROFILE ?= default
 USERS ?= 200
 DURATION ?= 60s

@@ -1,10 +1,11 @@
-"""The README's cohort load table, written from the figures of the last cohort run.
+"""The cohort load table (docs/capacity.md, linked from the README), written from the figures of the
+last cohort run.
 
 `make load PROFILE=cohort` writes bench/results/cohort.json; this rewrites what lies between the
-markers `<!-- load-table:cohort:start -->` and `<!-- load-table:cohort:end -->` in README.md with a
+markers `<!-- load-table:cohort:start -->` and `<!-- load-table:cohort:end -->` in docs/capacity.md with a
 table made from it (every figure from the file, nothing typed by hand).
 Usage: .venv/bin/python -m bench.load_table [--results bench/results/cohort.json] [--check]
-(--check changes nothing and fails when the README's table is not the file's.)
+(--check changes nothing and fails when the document's table is not the file's.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-README = REPO / "README.md"
+DOCUMENT = REPO / "docs" / "capacity.md"
 START, END = "<!-- load-table:cohort:start -->", "<!-- load-table:cohort:end -->"
 
 
@@ -72,7 +73,7 @@ def rewrite(readme: str, figures: dict) -> str:
     head, found, rest = readme.partition(START)
     _, found_end, tail = rest.partition(END)
     if not found or not found_end:
-        raise SystemExit(f"load_table: README.md has no {START} ... {END} markers")
+        raise SystemExit(f"load_table: {DOCUMENT.name} has no {START} ... {END} markers")
     return f"{head}{START}\n{table(figures)}\n{END}{tail}"
 
 
@@ -82,14 +83,16 @@ def main() -> None:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     figures = json.loads(args.results.read_text())
-    before = README.read_text()
+    before = DOCUMENT.read_text()
     after = rewrite(before, figures)
     if args.check:
         if after != before:
-            sys.exit("load_table: README.md's cohort table is not the results file's: run python -m bench.load_table")
+            sys.exit(
+                f"load_table: {DOCUMENT.name}'s cohort table is not the results file's: run python -m bench.load_table"
+            )
         return
-    README.write_text(after)
-    print(f"README.md: cohort table from {args.results}")
+    DOCUMENT.write_text(after)
+    print(f"{DOCUMENT.relative_to(REPO)}: cohort table from {args.results}")
 
 
 if __name__ == "__main__":

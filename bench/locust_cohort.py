@@ -18,7 +18,7 @@ At the end it prints per-endpoint p50/p95/p99 and failures against the targets (
 p95 at most 1 s, sign-in at most 2 s), answer-to-score times from the jobs' own timestamps, the
 CPU each part of the stack used (from /proc, the `make run` processes) and the load average, and
 writes it all to bench/results/cohort.json (LOAD_RESULTS), from which `python -m bench.load_table`
-writes the README's table.
+writes the cohort table of docs/capacity.md.
 """
 
 from __future__ import annotations
