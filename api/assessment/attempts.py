@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from flask import Response, jsonify, request
@@ -25,7 +24,8 @@ from api.http import spoken_audio_rule, stage_upload
 from api.jobs import job_response
 from api.quotas import quota
 from config import get_settings
-from domain.assessment import PROMPT_PLAYS, is_clocked, scoring_queue, section_of, shown_for_seconds, student_prompt
+from domain.assessment import PROMPT_PLAYS, is_clocked, scoring_queue, shown_for_seconds, student_prompt
+from domain.attempts import NotEnoughItems, attempt_deadline, drawn_item_ids, form_entry, server_timing
 from domain.results import item_feedback_due, pseudonym, result_view, shows_identity, to_the_day
 from schemas.common import ErrorSchema, PageArgsSchema
 from schemas.jobs import JobSchema
@@ -42,6 +42,9 @@ from store import attempts, files, items, jobs, papers
 from store.common import as_utc, utcnow
 from store.mongo import get_db
 from tasks.publish import submit
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 blp = Blueprint("attempts", __name__, url_prefix="/api/v1", description="Taking a test")
 
@@ -113,7 +116,7 @@ def start_attempt(test_id: str) -> Response:
             "seed": seed,
             "items": form,
             "started_at": now,
-            "deadline": min(now + timedelta(minutes=test["duration_minutes"]), as_utc(test["window_end"]) or now),
+            "deadline": attempt_deadline(now, test["duration_minutes"], as_utc(test["window_end"])),
         },
     )
     if attempt is None:  # a second request started it a moment earlier
@@ -126,46 +129,26 @@ def start_attempt(test_id: str) -> Response:
 
 
 def _form(test: dict, seed: str) -> list[dict[str, Any]]:
-    """The student's items: fixed sections as listed, drawn sections drawn with the attempt's seed
-    from the campus's and the shared bank (the same seed and bank give the same form).
-    """
-    rng = Random(seed)  # noqa: S311 - a reproducible draw, not a secret
-    chosen: list[str] = []
-    for section in test["sections"]:
-        if "item_ids" in section:
-            chosen += section["item_ids"]
-            continue
+    """The student's form (domain.attempts), drawn from the campus's and the shared bank."""
+
+    def candidates(section: Mapping[str, Any]) -> list[str]:
         query = {
             "campus_id": {"$in": [test["campus_id"], None]},
             **{name: section[name] for name in ("type", "level", "module") if name in section},
         }
-        candidates = [item_id for item_id in items.ids_for_draw(get_db(), query) if item_id not in chosen]
-        if len(candidates) < section["count"]:
-            raise ApiError(
-                409,
-                "not_enough_items",
-                "The item bank no longer has enough items for this test.",
-                {"section": test["sections"].index(section)},
-            )
-        chosen += rng.sample(candidates, section["count"])
+        return items.ids_for_draw(get_db(), query)
+
+    try:
+        chosen = drawn_item_ids(test["sections"], seed, candidates)
+    except NotEnoughItems as short:
+        raise ApiError(
+            409,
+            "not_enough_items",
+            "The item bank no longer has enough items for this test.",
+            {"section": short.section},
+        ) from None
     found = items.get_many(get_db(), chosen)
-    return [_form_entry(item_id, found[item_id]) for item_id in chosen if item_id in found]
-
-
-def _form_entry(item_id: str, item: dict) -> dict[str, Any]:
-    """What answering the item needs, kept on the attempt so an answer reads no item (items a
-    test uses never change: an edit is a new version).
-    """
-    entry = {
-        "item_id": item_id,
-        "type": item["type"],
-        "section": section_of(item["type"]),
-        "module": item.get("module"),
-        "time_limit_seconds": item.get("time_limit_seconds"),
-    }
-    if item["type"] == "mcq":
-        entry["option_count"] = len(item["content"]["options"])
-    return entry
+    return [form_entry(item_id, found[item_id]) for item_id in chosen if item_id in found]
 
 
 @blp.route("/attempts/<id:attempt_id>", methods=["GET"])
@@ -318,7 +301,7 @@ def put_answer(attempt_id: str, item_id: str) -> Response:
     answer = _audio_answer(attempt_id, item_id, job_id) if entry["section"] == "spoken" else _json_answer(entry)
     now = utcnow()
     if entry["type"] == "typing" and opened_at is not None:
-        answer.update(_server_timing(answer.pop("elapsed_seconds", None), (now - opened_at).total_seconds()))
+        answer.update(server_timing(answer.pop("elapsed_seconds", None), (now - opened_at).total_seconds()))
     db = get_db()
     grace = timedelta(seconds=get_settings().answer_grace_seconds)
     if not attempts.accept_answer(
@@ -340,22 +323,6 @@ def put_answer(attempt_id: str, item_id: str) -> Response:
         ),
     )
     return job_response(job, 202)
-
-
-# A client's own typing time differing from the server's by more than this is flagged.
-TIMING_TOLERANCE_SECONDS, TIMING_TOLERANCE_SHARE = 5.0, 0.2
-
-
-def _server_timing(client_seconds: float | None, server_seconds: float) -> dict[str, Any]:
-    """Typing is scored on the server's time from the item's view to the answer; the client's
-    figure is kept only to flag that the two disagree.
-    """
-    timing: dict[str, Any] = {"elapsed_seconds": round(server_seconds, 3)}
-    if client_seconds is not None:
-        timing["client_elapsed_seconds"] = client_seconds
-        tolerance = max(TIMING_TOLERANCE_SECONDS, TIMING_TOLERANCE_SHARE * server_seconds)
-        timing["timing_disagrees"] = abs(client_seconds - server_seconds) > tolerance
-    return timing
 
 
 def _item_clock(attempt: dict, entry: dict, now: datetime) -> datetime | None:
