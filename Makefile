@@ -22,7 +22,7 @@ TYPED := api config devtools domain jobs observability schemas security services
 
 .PHONY: install lock run test test-unit lint fmt audit licences bench bench-scoring-validity load clean-data
 
-install: $(STAMPS)/apt $(STAMPS)/venv
+install: $(STAMPS)/apt $(VENV)/.installed
 
 $(STAMPS)/apt: Makefile
 	@mkdir -p $(STAMPS)
@@ -42,7 +42,7 @@ $(STAMPS)/apt: Makefile
 # the lock does not list; `pip check` then fails if any installed package lacks what it needs. A pin
 # in requirements/*.txt that the lock does not match stops it first (devtools/lockfile.py names it):
 # run `make lock`.
-$(STAMPS)/venv: $(LOCK) $(REQUIREMENTS)
+$(VENV)/.installed: $(LOCK) $(REQUIREMENTS)
 	@mkdir -p $(STAMPS)
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
 	@$(PY) -m devtools.lockfile check >/dev/null || { $(PY) -m devtools.lockfile check; exit 1; }
@@ -61,7 +61,7 @@ lock:
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" \
 	  $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) \
 	  requirements.txt -o $(LOCK)
-	@$(MAKE) --no-print-directory $(STAMPS)/venv
+	@$(MAKE) --no-print-directory $(VENV)/.installed
 
 .tools/node_modules/.bin/s3rver:
 	npm install --silent --no-audit --no-fund --prefix .tools s3rver@3.7.1
