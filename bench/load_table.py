@@ -66,6 +66,8 @@ def table(figures: dict) -> str:
         f"- GETs sent again after the server closed their keep-alive connection (as a browser does): "
         f"{figures['resent_after_keepalive_close']}."
     )
+    for name, ok in figures.get("checks", {}).items():
+        lines.append(f"- Check, from MongoDB after the run: {name}: **{'OK' if ok else 'FAILED'}**.")
     return "\n".join(lines)
 
 

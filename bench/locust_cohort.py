@@ -40,6 +40,8 @@ import requests
 from locust import HttpUser, constant, constant_pacing, events, task
 from locust.exception import StopUser
 
+from devstack.run import load_env
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -64,6 +66,7 @@ RUN: dict = {
     "loadavg": [],
     "resent": 0,  # GETs sent again after the server closed their keep-alive connection (see `get`)
     "timeline": [],  # (seconds since start, endpoint, ms, failed)
+    "accepted": [],  # (attempt id, item id, job id) of every answer answered 202
 }
 
 
@@ -136,6 +139,7 @@ class CohortStudent(HttpUser):
                 resp.failure(f"answer {resp.status_code}")
                 return False
             job = resp.json()
+        RUN["accepted"].append((attempt_id, item["id"], job["id"]))
         self.followers.append(gevent.spawn(self.follow, job, kind))
         return True
 
@@ -523,11 +527,38 @@ def _after(environment, **_kwargs: object) -> None:
         "phases": phases(cpu_after, wall),
         "timeline": timeline(),
         "resent_after_keepalive_close": RUN["resent"],
+        "checks": data_checks(),
         "targets_met": total.num_failures == 0 and all(row["met"] is not False for row in endpoints),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=1) + "\n")
     print(report(figures))
+
+
+def data_checks() -> dict[str, bool]:
+    """From MongoDB, after the run: every answer the API accepted is the one its attempt keeps, with
+    its own job, and no answer has a second scoring job."""
+    os.environ.update({key: value for key, value in load_env().items() if key not in os.environ})
+    from store.mongo import get_db
+
+    db = get_db()
+    accepted = RUN["accepted"]
+    attempts = {str(doc["_id"]): doc for doc in db.attempts.find({"test_id": SEED["test_id"]}, {"answers": 1})}
+    kept = sum(
+        ((attempts.get(attempt) or {}).get("answers") or {}).get(item, {}).get("job_id") == job
+        for attempt, item, job in accepted
+    )
+    jobs_per_answer: dict[tuple[str, str], int] = {}
+    for job in db.jobs.find({"kind": "answer_scoring", "params.attempt_id": {"$in": list(attempts)}}, {"params": 1}):
+        key = (job["params"]["attempt_id"], job["params"]["item_id"])
+        jobs_per_answer[key] = jobs_per_answer.get(key, 0) + 1
+    doubled = sum(count > 1 for count in jobs_per_answer.values())
+    return {
+        f"no lost answer: {kept} of {len(accepted)} accepted answers kept by their attempts": kept == len(accepted),
+        f"no duplicate job: {doubled} answers with more than one scoring job": doubled == 0,
+        f"one job per accepted answer: {len(jobs_per_answer)} answers with a job": len(jobs_per_answer)
+        == len(accepted),
+    }
 
 
 _ORDER = [
@@ -588,5 +619,6 @@ def report(figures: dict) -> str:
         f"{row['loadavg']}"
         for row in figures["timeline"]
     ]
+    lines += [f"check {'OK    ' if ok else 'FAILED'} {name}" for name, ok in figures["checks"].items()]
     lines.append(f"targets {'MET' if figures['targets_met'] else 'MISSED'}; figures in {RESULTS}")
     return "\n".join(lines)
