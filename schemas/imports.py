@@ -4,11 +4,23 @@ fields, the uploaded file and a row error. Each kind adds only its own fields.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from domain.jobkinds import JOB_STATES as STATES
-from schemas.common import ObjectIdStr, UtcDateTime, list_envelope
+from schemas.common import ObjectIdStr, StrictSchema, UtcDateTime, list_envelope
 from schemas.jobs import JobErrorSchema
+
+
+class ImportOptionsSchema(StrictSchema):
+    """The options every import's form takes; each kind adds its own."""
+
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Validate and report only; write nothing."})
+    sheet = fields.String(
+        load_default=None,
+        allow_none=False,  # a form field has no null: leave it out
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
+    )
 
 
 class ImportFileInfoSchema(Schema):

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from domain.ids import ID_PATTERN
-from schemas.common import StrictSchema
 from schemas.fields import IdField
-from schemas.imports import ImportRecordSchema
+from schemas.imports import ImportOptionsSchema, ImportRecordSchema
 from schemas.items import ItemCreateSchema
 
 ROW_ITEM_FIELDS = ("type", "level", "module", "time_limit_seconds")
@@ -55,8 +54,7 @@ class CampusOrSharedField(IdField):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class ItemImportOptionsSchema(StrictSchema):
-    dry_run = fields.Boolean(load_default=False, metadata={"description": "Validate and report only; write nothing."})
+class ItemImportOptionsSchema(ImportOptionsSchema):
     campus_id = CampusOrSharedField(
         load_default=None,
         allow_none=False,  # a form field has no null: leave it out
@@ -64,12 +62,6 @@ class ItemImportOptionsSchema(StrictSchema):
             "description": "The campus the items go to. Omitted: the shared bank for superadmins, a campus "
             "admin's own campus (as for one item). Empty: the shared bank, explicitly (superadmins only)."
         },
-    )
-    sheet = fields.String(
-        load_default=None,
-        allow_none=False,  # a form field has no null: leave it out
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from schemas.common import StrictSchema, list_envelope
-from schemas.imports import ImportRecordSchema
+from schemas.common import list_envelope
+from schemas.imports import ImportOptionsSchema, ImportRecordSchema
 
 
 class RosterImportFileSchema(Schema):
@@ -15,15 +15,8 @@ class RosterImportFileSchema(Schema):
     )
 
 
-class RosterImportOptionsSchema(StrictSchema):
-    dry_run = fields.Boolean(load_default=False, metadata={"description": "Validate and report only; write nothing."})
+class RosterImportOptionsSchema(ImportOptionsSchema):
     send_invitations = fields.Boolean(load_default=True, metadata={"description": "Invite each newly created student."})
-    sheet = fields.String(
-        load_default=None,
-        allow_none=False,  # a form field has no null: leave it out
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "Workbook sheet to read (default: the first non-empty one)."},
-    )
 
 
 class RosterImportFormSchema(RosterImportOptionsSchema):

@@ -27,19 +27,14 @@ if TYPE_CHECKING:
 
 COLLECTION = "item_imports"
 ERRORS_COLLECTION = "item_import_errors"
-# The counts and the row errors, as every import keeps them (store/import_records.py).
-_shared = ImportRecords(COLLECTION, ERRORS_COLLECTION)
-record_counts = _shared.record_counts
-replace_errors = _shared.replace_errors
-append_errors = _shared.append_errors
-error_page = _shared.error_page
-iter_errors = _shared.iter_errors
+# Its counts and row errors, kept as every import keeps them (store/import_records.py).
+outcome = ImportRecords(COLLECTION, ERRORS_COLLECTION)
 records = Records(COLLECTION)
 
 
 def ensure_indexes(db: Database) -> None:
     db[COLLECTION].create_index([("campus_id", ASCENDING), ("created_at", DESCENDING)], name="campus_recent")
-    _shared.ensure_error_indexes(db)
+    outcome.ensure_error_indexes(db)
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,13 @@ from api.access import invalid, not_found, rule, user_id, within_scope
 from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.http import UploadRule, link_on, require_multipart, stage_upload
-from api.imports import row_errors_csv, with_job_state
+from api.imports import ImportKind, add_record_routes
 from api.jobs import job_response
 from api.org.campuses import CAMPUSES
 from api.quotas import quota
 from config import get_settings
 from domain.access import UNSCOPED_ROLES
-from schemas.common import ErrorSchema, PageArgsSchema
-from schemas.imports import RowErrorListSchema
+from schemas.common import ErrorSchema
 from schemas.item_imports import (
     SHARED_BANK,
     ItemImportFormSchema,
@@ -114,39 +113,14 @@ def _campus_for_imported_items(requested: str | None) -> str | None:
     return requested
 
 
-@blp.route("/item-imports/<id:import_id>", methods=["GET"])
-@rule(MODULE, "read")
-@blp.response(200, ItemImportSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-def get_item_import(import_id: str) -> dict:
-    """The import with its job's state and, once finished, its counts."""
-    return with_job_state([_visible_import(import_id)], "/api/v1/item-imports")[0]
-
-
-@blp.route("/item-imports/<id:import_id>/errors", methods=["GET"])
-@rule(MODULE, "read")
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, RowErrorListSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-def list_item_import_errors(args: dict, import_id: str) -> dict:
-    """Row errors in row order: row, column (as labelled in the file, or the content field), value, message."""
-    record = _visible_import(import_id)
-    return item_imports.error_page(get_db(), record["_id"], args["page"], args["per_page"]).as_dict()
-
-
-@blp.route("/item-imports/<id:import_id>/errors.csv", methods=["GET"])
-@rule(MODULE, "read")
-@blp.response(200, description="text/csv (UTF-8 with BOM); cells that could run as formulas are neutralised")
-@blp.alt_response(404, schema=ErrorSchema)
-def item_import_errors_csv(import_id: str) -> Response:
-    """An item import's row errors as CSV."""
-    record = _visible_import(import_id)
-    return row_errors_csv(item_imports.iter_errors(get_db(), record["_id"]), f"item-import-{record['_id']}-errors.csv")
-
-
 def _visible_import(import_id: str) -> dict:
     """The import if the caller may change the items it writes; 404 otherwise."""
     record = item_imports.get(get_db(), import_id, within_scope(MODULE, {}, "write"))
     if record is None:
         raise not_found("item import")
     return record
+
+
+add_record_routes(
+    blp, ImportKind("item import", "/item-imports", MODULE, ItemImportSchema, item_imports.outcome, _visible_import)
+)

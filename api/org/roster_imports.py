@@ -16,13 +16,12 @@ from api.auditing import audit_event
 from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.http import UploadRule, link_on, require_multipart, stage_upload
-from api.imports import row_errors_csv, with_job_state
+from api.imports import ImportKind, add_record_routes, with_job_state
 from api.jobs import job_response
 from api.org.batches import BATCHES
 from api.quotas import quota
 from config import get_settings
 from schemas.common import ErrorSchema, PageArgsSchema
-from schemas.imports import RowErrorListSchema
 from schemas.jobs import JobSchema
 from schemas.roster_imports import (
     RosterImportFormSchema,
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 blp = Blueprint("roster_imports", __name__, url_prefix="/api/v1", description="Roster bulk imports")
 MODULE = "students"
 
-IMPORTS_PATH = "/api/v1/roster-imports"
+IMPORTS_PATH = "/api/v1/roster-imports"  # the records' own URLs (errors_url)
 
 
 @blp.route("/batches/<id:batch_id>/roster-imports", methods=["POST"])
@@ -115,38 +114,6 @@ def list_roster_imports(args: dict, batch_id: str) -> dict:
     return {**page.as_dict(), "items": with_job_state(page.items, IMPORTS_PATH)}
 
 
-@blp.route("/roster-imports/<id:import_id>", methods=["GET"])
-@rule(MODULE, "read")
-@blp.response(200, RosterImportSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-def get_roster_import(import_id: str) -> dict:
-    """A roster import: its state, options, file and counts."""
-    return with_job_state([_visible_import(import_id)], IMPORTS_PATH)[0]
-
-
-@blp.route("/roster-imports/<id:import_id>/errors", methods=["GET"])
-@rule(MODULE, "read")
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, RowErrorListSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-def list_roster_import_errors(args: dict, import_id: str) -> dict:
-    """Row errors in row order: row, column (as labelled in the file), value, message."""
-    record = _visible_import(import_id)
-    return roster_imports.error_page(get_db(), record["_id"], args["page"], args["per_page"]).as_dict()
-
-
-@blp.route("/roster-imports/<id:import_id>/errors.csv", methods=["GET"])
-@rule(MODULE, "read")
-@blp.response(200, description="text/csv (UTF-8 with BOM); cells that could run as formulas are neutralised")
-@blp.alt_response(404, schema=ErrorSchema)
-def roster_import_errors_csv(import_id: str) -> Response:
-    """A roster import's row errors as CSV."""
-    record = _visible_import(import_id)
-    return row_errors_csv(
-        roster_imports.iter_errors(get_db(), record["_id"]), f"roster-import-{record['_id']}-errors.csv"
-    )
-
-
 def _visible_import(import_id: str) -> dict:
     """The import if the caller may see its batch; 404 otherwise, as for the batch."""
     record = roster_imports.get(get_db(), import_id)
@@ -157,3 +124,9 @@ def _visible_import(import_id: str) -> dict:
     except ApiError:
         raise not_found("roster import") from None
     return record
+
+
+add_record_routes(
+    blp,
+    ImportKind("roster import", "/roster-imports", MODULE, RosterImportSchema, roster_imports.outcome, _visible_import),
+)

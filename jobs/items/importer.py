@@ -111,7 +111,7 @@ class _Importer:
             limits=self.options.limits,
         )
         report = validate_rows(table)
-        error_count = item_imports.replace_errors(self.db, self.record["_id"], report.errors)
+        error_count = item_imports.outcome.replace_errors(self.db, self.record["_id"], report.errors)
         total = len(report.valid)
         if self.record["dry_run"]:
             self.progress(total, total)
@@ -119,7 +119,7 @@ class _Importer:
         else:
             created = self._create(report.valid)
         counts = {"rows": report.rows, "created": created, "failed": report.failed, "errors": error_count}
-        item_imports.record_counts(self.db, self.record["_id"], counts)
+        item_imports.outcome.record_counts(self.db, self.record["_id"], counts)
         return {
             "import_id": self.import_id,
             **counts,

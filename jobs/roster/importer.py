@@ -102,14 +102,16 @@ class _Importer:
     def run(self) -> dict:
         report = self._validate()
         plan = self._plan(report)
-        error_count = roster_imports.replace_errors(self.db, self.record["_id"], report.errors)
+        error_count = roster_imports.outcome.replace_errors(self.db, self.record["_id"], report.errors)
         if self.record["dry_run"]:
             self.progress(len(report.valid_rows), len(report.valid_rows))
             tally = Tally(created=len(plan.to_insert), updated=len(plan.to_update))
         else:
             tally = self._write(plan, len(report.valid_rows))
             if tally.write_errors:
-                roster_imports.append_errors(self.db, self.record["_id"], tally.write_errors, first_seq=error_count)
+                roster_imports.outcome.append_errors(
+                    self.db, self.record["_id"], tally.write_errors, first_seq=error_count
+                )
                 error_count += len(tally.write_errors)
         counts = {
             "rows": report.rows,
@@ -119,7 +121,7 @@ class _Importer:
             "failed": report.failed + len(tally.write_errors),
             "errors": error_count,
         }
-        roster_imports.record_counts(self.db, self.record["_id"], counts)
+        roster_imports.outcome.record_counts(self.db, self.record["_id"], counts)
         return {
             "import_id": self.import_id,
             **counts,

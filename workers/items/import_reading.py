@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from workers.errors import WorkError
 from workers.roster.errors import RosterFileError
-from workers.roster.headers import HEADER_SEARCH_ROWS, header_labels, normalise_label
+from workers.roster.headers import header_labels, normalise_label
 from workers.roster.reader import read_table
-from workers.roster.table import non_empty_rows
+from workers.roster.table import data_rows, find_header, non_empty_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from workers.roster.limits import RosterLimits
     from workers.roster.parsed import FileInfo, SourceRow
@@ -65,9 +65,13 @@ def read_item_file(
 
 
 def _table(rows: Iterable[SourceRow], info: FileInfo, *, columns: dict[str, str], limits: RosterLimits) -> ItemTable:
-    """Find the header, map it, keep the data rows; stops as soon as the file passes the row limit."""
+    """Find the header (a row with a `type` label), map it, keep the data rows."""
     remaining = non_empty_rows(rows)
-    header = _find_header(remaining, columns)
+    header = find_header(
+        remaining,
+        lambda row: any(isinstance(cell, str) and columns.get(normalise_label(cell)) == "type" for cell in row.cells),
+        "a row of column labels with a 'type' column (type, level, text ...)",
+    )
     labels = header_labels(header.cells)
     table = ItemTable(info.kind, header.number, labels, _map_columns(labels, columns, header.number), sheet=info.sheet)
     missing = [name for name in REQUIRED_COLUMNS if name not in table.columns]
@@ -77,33 +81,8 @@ def _table(rows: Iterable[SourceRow], info: FileInfo, *, columns: dict[str, str]
             f"The header has no {' or '.join(missing)} column.",
             {"missing": missing, "found": sorted(table.columns), "row": header.number},
         )
-    for row in remaining:
-        if len(table.rows) >= limits.max_rows:
-            raise RosterFileError(
-                "too_many_rows", f"The file has more than {limits.max_rows} data rows.", {"max_rows": limits.max_rows}
-            )
-        table.rows.append(row)
-    if not table.rows:
-        raise RosterFileError("header_only", "The file has a header but no data rows.", {"header_row": header.number})
+    table.rows = data_rows(remaining, limits, header.number)
     return table
-
-
-def _find_header(rows: Iterator[SourceRow], columns: dict[str, str]) -> SourceRow:
-    """The first row (of the first few) with a `type` label: rows above it are titles or notes."""
-    seen = 0
-    for row in rows:
-        if any(isinstance(cell, str) and columns.get(normalise_label(cell)) == "type" for cell in row.cells):
-            return row
-        seen += 1
-        if seen >= HEADER_SEARCH_ROWS:
-            break
-    if seen == 0:
-        raise RosterFileError("empty_file", "The file has no content.")
-    raise RosterFileError(
-        "no_header",
-        "No header row found: expected a row of column labels with a 'type' column (type, level, text ...).",
-        {"rows_searched": seen},
-    )
 
 
 def _map_columns(labels: list[str], columns: dict[str, str], header_row: int) -> dict[str, int]:

@@ -16,7 +16,7 @@ from workers.roster.headers import (
 from workers.roster.parsed import Cell, ParsedFile, SourceRow, UnusableCell
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from .limits import RosterLimits
     from .parsed import FileInfo
@@ -32,46 +32,53 @@ def non_empty_rows(rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
 
 
 def build_parsed_file(rows: Iterable[SourceRow], info: FileInfo, limits: RosterLimits) -> ParsedFile:
-    """Consumes rows lazily so an oversized file stops as soon as it passes the row limit."""
+    """A roster's table: its header found by the roster's labels, then its data rows."""
     remaining = non_empty_rows(rows)
-    header = _find_header(remaining)
+    header = find_header(
+        remaining, lambda row: looks_like_header(row.cells), "labels such as Student Name, Roll Number, Email, Mobile"
+    )
     labels = header_labels(header.cells)
     columns = map_columns(labels)
     require_columns(columns, ALWAYS_REQUIRED)
-    parsed = ParsedFile(
+    return ParsedFile(
         kind=info.kind,
         header_row=header.number,
         header=labels,
         columns=columns,
+        rows=data_rows(remaining, limits, header.number),
         encoding=info.encoding,
         delimiter=info.delimiter,
         sheet=info.sheet,
     )
-    for row in remaining:
-        if len(parsed.rows) >= limits.max_rows:
-            raise RosterFileError(
-                "too_many_rows",
-                f"The file has more than {limits.max_rows} data rows.",
-                {"max_rows": limits.max_rows},
-            )
-        parsed.rows.append(row)
-    if not parsed.rows:
-        raise RosterFileError("header_only", "The file has a header but no data rows.", {"header_row": header.number})
-    return parsed
 
 
-def _find_header(rows: Iterator[SourceRow]) -> SourceRow:
+def find_header(rows: Iterator[SourceRow], is_header: Callable[[SourceRow], bool], expected: str) -> SourceRow:
+    """The first of the first HEADER_SEARCH_ROWS non-empty rows that `is_header` (the rows above it
+    are titles or notes); `expected` says what a header of this kind of file looks like.
+    """
     seen = 0
     for row in rows:
-        if looks_like_header(row.cells):
+        if is_header(row):
             return row
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             break
     if seen == 0:
         raise RosterFileError("empty_file", "The file has no content.")
-    raise RosterFileError(
-        "no_header",
-        "No header row found: expected labels such as Student Name, Roll Number, Email, Mobile.",
-        {"rows_searched": seen},
-    )
+    raise RosterFileError("no_header", f"No header row found: expected {expected}.", {"rows_searched": seen})
+
+
+def data_rows(remaining: Iterable[SourceRow], limits: RosterLimits, header_row: int) -> list[SourceRow]:
+    """The rows after the header, read lazily so an oversized file stops as soon as it passes the
+    row limit; a header with no rows under it is refused.
+    """
+    rows: list[SourceRow] = []
+    for row in remaining:
+        if len(rows) >= limits.max_rows:
+            raise RosterFileError(
+                "too_many_rows", f"The file has more than {limits.max_rows} data rows.", {"max_rows": limits.max_rows}
+            )
+        rows.append(row)
+    if not rows:
+        raise RosterFileError("header_only", "The file has a header but no data rows.", {"header_row": header_row})
+    return rows
