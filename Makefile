@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 # The data-layer tests, run a second time against nx-27017.
 DATA_LAYER_TESTS := tests/store tests/notifications tests/identity/test_policy.py
 LINTED := api config devstack devtools domain jobs observability schemas security services store tasks workers tests bench celeryconfig.py gunicorn.conf.py
-TYPED := api config devtools domain jobs observability schemas security services store tasks workers celeryconfig.py
+TYPED := api config devstack devtools domain jobs observability schemas security services store tasks workers celeryconfig.py
 
 .PHONY: install lock run test test-unit lint fmt audit licences bench bench-scoring-validity load clean-data
 

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 EMAIL_PATH = "/v3/smtp/email"
 SMS_PATH = "/v3/transactionalSMS/sms"
@@ -70,6 +70,7 @@ class FakeBrevo:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        host = cast("str", host)  # an AF_INET server's address: text, never bytes
         return f"http://{host}:{port}/v3"
 
     def start(self) -> FakeBrevo:
@@ -152,12 +153,12 @@ class FakeBrevo:
                 return 400, {"code": "invalid_parameter", "message": "email is not valid in messageVersions"}, []
             ids = [self._message_id() for _ in versions]
             return 201, {"messageIds": ids}, [email for group in recipients for email in group]
-        recipients = [to.get("email") for to in body.get("to") or []]
-        if not recipients or not body.get("subject"):
+        addresses = [to.get("email") for to in body.get("to") or []]
+        if not addresses or not body.get("subject"):
             return 400, {"code": "missing_parameter", "message": "to and subject are required"}, []
-        if any(not email or "@" not in email for email in recipients):
+        if any(not email or "@" not in email for email in addresses):
             return 400, {"code": "invalid_parameter", "message": "email is not valid in to"}, []
-        return 201, {"messageId": self._message_id()}, recipients
+        return 201, {"messageId": self._message_id()}, addresses
 
     def _accept_sms(self, body: dict) -> tuple[int, Any, list[str]]:
         if not body.get("recipient") or not body.get("content") or not body.get("sender"):

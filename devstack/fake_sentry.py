@@ -14,7 +14,7 @@ import json
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 
 class FakeSentry:
@@ -27,6 +27,7 @@ class FakeSentry:
     @property
     def dsn(self) -> str:
         host, port = self._server.server_address[:2]
+        host = cast("str", host)  # an AF_INET server's address: text, never bytes
         return f"http://publickey@{host}:{port}/1"
 
     def start(self) -> FakeSentry:

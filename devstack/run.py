@@ -27,10 +27,10 @@ VAR = ROOT / "var"
 
 
 def load_env() -> dict[str, str]:
-    env = {**dotenv_values(ROOT / ".env.example")}
+    values = {**dotenv_values(ROOT / ".env.example")}
     if (ROOT / ".env").exists():
-        env.update(dotenv_values(ROOT / ".env"))
-    env = {k: v for k, v in env.items() if v is not None}
+        values.update(dotenv_values(ROOT / ".env"))
+    env = {k: v for k, v in values.items() if v is not None}
     env.update({k: v for k, v in os.environ.items() if k in env})  # the shell wins
     env["PATH"] = f"{servers.VENV_BIN}:{os.environ.get('PATH', '')}"
     env.setdefault("BEAT_SCHEDULE_FILE", str(VAR / "celerybeat-schedule"))
