@@ -137,7 +137,7 @@ def test_the_check_names_each_way_the_lock_can_differ(tmp_path):
 
 def test_make_and_the_image_install_only_from_the_lock_with_hashes():
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
-    venv_rule = makefile.split("$(STAMPS)/venv: ", 1)[1].split("\n\n", 1)[0]
+    venv_rule = makefile.split("$(VENV)/.installed: ", 1)[1].split("\n\n", 1)[0]
     assert venv_rule.startswith("$(LOCK)")
     assert "LOCK := requirements.lock" in makefile
     assert re.search(r"pip install .*--require-hashes --no-deps -r \$\(LOCK\)", venv_rule)
