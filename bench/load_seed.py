@@ -67,17 +67,7 @@ def main() -> None:
     SEED.parent.mkdir(parents=True, exist_ok=True)
     audio = SEED.parent / "read-aloud.wav"
     speak(SPOKEN_TEXT, audio)
-    seed = {
-        "base_url": args.base_url,
-        "students": len(emails),
-        "student_emails": emails,
-        "admin_email": admin_email,
-        "password": PASSWORD,
-        "test_id": test,
-        "batch_id": batch,
-        "audio": str(audio),
-    }
-    SEED.write_text(json.dumps(seed, indent=1))
+    write_seed(SEED, args.base_url, emails, admin_email, test=test, batch=batch, audio=audio)
     print(SEED)
 
 
@@ -128,8 +118,16 @@ def seed_cohort(base_url: str, count: int) -> None:
     audio = COHORT_SEED.parent / "read-aloud.wav"
     if not audio.exists():
         speak(SPOKEN_TEXT, audio)
+    write_seed(COHORT_SEED, base_url, emails, admin_email, test=test, batch=batch, audio=audio, profile="cohort")
+    print(COHORT_SEED)
+
+
+def write_seed(
+    path: Path, base_url: str, emails: list[str], admin_email: str, *, test: str, batch: str, audio: Path, **extra: str
+) -> None:
+    """What a load run reads: the accounts (one password), the test, its batch and the spoken answer."""
     seed = {
-        "profile": "cohort",
+        **extra,
         "base_url": base_url,
         "students": len(emails),
         "student_emails": emails,
@@ -139,8 +137,7 @@ def seed_cohort(base_url: str, count: int) -> None:
         "batch_id": batch,
         "audio": str(audio),
     }
-    COHORT_SEED.write_text(json.dumps(seed, indent=1))
-    print(COHORT_SEED)
+    path.write_text(json.dumps(seed, indent=1))
 
 
 class Api:
